@@ -34,9 +34,8 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: {
-          allowDefaultProject: ['*.ts', 'test/*.ts', 'bench/*.ts'],
-        },
+        // One program over every file (tests included), resolving workspace packages to their source.
+        project: ['./tsconfig.check.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },
