@@ -53,6 +53,9 @@ if [ -z "${IRONLB_K8S_BIN_DIR:-}" ]; then
   IRONLB_K8S_BIN_DIR=$(bash "$root/test/lab/scripts/build-k8s.sh")
 fi
 export IRONLB_K8S_BIN_DIR
+# helm for the chart tests (built once per version, then cached).
+if [ -z "${IRONLB_HELM:-}" ]; then IRONLB_HELM=$(bash "$root/test/lab/scripts/build-helm.sh"); fi
+export IRONLB_HELM
 
 # 4. Workspace dependencies.
 cd "$root"
