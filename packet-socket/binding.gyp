@@ -3,6 +3,7 @@
     {
       "target_name": "packet_socket",
       "sources": ["native/packet_socket.c"],
+      "defines": ["NAPI_VERSION=8"],
       "cflags": ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2"]
     }
   ]

@@ -1,1 +1,13 @@
-export {};
+export {
+  INTERFACE_GONE_CODES,
+  interfaceInfo,
+  openPacketSocket,
+  type InterfaceInfo,
+  type PacketKind,
+  type PacketSocket,
+  type PacketSocketError,
+  type PacketSocketOptions,
+  type Result,
+  type SendStatus,
+} from './packet-socket.js';
+export { ReopeningPacketSocket, type ReopeningPacketSocketOptions } from './reopening-packet-socket.js';
