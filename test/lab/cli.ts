@@ -1,0 +1,79 @@
+/**
+ * The lab CLI (`pnpm lab <command>`):
+ *   up                          start everything that is not running (idempotent), print what started and the time
+ *   down                        stop every recorded process, delete every lab namespace/link and the etcd data
+ *   status                      processes, namespaces, apiserver readiness
+ *   env                         shell exports (eval "$(pnpm -s lab env)")
+ *   kubelet stop|start <node>   stop/start one node's kubelet stand-in (the node goes NotReady / Ready)
+ * Environment: IRONLB_LAB_DIR (default /tmp/ironlb-lab), IRONLB_LAB_NODES (default 3), IRONLB_K8S_BIN_DIR, IRONLB_ETCD.
+ */
+import { labConfig } from './config.js';
+import { labDown, labEnv, labStatus, labUp } from './lab.js';
+import { startAgent, stopAgent } from './node-agents.js';
+
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+async function up(): Promise<number> {
+  const report = await labUp(labConfig());
+  for (const r of report.started) out(`started ${r.name} (pid ${r.pid})`);
+  for (const r of report.alreadyRunning) out(`already running ${r.name} (pid ${r.pid})`);
+  out(`lab up in ${(report.durationMs / 1000).toFixed(1)} s`);
+  for (const [k, v] of Object.entries(labEnv())) out(`export ${k}='${v}'`);
+  return 0;
+}
+
+async function down(): Promise<number> {
+  const report = await labDown(labConfig());
+  for (const name of report.stopped) out(`stopped ${name}`);
+  for (const what of report.removed) out(`removed ${what}`);
+  for (const what of report.leftovers) out(`LEFT BEHIND: ${what}`);
+  return report.leftovers.length === 0 ? 0 : 1;
+}
+
+async function status(): Promise<number> {
+  const s = await labStatus(labConfig());
+  out(`apiserver ready: ${s.apiserverReady}`);
+  for (const p of s.processes) out(`${p.alive ? 'running' : 'dead   '} ${p.name} (pid ${p.pid})`);
+  out(`namespaces: ${s.namespaces.join(' ') || '(none)'}`);
+  out(`links: ${s.links.join(' ') || '(none)'}`);
+  return s.apiserverReady ? 0 : 1;
+}
+
+async function kubelet(action: string | undefined, node: string | undefined): Promise<number> {
+  if (node === undefined || (action !== 'start' && action !== 'stop')) return usage();
+  const config = labConfig();
+  if (action === 'stop') {
+    out((await stopAgent(config, { kind: 'kubelet', node })) ? `stopped kubelet-${node}` : `kubelet-${node} not running`);
+  } else {
+    const r = startAgent(config, { kind: 'kubelet', node });
+    out(`${r.started ? 'started' : 'already running'} ${r.name} (pid ${r.pid})`);
+  }
+  return 0;
+}
+
+function usage(): number {
+  process.stderr.write('usage: lab up | down | status | env | kubelet stop|start <node>\n');
+  return 2;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  switch (argv[0]) {
+    case 'up':
+      return up();
+    case 'down':
+      return down();
+    case 'status':
+      return status();
+    case 'env':
+      for (const [k, v] of Object.entries(labEnv())) out(`export ${k}='${v}'`);
+      return 0;
+    case 'kubelet':
+      return kubelet(argv[1], argv[2]);
+    default:
+      return usage();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

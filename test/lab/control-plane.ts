@@ -1,0 +1,200 @@
+import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LabConfig } from './config.js';
+import { apiserverUrl, labPaths } from './config.js';
+import type { ProcessRecord } from './processes.js';
+import { isAlive, readLiveRecord, startDetached } from './processes.js';
+
+/**
+ * etcd (plain HTTP on loopback only), kube-apiserver (TLS on [2001:db8::1] only, Node+RBAC) and
+ * kube-controller-manager (health on 127.0.0.1 only), each a detached process recorded in the lab's pid directory.
+ */
+export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager';
+
+export interface StartResult {
+  readonly name: string;
+  readonly pid: number;
+  /** False when it was already running (idempotent `up`). */
+  readonly started: boolean;
+}
+
+function etcdArgv(config: LabConfig): string[] {
+  const client = `http://127.0.0.1:${config.etcdClientPort}`;
+  const peer = `http://127.0.0.1:${config.etcdPeerPort}`;
+  return [
+    config.etcdBin,
+    '--name=ilb-lab',
+    `--data-dir=${labPaths(config).etcdData}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=ilb-lab=${peer}`,
+    '--log-level=warn',
+  ];
+}
+
+function apiserverArgv(config: LabConfig): string[] {
+  const pki = labPaths(config).pki;
+  const issuer = 'https://kubernetes.default.svc.cluster.local';
+  return [
+    join(config.k8sBinDir, 'kube-apiserver'),
+    `--etcd-servers=http://127.0.0.1:${config.etcdClientPort}`,
+    `--bind-address=${config.hostIpv6}`,
+    // The advertised address must match the primary (IPv4) service family. It only ends up as data in the
+    // `kubernetes` Service's endpoints; nothing in the lab connects to it.
+    `--advertise-address=${config.apiserverAdvertiseIpv4}`,
+    `--secure-port=${config.apiserverPort}`,
+    `--tls-cert-file=${join(pki, 'apiserver.crt')}`,
+    `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
+    `--client-ca-file=${join(pki, 'ca.crt')}`,
+    `--service-account-key-file=${join(pki, 'sa.pub')}`,
+    `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
+    `--service-account-issuer=${issuer}`,
+    `--api-audiences=${issuer}`,
+    `--service-cluster-ip-range=${config.serviceCidrs.join(',')}`,
+    '--authorization-mode=Node,RBAC',
+    '--enable-admission-plugins=NodeRestriction',
+    '--profiling=false',
+  ];
+}
+
+function controllerManagerArgv(config: LabConfig): string[] {
+  const { pki, kubeconfigFor } = labPaths(config);
+  const kubeconfig = kubeconfigFor('kube-controller-manager');
+  return [
+    join(config.k8sBinDir, 'kube-controller-manager'),
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${config.controllerManagerPort}`,
+    [
+      '--controllers=endpointslice-controller',
+      'node-lifecycle-controller',
+      'serviceaccount-token-controller',
+      'serviceaccount-controller',
+      'namespace-controller',
+      'garbage-collector-controller',
+    ].join(','),
+    '--use-service-account-credentials=true',
+    `--service-account-private-key-file=${join(pki, 'sa.key')}`,
+    `--root-ca-file=${join(pki, 'ca.crt')}`,
+    '--leader-elect=false',
+    // NotReady within grace + period (+ watch latency) of the last Lease renewal / status post.
+    `--node-monitor-grace-period=${config.nodeMonitorGracePeriodSeconds}s`,
+    `--node-monitor-period=${config.nodeMonitorPeriodSeconds}s`,
+    `--node-startup-grace-period=${config.nodeMonitorGracePeriodSeconds * 2}s`,
+    '--kube-api-qps=100',
+    '--kube-api-burst=200',
+    '--profiling=false',
+  ];
+}
+
+function probe(url: string, tls?: { ca: Buffer; cert: Buffer; key: Buffer }): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const done = (ok: boolean): void => {
+      resolvePromise(ok);
+    };
+    const options = { timeout: 2_000, ...(tls ?? { rejectUnauthorized: false }) };
+    const req = (url.startsWith('https:') ? request : httpRequest)(url, options, (res) => {
+      res.resume();
+      done(res.statusCode === 200);
+    });
+    req.on('error', () => {
+      done(false);
+    });
+    req.on('timeout', () => {
+      req.destroy();
+    });
+    req.end();
+  });
+}
+
+async function waitHealthy(options: { record: ProcessRecord; url: string; timeoutMs: number }): Promise<void> {
+  const { record } = options;
+  const deadline = Date.now() + options.timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe(options.url)) return;
+    if (!isAlive(record)) throw new Error(`${record.name} exited during startup; see ${record.log}`);
+    await sleep(100);
+  }
+  throw new Error(`${record.name} not healthy at ${options.url} after ${options.timeoutMs} ms; see ${record.log}`);
+}
+
+/** Resolves to whether nothing listens on host:port (we could bind it ourselves). */
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const server = createServer();
+    server.once('error', () => {
+      resolvePromise(false);
+    });
+    server.listen({ host, port, exclusive: true }, () => {
+      server.close(() => {
+        resolvePromise(true);
+      });
+    });
+  });
+}
+
+async function ensureComponent(
+  config: LabConfig,
+  component: { name: ComponentName; argv: string[]; healthUrl: string; ports: readonly [string, number][] },
+): Promise<StartResult> {
+  const { pids, logs } = labPaths(config);
+  const running = readLiveRecord(pids, component.name);
+  if (running) return { name: component.name, pid: running.pid, started: false };
+  for (const [host, port] of component.ports) {
+    if (!(await portFree(host, port))) {
+      throw new Error(`${component.name}: ${host}:${port} is already in use by a process that is not this lab's`);
+    }
+  }
+  const record = startDetached({ name: component.name, argv: component.argv, pidDir: pids, logDir: logs });
+  await waitHealthy({ record, url: component.healthUrl, timeoutMs: 60_000 });
+  return { name: component.name, pid: record.pid, started: true };
+}
+
+/** Starts whatever part of the control plane is not running, in dependency order, waiting for each to be healthy. */
+export async function ensureControlPlane(config: LabConfig): Promise<StartResult[]> {
+  const etcd = await ensureComponent(config, {
+    name: 'etcd',
+    argv: etcdArgv(config),
+    healthUrl: `http://127.0.0.1:${config.etcdClientPort}/health`,
+    ports: [
+      ['127.0.0.1', config.etcdClientPort],
+      ['127.0.0.1', config.etcdPeerPort],
+    ],
+  });
+  const apiserver = await ensureComponent(config, {
+    name: 'kube-apiserver',
+    argv: apiserverArgv(config),
+    healthUrl: `${apiserverUrl(config)}/readyz`,
+    ports: [[config.hostIpv6, config.apiserverPort]],
+  });
+  const kcm = await ensureComponent(config, {
+    name: 'kube-controller-manager',
+    argv: controllerManagerArgv(config),
+    healthUrl: `https://127.0.0.1:${config.controllerManagerPort}/healthz`,
+    ports: [['127.0.0.1', config.controllerManagerPort]],
+  });
+  return [etcd, apiserver, kcm];
+}
+
+/** True when the apiserver answers /readyz for the admin identity. */
+export function apiserverReady(config: LabConfig): Promise<boolean> {
+  const pki = labPaths(config).pki;
+  try {
+    const tls = {
+      ca: readFileSync(join(pki, 'ca.crt')),
+      cert: readFileSync(join(pki, 'admin.crt')),
+      key: readFileSync(join(pki, 'admin.key')),
+    };
+    return probe(`${apiserverUrl(config)}/readyz`, tls);
+  } catch {
+    return Promise.resolve(false);
+  }
+}
