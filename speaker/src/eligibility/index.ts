@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './endpoints.js';
+export * from './eligibility.js';
