@@ -1,0 +1,221 @@
+import type { EventsV1Event, V1ObjectReference } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { apiStatusCode, describeApiError } from './api-error.js';
+import { microTime } from './lease-record.js';
+import { mergePatchOptions } from './status-patch.js';
+import { KeyedTokenBuckets } from './token-bucket.js';
+
+/** The events.k8s.io/v1 calls the recorder makes (EventsV1Api satisfies it). */
+export interface EventsApi {
+  createNamespacedEvent(p: { namespace: string; body: EventsV1Event }): Promise<EventsV1Event>;
+  patchNamespacedEvent(
+    p: { name: string; namespace: string; body: object },
+    options: typeof mergePatchOptions,
+  ): Promise<EventsV1Event>;
+}
+
+export interface EventInput {
+  /** kind, apiVersion, namespace, name AND uid: `kubectl describe` selects events by uid too. */
+  readonly regarding: V1ObjectReference;
+  readonly type: 'Normal' | 'Warning';
+  /** UpperCamelCase, e.g. 'IPAllocated'. */
+  readonly reason: string;
+  /** Human-readable, ≤ 1 kB (truncated). */
+  readonly note: string;
+  /** What was done, e.g. 'Allocate'; defaults to `reason`. */
+  readonly action?: string;
+}
+
+export interface EventRecorderOptions {
+  readonly events: EventsApi;
+  /** e.g. 'ironlb.io/controller'. */
+  readonly reportingController: string;
+  /** Pod or node name. */
+  readonly reportingInstance: string;
+  readonly logger?: Pick<Logger, 'warn' | 'debug'>;
+  /** An identical event within this time of the last one updates its series (default 10 min). */
+  readonly dedupWindowMs?: number;
+  /** Per-object spam filter: burst of distinct events (default 25), refill one per (default 5 min). */
+  readonly burst?: number;
+  readonly refillMs?: number;
+  /** Pending writes kept at most; more are dropped and counted (default 1000). */
+  readonly maxQueue?: number;
+  readonly now?: () => number;
+}
+
+interface Entry {
+  readonly input: EventInput;
+  readonly namespace: string;
+  name: string | undefined;
+  count: number;
+  firstAt: number;
+  lastObserved: Date;
+  queued: boolean;
+}
+
+const MAX_NOTE = 1024;
+
+function objectKeyOf(ref: V1ObjectReference): string {
+  return [ref.kind, ref.namespace ?? '', ref.name ?? '', ref.uid ?? ''].join('/');
+}
+
+/**
+ * Fire-and-forget Kubernetes Events (events.k8s.io/v1, also listed by core/v1 and
+ * `kubectl describe`). Invariants:
+ *  - `emit` never throws or awaits; writes happen in order on one background sender;
+ *  - identical (regarding, type, reason, action, note) no further apart than the window become ONE Event whose
+ *    `series.count` / `series.lastObservedTime` are updated; repeats that arrive while a write
+ *    for it is still queued only bump the count (no extra queue entry);
+ *  - each object may start at most `burst` new Events, refilled one per `refillMs`;
+ *  - the queue never holds more than `maxQueue` entries; overflow is dropped and counted.
+ */
+export class EventRecorder {
+  readonly #o: EventRecorderOptions;
+  readonly #entries = new Map<string, Entry>();
+  readonly #queue: Entry[] = [];
+  readonly #buckets: KeyedTokenBuckets;
+  #started = false;
+  #sending: Promise<void> | undefined;
+  #dropped = 0;
+
+  constructor(options: EventRecorderOptions) {
+    this.#o = options;
+    this.#buckets = new KeyedTokenBuckets({
+      burst: options.burst ?? 25,
+      refillMs: options.refillMs ?? 300_000,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
+
+  /** Start sending (events emitted before are queued). Abort → stop(). */
+  start(signal?: AbortSignal): void {
+    this.#started = true;
+    signal?.addEventListener('abort', () => void this.stop(), { once: true });
+    this.#kick();
+  }
+
+  /** Flush what is queued, then stop accepting. */
+  async stop(): Promise<void> {
+    this.#kick();
+    // A finishing sender re-kicks itself when more arrived meanwhile: wait for the last one.
+    while (this.#sending !== undefined) await this.#sending;
+    this.#started = false;
+  }
+
+  /** Events dropped so far (queue full or rate-limited). */
+  dropped(): number {
+    return this.#dropped;
+  }
+
+  emit(input: EventInput): void {
+    const now = this.#now();
+    const key = [objectKeyOf(input.regarding), input.type, input.reason, input.action ?? '', input.note].join('\u0000');
+    const existing = this.#entries.get(key);
+    if (existing !== undefined && now - existing.lastObserved.getTime() <= (this.#o.dedupWindowMs ?? 600_000)) {
+      existing.count += 1;
+      existing.lastObserved = new Date(now);
+      this.#enqueue(existing);
+      return;
+    }
+    if (!this.#buckets.take(objectKeyOf(input.regarding))) {
+      this.#dropped += 1;
+      return;
+    }
+    const entry: Entry = {
+      input,
+      namespace: input.regarding.namespace ?? 'default',
+      name: undefined,
+      count: 1,
+      firstAt: now,
+      lastObserved: new Date(now),
+      queued: false,
+    };
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    if (this.#entries.size > 4096) this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#enqueue(entry);
+  }
+
+  #now(): number {
+    return (this.#o.now ?? Date.now)();
+  }
+
+  #enqueue(entry: Entry): void {
+    if (entry.queued) return;
+    if (this.#queue.length >= (this.#o.maxQueue ?? 1000)) {
+      this.#dropped += 1;
+      return;
+    }
+    entry.queued = true;
+    this.#queue.push(entry);
+    this.#kick();
+  }
+
+  #kick(): void {
+    if (!this.#started || this.#sending !== undefined || this.#queue.length === 0) return;
+    this.#sending = this.#drain().finally(() => {
+      this.#sending = undefined;
+      if (this.#queue.length > 0) this.#kick();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    for (let entry = this.#queue.shift(); entry !== undefined; entry = this.#queue.shift()) {
+      entry.queued = false;
+      try {
+        await this.#write(entry);
+      } catch (error) {
+        this.#o.logger?.warn(
+          { reason: entry.input.reason, regarding: entry.input.regarding.name, err: describeApiError(error) },
+          'cannot record event',
+        );
+      }
+    }
+  }
+
+  async #write(entry: Entry): Promise<void> {
+    if (entry.name !== undefined) {
+      try {
+        await this.#o.events.patchNamespacedEvent(
+          { name: entry.name, namespace: entry.namespace, body: { series: this.#series(entry) } },
+          mergePatchOptions,
+        );
+        return;
+      } catch (error) {
+        if (apiStatusCode(error) !== 404) throw error;
+        // The event expired (TTL) or was deleted: start a new one below.
+      }
+    }
+    const created = await this.#o.events.createNamespacedEvent({
+      namespace: entry.namespace,
+      body: this.#newEvent(entry),
+    });
+    entry.name = created.metadata?.name;
+  }
+
+  #series(entry: Entry): NonNullable<EventsV1Event['series']> {
+    return { count: entry.count, lastObservedTime: microTime(entry.lastObserved) };
+  }
+
+  #newEvent(entry: Entry): EventsV1Event {
+    const { input } = entry;
+    const regarding = input.regarding;
+    return {
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      metadata: {
+        name: `${regarding.name ?? 'object'}.${Date.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`,
+        namespace: entry.namespace,
+      },
+      eventTime: microTime(new Date(entry.firstAt)),
+      ...(entry.count > 1 ? { series: this.#series(entry) } : {}),
+      regarding,
+      type: input.type,
+      reason: input.reason,
+      action: input.action ?? input.reason,
+      note: input.note.length > MAX_NOTE ? `${input.note.slice(0, MAX_NOTE - 3)}...` : input.note,
+      reportingController: this.#o.reportingController,
+      reportingInstance: this.#o.reportingInstance,
+    };
+  }
+}
