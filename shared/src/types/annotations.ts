@@ -1,0 +1,31 @@
+/** Service annotations understood by ironlb. The first name of each list wins when several are set. */
+export const ANNOTATION_PREFIX = 'ironlb.io/';
+
+export const LOAD_BALANCER_IPS_ANNOTATIONS = [
+  'ironlb.io/load-balancer-ips',
+  'metallb.io/loadBalancerIPs',
+  'metallb.universe.tf/loadBalancerIPs',
+] as const;
+
+export const IP_POOL_ANNOTATIONS = [
+  'ironlb.io/ip-pool',
+  'metallb.io/address-pool',
+  'metallb.universe.tf/address-pool',
+] as const;
+
+export const ALLOW_SHARED_IP_ANNOTATIONS = [
+  'ironlb.io/allow-shared-ip',
+  'metallb.io/allow-shared-ip',
+  'metallb.universe.tf/allow-shared-ip',
+] as const;
+
+/** Default `spec.loadBalancerClass` the controller answers to (Services with no class are served too). */
+export const DEFAULT_LOAD_BALANCER_CLASS = 'ironlb.io/ironlb';
+
+/** Event reasons emitted by the controller on Services. */
+export const EVENT_REASONS = {
+  ipAllocated: 'IPAllocated',
+  allocationFailed: 'AllocationFailed',
+  ipReassigned: 'IPReassigned',
+  invalidAnnotation: 'InvalidAnnotation',
+} as const;
