@@ -1,0 +1,7 @@
+export * from './address-entry.js';
+export * from './invalid-ippools.fixture.js';
+export * from './ip-pool.js';
+export * from './l2-announcement.js';
+export * from './label-selector.js';
+export * from './pool-conditions.js';
+export { type Collector, type Json, isObject } from './fields.js';
