@@ -1,0 +1,193 @@
+# Generates ironlb.io_ippools.yaml and ironlb.io_l2announcements.yaml (python3 generate.py; needs PyYAML).
+# CEL messages must stay word for word equal to shared/src/config; the invalid-pool table
+# (shared/src/config/invalid-ippools.fixture.ts) is checked against both.
+import os, yaml
+LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$'
+LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$'
+def q(s):  # CEL single-quoted string literal
+    return "'" + s.replace('\\', '\\\\').replace("'", "\\'") + "'"
+
+def selector(desc):
+    return {
+      'type': 'object', 'description': desc + ' Standard label selector: all terms must hold; {} matches everything.',
+      'properties': {
+        'matchLabels': {
+          'type': 'object', 'maxProperties': 32,
+          'additionalProperties': {'type': 'string', 'maxLength': 63},
+          'x-kubernetes-validations': [
+            {'rule': f"self.all(k, size(k) <= 316 && k.matches({q(LABEL_KEY)}))",
+             'messageExpression': f"\"'\" + self.filter(k, !(size(k) <= 316 && k.matches({q(LABEL_KEY)})))[0] + \"' is not a valid label key\""},
+            {'rule': f"self.all(k, self[k].matches({q(LABEL_VALUE)}))",
+             'messageExpression': f"\"'\" + self[self.filter(k, !self[k].matches({q(LABEL_VALUE)}))[0]] + \"' is not a valid label value (at most 63 letters, digits, '-', '_' or '.')\""},
+          ],
+        },
+        'matchExpressions': {
+          'type': 'array', 'maxItems': 32,
+          'items': {
+            'type': 'object', 'required': ['key', 'operator'],
+            'properties': {
+              'key': {'type': 'string', 'maxLength': 316,
+                      'x-kubernetes-validations': [{'rule': f"self.matches({q(LABEL_KEY)})",
+                         'messageExpression': "\"'\" + self + \"' is not a valid label key\""}]},
+              'operator': {'type': 'string', 'maxLength': 63,
+                 'x-kubernetes-validations': [{'rule': "self in ['In', 'NotIn', 'Exists', 'DoesNotExist']",
+                    'messageExpression': "\"operator '\" + self + \"' must be one of In, NotIn, Exists, DoesNotExist\""}]},
+              'values': {'type': 'array', 'maxItems': 32, 'x-kubernetes-list-type': 'set',
+                 'items': {'type': 'string', 'maxLength': 63,
+                    'x-kubernetes-validations': [{'rule': f"self.matches({q(LABEL_VALUE)})",
+                       'messageExpression': "\"'\" + self + \"' is not a valid label value (at most 63 letters, digits, '-', '_' or '.')\""}]}},
+            },
+            'x-kubernetes-validations': [
+              {'rule': "!(self.operator in ['In', 'NotIn']) || (has(self.values) && size(self.values) > 0)",
+               'message': 'values must be non-empty when operator is In or NotIn'},
+              {'rule': "!(self.operator in ['Exists', 'DoesNotExist']) || !has(self.values) || size(self.values) == 0",
+               'message': 'values must be empty when operator is Exists or DoesNotExist'},
+            ],
+          },
+        },
+      },
+      'x-kubernetes-map-type': 'atomic',
+    }
+
+# ---- address entry rules (mirror shared/src/config/address-entry.ts) ----
+# Only substring() of the bounded item keeps CEL cost estimates finite (split() elements and string()
+# of ip/cidr/int are unbounded for the estimator), hence indexOf/substring everywhere.
+A = "self.substring(0, self.indexOf('-'))"; B = "self.substring(self.indexOf('-') + 1)"
+P = "self.substring(0, self.indexOf('/'))"; X = "self.substring(self.indexOf('/') + 1)"
+RANGE = f"self.indexOf('-') >= 0 && self.indexOf('-') == self.lastIndexOf('-') && isIP({A}) && isIP({B})"
+CIDR = (f"!self.contains('-') && self.indexOf('/') >= 0 && self.indexOf('/') == self.lastIndexOf('/') && "
+        f"isIP({P}) && {X}.matches('^(0|[1-9][0-9]{{0,2}})$')")
+PLAIN = "!self.contains('-') && !self.contains('/') && isIP(self)"
+# CEL has no ordering on IPs. start > end iff for some L: end is inside start/L, not inside start/(L+1),
+# and bit L of start is 1 (start/(L+1) does not contain the network address of start/L).
+# Unrolled over L = 0..127 (the estimator rejects IP equality and string(int)).
+def term(l):
+    guard = f"{l} < 32 || ip({A}).family() == 6"
+    return (f"(({guard}) && cidr({A} + '/{l}').containsIP(ip({B})) && !cidr({A} + '/{l+1}').containsIP(ip({B})) && "
+            f"!cidr({A} + '/{l+1}').containsIP(cidr({A} + '/{l}').masked().ip()))")
+REVERSED = " || ".join(term(l) for l in range(128))
+address_rules = [
+  {'rule': f"({RANGE}) || ({CIDR}) || ({PLAIN})",
+   'messageExpression': "\"'\" + self + \"' is not a valid IPv4/IPv6 CIDR, range or address\""},
+  {'rule': f"!({CIDR}) || int({X}) <= (ip({P}).family() == 4 ? 32 : 128)",
+   'messageExpression': f"'prefix length ' + {X} + (ip({P}).family() == 4 ? ' is out of range for IPv4 (0-32)' : ' is out of range for IPv6 (0-128)')"},
+  {'rule': f"!({CIDR}) || !isCIDR(self) || cidr(self).masked() == cidr(self)",
+   'messageExpression': "\"CIDR '\" + self + \"' has host bits set (it must be the network address)\""},
+  {'rule': f"!({RANGE}) || ip({A}).family() == ip({B}).family()",
+   'messageExpression': "\"range '\" + self + \"' mixes IPv4 and IPv6\""},
+  {'rule': f"!({RANGE}) || ip({A}).family() != ip({B}).family() || !({REVERSED})",
+   'messageExpression': "\"range '\" + self + \"' starts after it ends\""},
+]
+NS_RE = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'
+counts = lambda d: {'type': 'object', 'description': d, 'properties': {'ipv4': {'type': 'string'}, 'ipv6': {'type': 'string'}}}
+condition = {
+  'type': 'object', 'required': ['type', 'status', 'reason', 'message'],
+  'properties': {
+    'type': {'type': 'string', 'maxLength': 316}, 'status': {'type': 'string', 'enum': ['True', 'False', 'Unknown']},
+    'reason': {'type': 'string', 'maxLength': 1024}, 'message': {'type': 'string', 'maxLength': 32768},
+    'observedGeneration': {'type': 'integer', 'format': 'int64', 'minimum': 0},
+    'lastTransitionTime': {'type': 'string', 'format': 'date-time'},
+  },
+}
+ippool_schema = {
+  'type': 'object',
+  'description': 'IPPool: addresses the controller may assign to type: LoadBalancer Services.',
+  'required': ['spec'],
+  'properties': {
+    'apiVersion': {'type': 'string'}, 'kind': {'type': 'string'}, 'metadata': {'type': 'object'},
+    'spec': {
+      'type': 'object', 'required': ['addresses'],
+      'properties': {
+        'addresses': {
+          'type': 'array', 'maxItems': 64, 'x-kubernetes-list-type': 'set',
+          'description': "CIDRs (198.51.100.0/28, 2001:db8:100::/64; host bits must be zero), inclusive ranges (198.51.100.10-198.51.100.20) or single addresses. Entries may overlap each other; the pool is their union.",
+          'items': {'type': 'string', 'maxLength': 100, 'x-kubernetes-validations': address_rules},
+          'x-kubernetes-validations': [{'rule': 'size(self) > 0', 'message': 'addresses must list at least one CIDR, range or address'}],
+        },
+        'autoAssign': {'type': 'boolean', 'default': True, 'description': 'false: only used when a Service asks for this pool or one of its addresses.'},
+        'avoidBuggyIPs': {'type': 'boolean', 'default': False, 'description': 'Never hand out IPv4 addresses ending in .0 or .255.'},
+        'serviceAllocation': {
+          'type': 'object',
+          'description': 'Which Services this pool serves and in which order pools are tried.',
+          'properties': {
+            'priority': {'type': 'integer', 'format': 'int32', 'description': 'Lower wins; pools without priority come after all pools with one; ties break by name.',
+                         'x-kubernetes-validations': [{'rule': 'self >= 0', 'message': 'priority must be >= 0 (lower numbers win)'}]},
+            'namespaces': {'type': 'array', 'maxItems': 64, 'x-kubernetes-list-type': 'set',
+               'description': 'Namespaces served (OR namespaceSelector). Empty and no namespaceSelector: all namespaces.',
+               'items': {'type': 'string', 'maxLength': 253, 'x-kubernetes-validations': [
+                  {'rule': f"size(self) <= 63 && self.matches({q(NS_RE)})",
+                   'messageExpression': "\"'\" + self + \"' is not a valid namespace name (DNS label: lowercase letters, digits and '-', at most 63 characters)\""}]}},
+            'namespaceSelector': selector('Namespaces (by their labels) served, OR namespaces.'),
+            'serviceSelector': selector('Services (by their labels) served.'),
+          },
+        },
+      },
+    },
+    'status': {
+      'type': 'object',
+      'properties': {
+        'capacity': counts('Usable addresses per family (decimal string; IPv6 counts exceed int64).'),
+        'assigned': counts('Addresses held by Services per family.'),
+        'available': counts('capacity - assigned per family.'),
+        'conditions': {'type': 'array', 'maxItems': 8, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'], 'items': condition},
+      },
+    },
+  },
+}
+def crd(kind, plural, short, schema, columns):
+    return {
+      'apiVersion': 'apiextensions.k8s.io/v1', 'kind': 'CustomResourceDefinition',
+      'metadata': {'name': f'{plural}.ironlb.io'},
+      'spec': {
+        'group': 'ironlb.io', 'scope': 'Cluster',
+        'names': {'kind': kind, 'listKind': kind + 'List', 'plural': plural, 'singular': kind.lower(), 'shortNames': short, 'categories': ['ironlb']},
+        'versions': [{'name': 'v1alpha1', 'served': True, 'storage': True,
+          'subresources': {'status': {}} if 'status' in schema['properties'] else {},
+          'additionalPrinterColumns': columns,
+          'schema': {'openAPIV3Schema': schema}}],
+      },
+    }
+ready = {'name': 'Ready', 'type': 'string', 'jsonPath': '.status.conditions[?(@.type=="Ready")].status'}
+age = {'name': 'Age', 'type': 'date', 'jsonPath': '.metadata.creationTimestamp'}
+ippool = crd('IPPool', 'ippools', ['ipp'], ippool_schema, [
+  {'name': 'Addresses', 'type': 'string', 'jsonPath': '.spec.addresses'},
+  {'name': 'Auto', 'type': 'boolean', 'jsonPath': '.spec.autoAssign', 'priority': 1},
+  {'name': 'Priority', 'type': 'integer', 'jsonPath': '.spec.serviceAllocation.priority', 'priority': 1},
+  {'name': 'V4 Assigned', 'type': 'string', 'jsonPath': '.status.assigned.ipv4'},
+  {'name': 'V4 Available', 'type': 'string', 'jsonPath': '.status.available.ipv4'},
+  {'name': 'V6 Assigned', 'type': 'string', 'jsonPath': '.status.assigned.ipv6'},
+  {'name': 'V6 Available', 'type': 'string', 'jsonPath': '.status.available.ipv6'},
+  ready, {'name': 'Reason', 'type': 'string', 'jsonPath': '.status.conditions[?(@.type=="Ready")].reason', 'priority': 1}, age])
+IF_RE = '^[^/:\\s]{1,15}$'
+POOL_RE = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'
+l2_schema = {
+  'type': 'object',
+  'description': 'L2Announcement: which pools are announced with ARP/NDP, from which nodes and interfaces.',
+  'required': ['spec'],
+  'properties': {
+    'apiVersion': {'type': 'string'}, 'kind': {'type': 'string'}, 'metadata': {'type': 'object'},
+    'spec': {'type': 'object', 'properties': {
+      'ipPools': {'type': 'array', 'maxItems': 64, 'x-kubernetes-list-type': 'set',
+        'description': 'IPPool names announced (OR ipPoolSelector). Neither set: every pool.',
+        'items': {'type': 'string', 'maxLength': 253, 'x-kubernetes-validations': [
+          {'rule': f"self.matches({q(POOL_RE)})", 'messageExpression': "\"'\" + self + \"' is not a valid IPPool name (DNS subdomain)\""}]}},
+      'ipPoolSelector': selector('IPPools (by their labels) announced, OR ipPools.'),
+      'nodeSelector': selector('Nodes that may announce. Absent: every node.'),
+      'interfaces': {'type': 'array', 'maxItems': 64, 'x-kubernetes-list-type': 'set',
+        'description': "Interfaces to answer on. Empty: the interface holding the node's InternalIP route.",
+        'items': {'type': 'string', 'maxLength': 64, 'x-kubernetes-validations': [
+          {'rule': f"self.matches({q(IF_RE)}) && self != '.' && self != '..'",
+           'messageExpression': "\"'\" + self + \"' is not a valid interface name (1-15 characters, no '/', ':' or whitespace)\""}]}},
+    }},
+  },
+}
+l2 = crd('L2Announcement', 'l2announcements', ['l2a'], l2_schema, [
+  {'name': 'Pools', 'type': 'string', 'jsonPath': '.spec.ipPools'},
+  {'name': 'Interfaces', 'type': 'string', 'jsonPath': '.spec.interfaces'}, age])
+class D(yaml.SafeDumper): pass
+D.add_representer(str, lambda d, s: d.represent_scalar('tag:yaml.org,2002:str', s, style='"' if ("'" in s or '\\' in s or ': ' in s or s.startswith(('!','^','*'))) and len(s) < 400 else ('|' if len(s) >= 400 else None)))
+for name, obj in [('ironlb.io_ippools.yaml', ippool), ('ironlb.io_l2announcements.yaml', l2)]:
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), name), 'w') as f:
+        f.write('# Generated by charts/ironlb/crds/generate.py; edit that file, not this one. Messages must match\n# shared/src/config (address-entry.ts, ip-pool.ts, label-selector.ts, l2-announcement.ts).\n---\n')
+        yaml.dump(obj, f, Dumper=D, sort_keys=False, width=10000, allow_unicode=True)
+print('ok')
