@@ -30,7 +30,8 @@ describe('matchesLabelSelector', () => {
       labels,
       false,
     ],
-  ])('%s', (_name, selector, l, expected) => {
+  ])('%s', (...row) => {
+    const [, selector, l, expected] = row;
     expect(matchesLabelSelector(selector, l)).toBe(expected);
   });
 });

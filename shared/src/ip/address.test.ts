@@ -13,7 +13,8 @@ describe('parseIP / formatIP', () => {
     ['::1', 'IPv6', 1n, '::1'],
     ['64:ff9b::198.51.100.1', 'IPv6', 0x0064ff9b0000000000000000c6336401n, '64:ff9b::c633:6401'],
     ['2001:db8:0:1:1:1:1:1', 'IPv6', 0x20010db8000000010001000100010001n, '2001:db8:0:1:1:1:1:1'],
-  ])('%s', (text, family, value, canonical) => {
+  ] as const)('%s', (...row) => {
+    const [text, family, value, canonical] = row;
     const ip = parseIP(text);
     expect(ip).toEqual({ family, value });
     expect(formatIP(ip!)).toBe(canonical);
