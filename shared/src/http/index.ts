@@ -1,0 +1,2 @@
+/** Health and metrics HTTP server for both binaries (`@ironlb/shared/http`). */
+export { createOpsServer, type OpsServer, type OpsServerOptions, type ProbeResult } from './ops-server.js';

@@ -1,0 +1,61 @@
+import fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, type Registry } from 'prom-client';
+
+/** A probe's verdict; a failing one says why (shown in the 503 body). */
+export type ProbeResult = { ok: true } | { ok: false; reason: string };
+
+export interface OpsServerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Served at /metrics; default process metrics are added with the `ironlb_` prefix. */
+  readonly registry: Registry;
+  readonly isReady: () => ProbeResult;
+  readonly isHealthy: () => ProbeResult;
+  readonly logger?: Logger;
+}
+
+export interface OpsServer {
+  /** The fastify instance (tests use `app.inject`). */
+  readonly app: FastifyInstance;
+  /** Listen; resolves with the bound address. */
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const PROBE_METRIC = 'ironlb_process_cpu_user_seconds_total';
+
+function probeRoute(app: FastifyInstance, path: string, probe: () => ProbeResult): void {
+  app.get(path, async (_req, reply) => {
+    const result = probe();
+    reply.type('text/plain; charset=utf-8');
+    if (result.ok) return reply.code(200).send('ok\n');
+    return reply.code(503).send(`${result.reason}\n`);
+  });
+}
+
+/**
+ * /healthz, /readyz and /metrics on one fastify instance. Nothing listens until `start()`.
+ * Invariant: default process metrics are registered on `registry` at most once.
+ */
+export function createOpsServer(options: OpsServerOptions): OpsServer {
+  if (options.registry.getSingleMetric(PROBE_METRIC) === undefined) {
+    collectDefaultMetrics({ register: options.registry, prefix: 'ironlb_' });
+  }
+  const app: FastifyInstance = fastify({
+    // pino's Logger is a FastifyBaseLogger at runtime; the generic types differ only in msgPrefix.
+    ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : {}),
+    disableRequestLogging: true,
+  }) as unknown as FastifyInstance;
+  probeRoute(app, '/healthz', options.isHealthy);
+  probeRoute(app, '/readyz', options.isReady);
+  app.get('/metrics', async (_req, reply) => {
+    const body = await options.registry.metrics();
+    return reply.type(options.registry.contentType).send(body);
+  });
+  return {
+    app,
+    start: () => app.listen({ host: options.host, port: options.port }),
+    stop: () => app.close(),
+  };
+}
