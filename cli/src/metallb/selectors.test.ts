@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { LabelSelector } from './ironlb-types.js';
 import { combineSelectors } from './selectors.js';
 
 describe('combineSelectors', () => {
@@ -18,7 +19,7 @@ describe('combineSelectors', () => {
     });
   });
 
-  it.each([
+  it.each<[string, LabelSelector[]]>([
     ['different keys', [{ matchLabels: { team: 'a' } }, { matchLabels: { env: 'prod' } }]],
     [
       'two labels in one selector',
