@@ -4,7 +4,9 @@
  * Invariants:
  *  - A socket never delivers an unfiltered frame: it is opened with protocol 0 (no protocol hook, nothing
  *    queued), the classic BPF filter is attached, and only then is it bound to (ifindex, EtherType).
- *  - Frames the host itself sent (PACKET_OUTGOING) are never delivered.
+ *  - Frames the host itself sent are never delivered: a socket bound to one EtherType is not on the transmit
+ *    tap at all (only ETH_P_ALL sockets are, verified in packet-socket.test.ts), and PACKET_OUTGOING frames
+ *    are skipped as well should the binding ever change.
  *  - Expected failures are returned as values: "ok", "again" (EAGAIN), or an errno code name such as
  *    "ENETDOWN". JS exceptions are thrown only for wrong argument types (a bug in the caller).
  *  - JS callbacks run on the main thread from the libuv poll callback; one readiness event yields at most
