@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
 import { execFileSync } from 'node:child_process';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import {
@@ -30,7 +31,9 @@ afterAll(async () => {
 /** Established TCP connections from this process to the API server port. */
 function apiSockets(): number {
   const port = new URL(clients.kubeConfig.getCurrentCluster()!.server).port;
-  const out = execFileSync('ss', ['-tnpH', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8' });
+  const out = execFileSync('ss', ['-tnpH', 'state', 'established', `( dport = :${port} )`], {
+    encoding: 'utf8',
+  });
   return out.split('\n').filter((l) => l.includes(`pid=${process.pid},`)).length;
 }
 
@@ -50,7 +53,9 @@ describe('client factory against kube-apiserver', () => {
     await Promise.all(Array.from({ length: 40 }, () => made.value.core.listNamespace()));
     const pooledSockets = apiSockets() - mid;
     await made.value.close();
-    console.info(`api sockets opened: stock=${stockSockets} (20 calls), pooled=${pooledSockets} (20 sequential + 40 concurrent, maxSockets 4)`);
+    console.info(
+      `api sockets opened: stock=${stockSockets} (20 calls), pooled=${pooledSockets} (20 sequential + 40 concurrent, maxSockets 4)`,
+    );
     expect(stockSockets).toBeGreaterThanOrEqual(15);
     expect(pooledSockets).toBeLessThanOrEqual(4);
   });
@@ -94,7 +99,10 @@ describe('leader election against kube-apiserver', () => {
       await new Promise((r) => setTimeout(r, 3000));
       expect(b.isLeader()).toBe(false);
 
-      const lease = await clients.coordination.readNamespacedLease({ name: 'ironlb-controller', namespace: ns.name });
+      const lease = await clients.coordination.readNamespacedLease({
+        name: 'ironlb-controller',
+        namespace: ns.name,
+      });
       expect(lease.spec?.holderIdentity).toBe('a');
       expect(String(lease.spec?.renewTime)).toMatch(/\.\d{6}Z$/); // accepted as MicroTime
 
@@ -103,7 +111,9 @@ describe('leader election against kube-apiserver', () => {
       await waitFor(() => b.isLeader(), { what: 'b takes over', timeoutMs: 15_000, intervalMs: 20 });
       const takeover = Date.now() - killed;
       console.info(`takeover after leader loss: ${takeover} ms (lease ${timing.leaseDurationSeconds} s)`);
-      expect(takeover).toBeLessThanOrEqual(timing.leaseDurationSeconds * 1000 + 2 * 2.2 * timing.retryPeriodMs + 500);
+      expect(takeover).toBeLessThanOrEqual(
+        timing.leaseDurationSeconds * 1000 + 2 * 2.2 * timing.retryPeriodMs + 500,
+      );
       expect(a.isLeader()).toBe(false);
       await a.stop();
 
@@ -113,11 +123,18 @@ describe('leader election against kube-apiserver', () => {
       expect(c.isLeader()).toBe(false);
       const released = Date.now();
       await b.stop(); // graceful: clears holderIdentity
-      await waitFor(() => c.isLeader(), { what: 'c takes over after release', timeoutMs: 10_000, intervalMs: 20 });
+      await waitFor(() => c.isLeader(), {
+        what: 'c takes over after release',
+        timeoutMs: 10_000,
+        intervalMs: 20,
+      });
       const handover = Date.now() - released;
       console.info(`handover after graceful release: ${handover} ms`);
       expect(handover).toBeLessThan(timing.leaseDurationSeconds * 1000);
-      const after = await clients.coordination.readNamespacedLease({ name: 'ironlb-controller', namespace: ns.name });
+      const after = await clients.coordination.readNamespacedLease({
+        name: 'ironlb-controller',
+        namespace: ns.name,
+      });
       expect(after.spec).toMatchObject({ holderIdentity: 'c', leaseTransitions: 2 });
       await c.stop();
     } finally {
@@ -134,19 +151,42 @@ describe('event recorder and status patch against kube-apiserver', () => {
       namespace: ns.name,
       body: { metadata: { name: 'web' }, spec: { type: 'ClusterIP', ports: [{ port: 80 }] } },
     });
-    const regarding = { kind: 'Service', apiVersion: 'v1', namespace: ns.name, name: 'web', uid: svc.metadata!.uid! };
+    const regarding = {
+      kind: 'Service',
+      apiVersion: 'v1',
+      namespace: ns.name,
+      name: 'web',
+      uid: svc.metadata!.uid!,
+    };
     const recorder = new EventRecorder({
       events: clients.events,
       reportingController: 'ironlb.io/controller',
       reportingInstance: 'e2e',
-      logger: { warn: (o: unknown) => console.warn(o), debug: () => undefined } as never,
+      logger: {
+        warn: (o: unknown) => {
+          console.warn(o);
+        },
+        debug: () => undefined,
+      },
     });
     recorder.start();
     for (let i = 0; i < 3; i++) {
-      recorder.emit({ regarding, type: 'Warning', reason: 'NoPool', note: 'no IPPool matches', action: 'Allocate' });
+      recorder.emit({
+        regarding,
+        type: 'Warning',
+        reason: 'NoPool',
+        note: 'no IPPool matches',
+        action: 'Allocate',
+      });
       await new Promise((r) => setTimeout(r, 200));
     }
-    recorder.emit({ regarding, type: 'Normal', reason: 'IPAllocated', note: 'Assigned 192.0.2.10', action: 'Allocate' });
+    recorder.emit({
+      regarding,
+      type: 'Normal',
+      reason: 'IPAllocated',
+      note: 'Assigned 192.0.2.10',
+      action: 'Allocate',
+    });
     await recorder.stop();
 
     const list = await clients.events.listNamespacedEvent({ namespace: ns.name });

@@ -8,7 +8,13 @@ afterEach(async () => {
 });
 
 function make(ready: () => ProbeResult, registry = new Registry()): OpsServer {
-  server = createOpsServer({ host: '127.0.0.1', port: 0, registry, isReady: ready, isHealthy: () => ({ ok: true }) });
+  server = createOpsServer({
+    host: '127.0.0.1',
+    port: 0,
+    registry,
+    isReady: ready,
+    isHealthy: () => ({ ok: true }),
+  });
   return server;
 }
 

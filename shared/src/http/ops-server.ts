@@ -42,11 +42,12 @@ export function createOpsServer(options: OpsServerOptions): OpsServer {
   if (options.registry.getSingleMetric(PROBE_METRIC) === undefined) {
     collectDefaultMetrics({ register: options.registry, prefix: 'ironlb_' });
   }
+  // pino's Logger is a FastifyBaseLogger; typed as such so the instance is a plain FastifyInstance.
+  const loggerInstance: FastifyBaseLogger | undefined = options.logger;
   const app: FastifyInstance = fastify({
-    // pino's Logger is a FastifyBaseLogger at runtime; the generic types differ only in msgPrefix.
-    ...(options.logger ? { loggerInstance: options.logger as FastifyBaseLogger } : {}),
+    ...(loggerInstance ? { loggerInstance } : {}),
     disableRequestLogging: true,
-  }) as unknown as FastifyInstance;
+  });
   probeRoute(app, '/healthz', options.isHealthy);
   probeRoute(app, '/readyz', options.isReady);
   app.get('/metrics', async (_req, reply) => {

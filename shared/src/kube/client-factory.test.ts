@@ -14,14 +14,11 @@ let clients: KubeClients | undefined;
 
 async function start(delayMs = 0): Promise<FakeApiServer> {
   server = await startFakeApiServer((app) => {
-    app.get<{ Params: { name: string } }>(
-      '/api/v1/namespaces/default/services/:name',
-      async (req) => {
-        if (req.headers.authorization !== 'Bearer test-token') throw new Error('no auth');
-        if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-        return svc(req.params.name);
-      },
-    );
+    app.get<{ Params: { name: string } }>('/api/v1/namespaces/default/services/:name', async (req) => {
+      if (req.headers.authorization !== 'Bearer test-token') throw new Error('no auth');
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+      return svc(req.params.name);
+    });
     // A watch that stays open until the client goes away.
     app.get('/api/v1/namespaces/default/pods', (_req, reply) => {
       reply.raw.writeHead(200, { 'content-type': 'application/json' });

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/require-await -- fakes keep the async signatures of the APIs they stand in for. */
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
 import { ApiException, type EventsV1Event } from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -31,7 +33,10 @@ function fakeEvents(behaviour: { fail?: number; hang?: boolean } = {}): EventsAp
     createNamespacedEvent: async ({ body }) => {
       await maybeFail();
       n += 1;
-      const wire = JSON.parse(JSON.stringify(ObjectSerializer.serialize(body, 'EventsV1Event'))) as Record<string, unknown>;
+      const wire = JSON.parse(JSON.stringify(ObjectSerializer.serialize(body, 'EventsV1Event'))) as Record<
+        string,
+        unknown
+      >;
       calls.push({ op: 'create', name: `ev${n}`, wire });
       return { metadata: { name: `ev${n}` } } as EventsV1Event;
     },
@@ -43,7 +48,10 @@ function fakeEvents(behaviour: { fail?: number; hang?: boolean } = {}): EventsAp
   };
 }
 
-function recorder(events: EventsApi, extra: Partial<ConstructorParameters<typeof EventRecorder>[0]> = {}): EventRecorder {
+function recorder(
+  events: EventsApi,
+  extra: Partial<ConstructorParameters<typeof EventRecorder>[0]> = {},
+): EventRecorder {
   return new EventRecorder({
     events,
     reportingController: 'ironlb.io/controller',
@@ -57,7 +65,13 @@ describe('EventRecorder', () => {
     const api = fakeEvents();
     const r = recorder(api);
     r.start();
-    r.emit({ regarding: svc, type: 'Normal', reason: 'IPAllocated', note: 'Assigned 192.0.2.10', action: 'Allocate' });
+    r.emit({
+      regarding: svc,
+      type: 'Normal',
+      reason: 'IPAllocated',
+      note: 'Assigned 192.0.2.10',
+      action: 'Allocate',
+    });
     await r.stop();
     expect(api.calls).toHaveLength(1);
     const wire = api.calls[0]!.wire;
@@ -144,9 +158,18 @@ describe('EventRecorder', () => {
     expect(hanging.dropped()).toBe(6);
 
     const warnings: unknown[] = [];
-    const failing = recorder(fakeEvents({ fail: 403 }), { logger: { warn: (o: unknown) => warnings.push(o), debug: () => undefined } as never });
+    const failing = recorder(fakeEvents({ fail: 403 }), {
+      logger: {
+        warn: (o: unknown) => {
+          warnings.push(o);
+        },
+        debug: () => undefined,
+      },
+    });
     failing.start();
-    expect(() => failing.emit({ regarding: svc, type: 'Warning', reason: 'R', note: 'n' })).not.toThrow();
+    expect(() => {
+      failing.emit({ regarding: svc, type: 'Warning', reason: 'R', note: 'n' });
+    }).not.toThrow();
     await failing.stop();
     expect(warnings).toHaveLength(1);
     expect(JSON.stringify(warnings[0])).toContain('HTTP 403');

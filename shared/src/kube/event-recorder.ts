@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
 import type { EventsV1Event, V1ObjectReference } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { apiStatusCode, describeApiError } from './api-error.js';
@@ -109,9 +110,14 @@ export class EventRecorder {
 
   emit(input: EventInput): void {
     const now = this.#now();
-    const key = [objectKeyOf(input.regarding), input.type, input.reason, input.action ?? '', input.note].join('\u0000');
+    const key = [objectKeyOf(input.regarding), input.type, input.reason, input.action ?? '', input.note].join(
+      '\u0000',
+    );
     const existing = this.#entries.get(key);
-    if (existing !== undefined && now - existing.lastObserved.getTime() <= (this.#o.dedupWindowMs ?? 600_000)) {
+    if (
+      existing !== undefined &&
+      now - existing.lastObserved.getTime() <= (this.#o.dedupWindowMs ?? 600_000)
+    ) {
       existing.count += 1;
       existing.lastObserved = new Date(now);
       this.#enqueue(existing);

@@ -2,7 +2,12 @@
 export { apiStatusCode, describeApiError } from './api-error.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { createKubeClients, type KubeClientOptions, type KubeClients } from './client-factory.js';
-export { EventRecorder, type EventInput, type EventRecorderOptions, type EventsApi } from './event-recorder.js';
+export {
+  EventRecorder,
+  type EventInput,
+  type EventRecorderOptions,
+  type EventsApi,
+} from './event-recorder.js';
 export { Informer, type InformerEvent, type InformerOptions } from './informer.js';
 export { LeaderElector, type LeaderElectionOptions, type LeaseApi } from './leader-election.js';
 export { microTime } from './lease-record.js';

@@ -1,5 +1,6 @@
+/* eslint-disable @typescript-eslint/require-await -- fakes keep the async signatures of the APIs they stand in for. */
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
 import {
-  CoreV1Api,
   type Informer as LibraryInformer,
   type KubernetesListObject,
   type KubernetesObject,
@@ -21,7 +22,11 @@ function fakeLibrary(): {
   const handlers = new Map<string, ((x: unknown) => void)[]>();
   let starts = 0;
   let listFn: (() => Promise<KubernetesListObject<KubernetesObject>>) | undefined;
-  const make = ((_kc: unknown, _path: string, list: () => Promise<KubernetesListObject<KubernetesObject>>) => {
+  const make = ((
+    _kc: unknown,
+    _path: string,
+    list: () => Promise<KubernetesListObject<KubernetesObject>>,
+  ) => {
     listFn = list;
     const inf = {
       on: (verb: string, cb: (x: unknown) => void) => handlers.set(verb, [...(handlers.get(verb) ?? []), cb]),
@@ -30,7 +35,8 @@ function fakeLibrary(): {
         starts += 1;
       },
       stop: async () => {
-        for (const cb of handlers.get('error') ?? []) cb(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+        for (const cb of handlers.get('error') ?? [])
+          cb(Object.assign(new Error('aborted'), { name: 'AbortError' }));
       },
     };
     return inf as unknown as LibraryInformer<KubernetesObject>;
@@ -128,7 +134,12 @@ describe('Informer (real library informer, local HTTPS API server)', () => {
           const obj = {
             apiVersion: 'v1',
             kind: 'Service',
-            metadata: { name: 'w', namespace: 'd', resourceVersion: '6', creationTimestamp: '2024-02-02T00:00:00Z' },
+            metadata: {
+              name: 'w',
+              namespace: 'd',
+              resourceVersion: '6',
+              creationTimestamp: '2024-02-02T00:00:00Z',
+            },
           };
           reply.raw.write(JSON.stringify({ type: 'ADDED', object: obj }) + '\n');
           return;
@@ -138,7 +149,16 @@ describe('Informer (real library informer, local HTTPS API server)', () => {
         return reply.send({
           kind: 'ServiceList',
           metadata: { resourceVersion: '5' },
-          items: [{ metadata: { name: 'l', namespace: 'd', resourceVersion: '5', creationTimestamp: '2024-01-01T00:00:00Z' } }],
+          items: [
+            {
+              metadata: {
+                name: 'l',
+                namespace: 'd',
+                resourceVersion: '5',
+                creationTimestamp: '2024-01-01T00:00:00Z',
+              },
+            },
+          ],
         });
       });
     });

@@ -62,10 +62,18 @@ export class Informer<T extends KubernetesObject> {
     const o = this.#options;
     const make = o.makeInformer ?? makeInformer;
     const inner = make<T>(o.kubeConfig, o.path, () => this.#list(), o.labelSelector);
-    inner.on('add', (obj) => this.#upsert('add', obj));
-    inner.on('update', (obj) => this.#upsert('update', obj));
-    inner.on('delete', (obj) => this.#remove(obj));
-    inner.on('error', (error: unknown) => this.#onError(error));
+    inner.on('add', (obj) => {
+      this.#upsert('add', obj);
+    });
+    inner.on('update', (obj) => {
+      this.#upsert('update', obj);
+    });
+    inner.on('delete', (obj) => {
+      this.#remove(obj);
+    });
+    inner.on('error', (error: unknown) => {
+      this.#onError(error);
+    });
     this.#inner = inner;
     await this.#run();
   }

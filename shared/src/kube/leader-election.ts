@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
 import type { V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { apiStatusCode, describeApiError } from './api-error.js';
@@ -168,8 +169,12 @@ export class LeaderElector {
     }
     const record = this.#observe(current);
     if (this.#heldByOther(record)) return false;
-    const spec = nextSpec(record, this.#specOptions());
-    return this.#replace({ ...current, spec });
+    return this.#replace(this.#leaseWith(current, nextSpec(record, this.#specOptions())));
+  }
+
+  /** The Lease to PUT: same identity and resourceVersion as `current`, new spec. */
+  #leaseWith(current: V1Lease, spec: V1Lease['spec']): V1Lease {
+    return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: current.metadata, spec };
   }
 
   #specOptions(): { identity: string; leaseDurationSeconds: number } {
@@ -189,7 +194,8 @@ export class LeaderElector {
       return true;
     } catch (error) {
       const code = apiStatusCode(error);
-      if (code !== 409) this.#o.logger?.warn({ lease: name, err: describeApiError(error) }, 'cannot create lease');
+      if (code !== 409)
+        this.#o.logger?.warn({ lease: name, err: describeApiError(error) }, 'cannot create lease');
       return false;
     }
   }
@@ -202,7 +208,8 @@ export class LeaderElector {
       return true;
     } catch (error) {
       const code = apiStatusCode(error);
-      if (code !== 409) this.#o.logger?.warn({ lease: name, err: describeApiError(error) }, 'cannot update lease');
+      if (code !== 409)
+        this.#o.logger?.warn({ lease: name, err: describeApiError(error) }, 'cannot update lease');
       return false;
     }
   }
@@ -211,7 +218,7 @@ export class LeaderElector {
   async #release(): Promise<void> {
     const lease = this.#lease;
     if (lease === undefined || this.#observed?.holderIdentity !== this.#o.identity) return;
-    const released = await this.#replace({ ...lease, spec: releasedSpec(this.#observed) });
+    const released = await this.#replace(this.#leaseWith(lease, releasedSpec(this.#observed)));
     this.#o.logger?.info({ lease: this.#o.name, released }, 'released lease');
   }
 }

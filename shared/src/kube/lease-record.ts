@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
 import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 
 /** The part of a Lease that leader election reasons about (client-go's LeaderElectionRecord). */
@@ -53,7 +54,8 @@ export function nextSpec(
   options: { identity: string; leaseDurationSeconds: number },
 ): NonNullable<V1Lease['spec']> {
   const now = microTime();
-  const keep = previous !== undefined && previous.holderIdentity === options.identity && previous.acquireTime !== '';
+  const keep =
+    previous !== undefined && previous.holderIdentity === options.identity && previous.acquireTime !== '';
   return {
     holderIdentity: options.identity,
     leaseDurationSeconds: options.leaseDurationSeconds,

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
 import { V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { normalizeObject } from './normalize.js';
@@ -7,7 +8,11 @@ const raw = {
   kind: 'Service',
   metadata: { name: 'a', namespace: 'ns', creationTimestamp: '2024-05-01T10:00:00Z' },
   spec: { type: 'LoadBalancer', ports: [{ port: 80, targetPort: 8080 }] },
-  status: { conditions: [{ type: 'X', status: 'True', lastTransitionTime: '2024-05-01T10:00:01Z', reason: 'r', message: 'm' }] },
+  status: {
+    conditions: [
+      { type: 'X', status: 'True', lastTransitionTime: '2024-05-01T10:00:01Z', reason: 'r', message: 'm' },
+    ],
+  },
 };
 
 describe('normalizeObject', () => {

@@ -9,10 +9,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       clearTimeout(timer);
       resolve();
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -21,10 +24,16 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export async function withDeadline<T>(promise: Promise<T>, options: { ms: number; fallback: T }): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(options.fallback), Math.max(0, options.ms));
+    timer = setTimeout(
+      () => {
+        resolve(options.fallback);
+      },
+      Math.max(0, options.ms),
+    );
   });
   try {
-    return await Promise.race([promise.catch(() => options.fallback), timeout]);
+    const settled = promise.catch(() => options.fallback);
+    return await Promise.race([settled, timeout]);
   } finally {
     clearTimeout(timer);
   }

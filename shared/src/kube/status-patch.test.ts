@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKubeClients, type KubeClients } from './client-factory.js';
 import { patchCustomStatus, patchServiceStatus } from './status-patch.js';
@@ -14,14 +15,21 @@ let server: FakeApiServer;
 let clients: KubeClients;
 const seen: Seen[] = [];
 
-async function start(reply: (body: { metadata?: { resourceVersion?: string } }) => [number, unknown]): Promise<void> {
+async function start(
+  reply: (body: { metadata?: { resourceVersion?: string } }) => [number, unknown],
+): Promise<void> {
   seen.length = 0;
   server = await startFakeApiServer((app) => {
     app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, (_req, body, done) => {
       done(null, JSON.parse(body as string));
     });
     app.patch('/*', async (req, res) => {
-      seen.push({ method: req.method, url: req.url, contentType: req.headers['content-type'], body: req.body });
+      seen.push({
+        method: req.method,
+        url: req.url,
+        contentType: req.headers['content-type'],
+        body: req.body,
+      });
       const [code, payload] = reply(req.body as { metadata?: { resourceVersion?: string } });
       return res.code(code).send(payload);
     });
@@ -47,7 +55,14 @@ const conflict = {
 
 describe('patchServiceStatus', () => {
   it('sends a JSON merge patch to services/{name}/status and returns the typed Service', async () => {
-    await start(() => [200, { kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } } }]);
+    await start(() => [
+      200,
+      {
+        kind: 'Service',
+        metadata: { name: 'web', namespace: 'shop' },
+        status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } },
+      },
+    ]);
     const result = await patchServiceStatus(clients.core, {
       namespace: 'shop',
       name: 'web',
@@ -59,7 +74,10 @@ describe('patchServiceStatus', () => {
         method: 'PATCH',
         url: '/api/v1/namespaces/shop/services/web/status',
         contentType: 'application/merge-patch+json',
-        body: { metadata: { resourceVersion: '41' }, status: { loadBalancer: { ingress: [{ ip: '192.0.2.10', ipMode: 'VIP' }] } } },
+        body: {
+          metadata: { resourceVersion: '41' },
+          status: { loadBalancer: { ingress: [{ ip: '192.0.2.10', ipMode: 'VIP' }] } },
+        },
       },
     ]);
     expect(result.ok && result.value.status?.loadBalancer?.ingress?.[0]?.ip).toBe('192.0.2.10');
@@ -67,7 +85,12 @@ describe('patchServiceStatus', () => {
 
   it('returns 409 as a conflict value with the server message', async () => {
     await start(() => [409, conflict]);
-    const result = await patchServiceStatus(clients.core, { namespace: 'shop', name: 'web', status: {}, resourceVersion: '1' });
+    const result = await patchServiceStatus(clients.core, {
+      namespace: 'shop',
+      name: 'web',
+      status: {},
+      resourceVersion: '1',
+    });
     expect(result).toEqual({
       ok: false,
       error: { kind: 'conflict', code: 409, message: `HTTP 409: ${conflict.message}` },

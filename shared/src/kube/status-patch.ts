@@ -81,14 +81,17 @@ export async function patchCustomStatus(
   const { group, version, plural, name } = patch;
   const body = statusBody(patch.status, patch.resourceVersion);
   try {
-    const updated =
+    const updated: unknown =
       patch.namespace === undefined
-        ? await custom.patchClusterCustomObjectStatus({ group, version, plural, name, body }, mergePatchOptions)
+        ? await custom.patchClusterCustomObjectStatus(
+            { group, version, plural, name, body },
+            mergePatchOptions,
+          )
         : await custom.patchNamespacedCustomObjectStatus(
             { group, version, plural, name, namespace: patch.namespace, body },
             mergePatchOptions,
           );
-    return ok(updated as unknown);
+    return ok(updated);
   } catch (error) {
     return err(failure(error));
   }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/require-await -- fakes keep the async signatures of the APIs they stand in for. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type ProcessOutcome, WorkQueue } from './work-queue.js';
 

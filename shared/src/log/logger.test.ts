@@ -24,10 +24,22 @@ function memory(): { stream: Writable; lines: () => Record<string, unknown>[] } 
 describe('createLogger', () => {
   it('writes JSON lines with label level, ISO time, name, base and component fields', () => {
     const m = memory();
-    const log = createLogger({ name: 'ironlb-speaker', level: 'debug', base: { node: 'n1' }, destination: m.stream });
+    const log = createLogger({
+      name: 'ironlb-speaker',
+      level: 'debug',
+      base: { node: 'n1' },
+      destination: m.stream,
+    });
     componentLogger(log, 'l2').debug({ ip: '192.0.2.1' }, 'announcing');
     const [line] = m.lines();
-    expect(line).toMatchObject({ level: 'debug', name: 'ironlb-speaker', node: 'n1', component: 'l2', ip: '192.0.2.1', msg: 'announcing' });
+    expect(line).toMatchObject({
+      level: 'debug',
+      name: 'ironlb-speaker',
+      node: 'n1',
+      component: 'l2',
+      ip: '192.0.2.1',
+      msg: 'announcing',
+    });
     expect(String(line?.time)).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
   });
 
@@ -38,7 +50,11 @@ describe('createLogger', () => {
     log.error({ err: new Error('boom') }, 'failed');
     const lines = m.lines();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 'error', msg: 'failed', err: { message: 'boom', type: 'Error' } });
-    expect(String((lines[0]?.err as { stack: string }).stack)).toContain('boom');
+    expect(lines[0]).toMatchObject({
+      level: 'error',
+      msg: 'failed',
+      err: { message: 'boom', type: 'Error' },
+    });
+    expect((lines[0]?.err as { stack: string }).stack).toContain('boom');
   });
 });

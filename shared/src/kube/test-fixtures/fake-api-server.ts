@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/require-await -- fakes keep the async signatures of the APIs they stand in for. */
 import { readFileSync } from 'node:fs';
 import fastify, { type FastifyInstance } from 'fastify';
 
@@ -14,9 +15,7 @@ export interface FakeApiServer {
   close(): Promise<void>;
 }
 
-export async function startFakeApiServer(
-  setup: (app: FastifyInstance) => void,
-): Promise<FakeApiServer> {
+export async function startFakeApiServer(setup: (app: FastifyInstance) => void): Promise<FakeApiServer> {
   const app = fastify({ https: { cert, key } });
   const counters = { handshakes: 0, inFlight: 0, maxInFlight: 0, requests: 0 };
   app.server.on('secureConnection', () => {

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/require-await -- fakes keep the async signatures of the APIs they stand in for. */
 import { ApiException, type V1Lease } from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
 import type { LeaseApi } from '../leader-election.js';
@@ -12,7 +13,10 @@ export class FakeLeaseStore {
   #rv = 0;
   readonly writes: { by: string; holder: string; wire: string }[] = [];
 
-  client(id: string, state: { partitioned: boolean } = { partitioned: false }): LeaseApi & { state: { partitioned: boolean } } {
+  client(
+    id: string,
+    state: { partitioned: boolean } = { partitioned: false },
+  ): LeaseApi & { state: { partitioned: boolean } } {
     const fail = (): never => {
       throw new ApiException(503, 'unavailable', '{"message":"partitioned"}', {});
     };
