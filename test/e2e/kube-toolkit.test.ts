@@ -4,6 +4,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import {
   createKubeClients,
   EventRecorder,
+  Informer,
   type KubeClients,
   LeaderElector,
   type LeaseApi,
@@ -58,6 +59,38 @@ describe('client factory against kube-apiserver', () => {
     );
     expect(stockSockets).toBeGreaterThanOrEqual(15);
     expect(pooledSockets).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('informer against kube-apiserver', () => {
+  it('syncs, then sees watch events typed like LIST items, keys handed to the queue', async () => {
+    const keys: string[] = [];
+    const core = clients.core;
+    const informer = new Informer({
+      kubeConfig: clients.kubeConfig,
+      path: `/api/v1/namespaces/${ns.name}/services`,
+      list: () => core.listNamespacedService({ namespace: ns.name }),
+      typeName: 'V1Service',
+      queue: { add: (k) => keys.push(k) },
+    });
+    await informer.start();
+    await waitFor(() => informer.hasSynced(), { what: 'informer synced', timeoutMs: 10_000 });
+    await core.createNamespacedService({
+      namespace: ns.name,
+      body: { metadata: { name: 'watched' }, spec: { ports: [{ port: 81 }] } },
+    });
+    const seen = await waitFor(() => informer.get(`${ns.name}/watched`), {
+      what: 'watch event',
+      timeoutMs: 10_000,
+    });
+    expect(seen.metadata?.creationTimestamp).toBeInstanceOf(Date);
+    expect(keys).toContain(`${ns.name}/watched`);
+    await core.deleteNamespacedService({ name: 'watched', namespace: ns.name });
+    await waitFor(() => informer.get(`${ns.name}/watched`) === undefined, {
+      what: 'delete event',
+      timeoutMs: 10_000,
+    });
+    await informer.stop();
   });
 });
 
