@@ -1,0 +1,7 @@
+export * from './allocator.js';
+export * from './eligibility.js';
+export * from './family-plan.js';
+export * from './service-request.js';
+export * from './sharing.js';
+export * from './types.js';
+export type * from './view.js';
