@@ -1,0 +1,2 @@
+export * from './explain-pending.js';
+export * from './reasons.js';
