@@ -177,7 +177,14 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   napi_value frames, b;
   napi_create_array(env, &frames);
   uint32_t n = 0;
-  int err = status < 0 ? -status : 0;
+  int err = 0;
+  if (status < 0) {
+    /* libuv reports POLLERR as UV_EBADF (and stops the handle): the real cause (ENETDOWN when the link went
+     * down or away) is the pending socket error. */
+    int so = 0;
+    socklen_t so_len = sizeof so;
+    err = getsockopt(ps->fd, SOL_SOCKET, SO_ERROR, &so, &so_len) == 0 && so != 0 ? so : -status;
+  }
   for (int i = 0; i < BATCH && err == 0; i++) {
     struct sockaddr_ll sll;
     socklen_t sl = sizeof sll;

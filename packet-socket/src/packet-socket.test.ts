@@ -32,6 +32,8 @@ const NS_A = `ilb-t-a${suffix}`; // the "speaker" namespace
 const NS_B = `ilb-t-b${suffix}`; // the client
 const IF_A = `ilb-t-va${suffix}`;
 const IF_B = `ilb-t-vb${suffix}`;
+const IF_D = `ilb-t-d${suffix}`; // a veth pair inside A (no dummy driver here), deleted and re-created
+const IF_E = `ilb-t-e${suffix}`;
 const MAC_A = '02:00:00:00:0a:01';
 const MAC_B = '02:00:00:00:0b:01';
 const OTHER_MAC = '02:00:00:00:0c:01';
@@ -240,12 +242,35 @@ describe.skipIf(!canRun)('packet socket in network namespaces', () => {
     const opens = (): number => a.events.filter((e) => e.ev === 'open').length;
     await until('first open', () => (opens() === 1 ? true : null));
     sh(['-n', NS_A, 'link', 'set', IF_A, 'down']);
-    await until('down event', () => a.events.find((e) => e.ev === 'down'));
+    const down = await until('down event', () => a.events.find((e) => e.ev === 'down'));
+    expect(down).toMatchObject({ code: 'ENETDOWN' });
     sh(['-n', NS_A, 'link', 'set', IF_A, 'up']);
     await until('reopen', () => (opens() === 2 ? true : null));
     const probe = encodeArpRequest({ mac: mac(MAC_B), senderIp: ip('0.0.0.0'), targetIp: ip('192.0.2.200') });
     await until('peer link up', async () => b.call({ op: 'send', kind: 'arp', hex: hex(probe) }));
     await a.arp((p) => formatIp(p.targetIp) === '192.0.2.200', 'arp-reopening');
+  });
+
+  it('the reopening socket survives the interface being deleted and re-created', async () => {
+    const addDummy = (): void => {
+      sh(['-n', NS_A, 'link', 'add', IF_D, 'type', 'veth', 'peer', 'name', IF_E]);
+      sh(['-n', NS_A, 'link', 'set', IF_E, 'up']);
+      sh(['-n', NS_A, 'link', 'set', IF_D, 'up']);
+    };
+    addDummy();
+    const d = new Agent(NS_A, IF_D);
+    try {
+      expect(await d.call({ op: 'reopening', kind: 'arp' })).toBe('ok');
+      const opens = (): number => d.events.filter((e) => e.ev === 'open').length;
+      await until('first open', () => (opens() === 1 ? true : null));
+      sh(['-n', NS_A, 'link', 'del', IF_D]);
+      const down = await until('down event', () => d.events.find((e) => e.ev === 'down'));
+      expect(['ENETDOWN', 'ENODEV', 'ENXIO']).toContain('code' in down ? down.code : '');
+      addDummy();
+      await until('reopen on the new link', () => (opens() === 2 ? true : null));
+    } finally {
+      d.stop();
+    }
   });
 });
 
