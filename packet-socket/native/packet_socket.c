@@ -51,9 +51,6 @@ typedef struct {
   int finalized;   /* JS object collected */
 } ps_t;
 
-/* Receive scratch buffer: only ever used on the main thread, within one callback. */
-static unsigned char frame_buf[FRAME_MAX];
-
 /* ARP for Ethernet/IPv4 (htype 1, ptype 0x0800, hlen 6, plen 4), any opcode. */
 static struct sock_filter arp_filter[] = {
     BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
@@ -174,6 +171,7 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   napi_env env = ps->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  unsigned char frame_buf[FRAME_MAX]; /* on the stack: each worker thread (env) has its own loop */
   napi_value frames, b;
   napi_create_array(env, &frames);
   uint32_t n = 0;
