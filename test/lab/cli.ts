@@ -19,7 +19,8 @@ async function up(): Promise<number> {
   const report = await labUp(labConfig());
   for (const r of report.started) out(`started ${r.name} (pid ${r.pid})`);
   for (const r of report.alreadyRunning) out(`already running ${r.name} (pid ${r.pid})`);
-  out(`lab up in ${(report.durationMs / 1000).toFixed(1)} s`);
+  const phases = Object.entries(report.phases).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`);
+  out(`lab up in ${(report.durationMs / 1000).toFixed(1)} s (${phases.join(', ')})`);
   for (const [k, v] of Object.entries(labEnv())) out(`export ${k}='${v}'`);
   return 0;
 }
@@ -45,7 +46,11 @@ async function kubelet(action: string | undefined, node: string | undefined): Pr
   if (node === undefined || (action !== 'start' && action !== 'stop')) return usage();
   const config = labConfig();
   if (action === 'stop') {
-    out((await stopAgent(config, { kind: 'kubelet', node })) ? `stopped kubelet-${node}` : `kubelet-${node} not running`);
+    out(
+      (await stopAgent(config, { kind: 'kubelet', node }))
+        ? `stopped kubelet-${node}`
+        : `kubelet-${node} not running`,
+    );
   } else {
     const r = startAgent(config, { kind: 'kubelet', node });
     out(`${r.started ? 'started' : 'already running'} ${r.name} (pid ${r.pid})`);

@@ -145,6 +145,7 @@ export function apiserverUrl(config: LabConfig): string {
 
 export function findNode(config: LabConfig, name: string): LabMember {
   const node = config.nodes.find((n) => n.netns === name);
-  if (!node) throw new Error(`unknown lab node ${name} (have ${config.nodes.map((n) => n.netns).join(', ')})`);
+  if (!node)
+    throw new Error(`unknown lab node ${name} (have ${config.nodes.map((n) => n.netns).join(', ')})`);
   return node;
 }

@@ -115,7 +115,11 @@ function probe(url: string, tls?: { ca: Buffer; cert: Buffer; key: Buffer }): Pr
   });
 }
 
-async function waitHealthy(options: { record: ProcessRecord; url: string; timeoutMs: number }): Promise<void> {
+async function waitHealthy(options: {
+  record: ProcessRecord;
+  url: string;
+  timeoutMs: number;
+}): Promise<void> {
   const { record } = options;
   const deadline = Date.now() + options.timeoutMs;
   while (Date.now() < deadline) {
@@ -123,7 +127,9 @@ async function waitHealthy(options: { record: ProcessRecord; url: string; timeou
     if (!isAlive(record)) throw new Error(`${record.name} exited during startup; see ${record.log}`);
     await sleep(100);
   }
-  throw new Error(`${record.name} not healthy at ${options.url} after ${options.timeoutMs} ms; see ${record.log}`);
+  throw new Error(
+    `${record.name} not healthy at ${options.url} after ${options.timeoutMs} ms; see ${record.log}`,
+  );
 }
 
 /** Resolves to whether nothing listens on host:port (we could bind it ourselves). */
@@ -150,7 +156,9 @@ async function ensureComponent(
   if (running) return { name: component.name, pid: running.pid, started: false };
   for (const [host, port] of component.ports) {
     if (!(await portFree(host, port))) {
-      throw new Error(`${component.name}: ${host}:${port} is already in use by a process that is not this lab's`);
+      throw new Error(
+        `${component.name}: ${host}:${port} is already in use by a process that is not this lab's`,
+      );
     }
   }
   const record = startDetached({ name: component.name, argv: component.argv, pidDir: pids, logDir: logs });
@@ -158,8 +166,8 @@ async function ensureComponent(
   return { name: component.name, pid: record.pid, started: true };
 }
 
-/** Starts whatever part of the control plane is not running, in dependency order, waiting for each to be healthy. */
-export async function ensureControlPlane(config: LabConfig): Promise<StartResult[]> {
+/** Starts etcd, then kube-apiserver, unless running; waits for each to be healthy. */
+export async function ensureStorageAndApiserver(config: LabConfig): Promise<StartResult[]> {
   const etcd = await ensureComponent(config, {
     name: 'etcd',
     argv: etcdArgv(config),
@@ -175,13 +183,17 @@ export async function ensureControlPlane(config: LabConfig): Promise<StartResult
     healthUrl: `${apiserverUrl(config)}/readyz`,
     ports: [[config.hostIpv6, config.apiserverPort]],
   });
-  const kcm = await ensureComponent(config, {
+  return [etcd, apiserver];
+}
+
+/** Starts kube-controller-manager unless running; waits for /healthz. Needs a ready apiserver. */
+export function ensureControllerManager(config: LabConfig): Promise<StartResult> {
+  return ensureComponent(config, {
     name: 'kube-controller-manager',
     argv: controllerManagerArgv(config),
     healthUrl: `https://127.0.0.1:${config.controllerManagerPort}/healthz`,
     ports: [['127.0.0.1', config.controllerManagerPort]],
   });
-  return [etcd, apiserver, kcm];
 }
 
 /** True when the apiserver answers /readyz for the admin identity. */

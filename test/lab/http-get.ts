@@ -28,8 +28,12 @@ export async function httpGetInNetns(options: {
   timeoutMs?: number;
 }): Promise<HttpGetResult> {
   const timeoutMs = options.timeoutMs ?? 2_000;
-  const { stdout } = await runInNetns(options.netns, [process.execPath, '-e', SCRIPT, options.url, `${timeoutMs}`], {
-    timeoutMs: timeoutMs + 10_000,
-  });
+  const { stdout } = await runInNetns(
+    options.netns,
+    [process.execPath, '-e', SCRIPT, options.url, `${timeoutMs}`],
+    {
+      timeoutMs: timeoutMs + 10_000,
+    },
+  );
   return JSON.parse(stdout) as HttpGetResult;
 }

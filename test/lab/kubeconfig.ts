@@ -2,7 +2,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** Writes a self-contained kubeconfig (certificates embedded) for the client certificate `<pkiDir>/<name>.crt`. */
-export function writeKubeconfig(options: { path: string; server: string; pkiDir: string; name: string }): void {
+export function writeKubeconfig(options: {
+  path: string;
+  server: string;
+  pkiDir: string;
+  name: string;
+}): void {
   const b64 = (file: string): string => readFileSync(join(options.pkiDir, file)).toString('base64');
   const text = [
     'apiVersion: v1',

@@ -4,7 +4,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { LabConfig } from './config.js';
 import { apiserverUrl, labConfig, labPaths } from './config.js';
 import type { StartResult } from './control-plane.js';
-import { apiserverReady, ensureControlPlane } from './control-plane.js';
+import { apiserverReady, ensureControllerManager, ensureStorageAndApiserver } from './control-plane.js';
 import { httpGetInNetns, urlFor } from './http-get.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { presentNetwork, ensureNetwork, teardownNetwork } from './network.js';
@@ -17,6 +17,8 @@ export interface LabUpReport {
   readonly started: readonly StartResult[];
   readonly alreadyRunning: readonly StartResult[];
   readonly durationMs: number;
+  /** Milliseconds since the start of `up` at which each phase finished. */
+  readonly phases: Readonly<Record<string, number>>;
 }
 
 export interface LabDownReport {
@@ -98,7 +100,11 @@ async function allNodesReady(config: LabConfig, core: CoreV1Api): Promise<boolea
 async function respondersUp(config: LabConfig): Promise<boolean> {
   const results = await Promise.all(
     config.nodes.map((n) =>
-      httpGetInNetns({ netns: config.client.netns, url: urlFor(n.ipv4, config.responderPort), timeoutMs: 1_000 }),
+      httpGetInNetns({
+        netns: config.client.netns,
+        url: urlFor(n.ipv4, config.responderPort),
+        timeoutMs: 1_000,
+      }),
     ),
   );
   return results.every((r, i) => r.ok && r.body.trim() === config.nodes[i]?.netns);
@@ -107,20 +113,32 @@ async function respondersUp(config: LabConfig): Promise<boolean> {
 /** Brings the lab up (idempotent): network, PKI, control plane, stand-ins; waits for Ready nodes and responders. */
 export async function labUp(config: LabConfig = labConfig()): Promise<LabUpReport> {
   const t0 = performance.now();
+  const phases: Record<string, number> = {};
+  const mark = (phase: string): void => {
+    phases[phase] = Math.round(performance.now() - t0);
+  };
   mkdirSync(config.dir, { recursive: true });
   await Promise.all([ensureNetwork(config), ensureCredentials(config)]);
-  const results = [...(await ensureControlPlane(config))];
+  mark('network+pki');
+  const results = await ensureStorageAndApiserver(config);
+  mark('etcd+apiserver');
+  // Stand-ins need only the apiserver: start them while the controller-manager starts.
   for (const node of config.nodes) {
     results.push(startAgent(config, { kind: 'kubelet', node: node.netns }));
     results.push(startAgent(config, { kind: 'kube-proxy', node: node.netns }));
   }
+  results.push(await ensureControllerManager(config));
+  mark('controller-manager');
   const core = adminKubeConfig(config).makeApiClient(CoreV1Api);
   await waitUntil('all lab nodes Ready', () => allNodesReady(config, core), 60_000);
+  mark('nodes-ready');
   await waitUntil('kube-proxy stand-in responders', () => respondersUp(config), 60_000);
+  mark('responders');
   return {
     started: results.filter((r) => r.started),
     alreadyRunning: results.filter((r) => !r.started),
     durationMs: Math.round(performance.now() - t0),
+    phases,
   };
 }
 

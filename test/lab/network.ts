@@ -41,9 +41,21 @@ async function ensureLan(config: LabConfig): Promise<void> {
   const lan = ['-n', config.lanNetns];
   if (!(await linkExists({ netns: config.lanNetns, name: config.bridge }))) {
     await run('ip', [
-      ...lan, 'link', 'add', config.bridge, 'address', '02:00:00:00:02:00',
-      'type', 'bridge', 'stp_state', '0', 'forward_delay', '0', 'mcast_snooping', '0',
-    ]); // prettier-ignore
+      ...lan,
+      'link',
+      'add',
+      config.bridge,
+      'address',
+      '02:00:00:00:02:00',
+      'type',
+      'bridge',
+      'stp_state',
+      '0',
+      'forward_delay',
+      '0',
+      'mcast_snooping',
+      '0',
+    ]);
   }
   await run('ip', [...lan, 'link', 'set', config.bridge, 'up']);
 }
@@ -52,9 +64,21 @@ async function ensureHostLink(config: LabConfig): Promise<void> {
   const link = config.hostLink;
   if (!(await linkExists({ name: link }))) {
     await run('ip', [
-      'link', 'add', link, 'address', '02:00:00:00:00:01', 'type', 'veth',
-      'peer', 'name', config.hostBridgePort, 'address', '02:00:00:00:01:01', 'netns', config.lanNetns,
-    ]); // prettier-ignore
+      'link',
+      'add',
+      link,
+      'address',
+      '02:00:00:00:00:01',
+      'type',
+      'veth',
+      'peer',
+      'name',
+      config.hostBridgePort,
+      'address',
+      '02:00:00:00:01:01',
+      'netns',
+      config.lanNetns,
+    ]);
   }
   // Only this link's own settings are touched in the root namespace.
   for (const [key, value] of Object.entries({ accept_dad: '0', accept_ra: '0', autoconf: '0' })) {
@@ -75,9 +99,23 @@ async function ensureMember(config: LabConfig, m: LabMember, isNode: boolean): P
   if (!(await linkExists({ netns: m.netns, name: 'eth0' }))) {
     const portMac = m.mac.replace(/:00:([0-9a-f]{2})$/, ':01:$1');
     await run('ip', [
-      '-n', config.lanNetns, 'link', 'add', m.bridgePort, 'address', portMac, 'type', 'veth',
-      'peer', 'name', 'eth0', 'address', m.mac, 'netns', m.netns,
-    ]); // prettier-ignore
+      '-n',
+      config.lanNetns,
+      'link',
+      'add',
+      m.bridgePort,
+      'address',
+      portMac,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'address',
+      m.mac,
+      'netns',
+      m.netns,
+    ]);
   }
   await sysctls(m.netns, { 'net/ipv6/conf/eth0/accept_dad': '0' });
   await run('ip', [...ns, 'addr', 'replace', `${m.ipv4}/24`, 'dev', 'eth0']);
@@ -142,17 +180,20 @@ function recordedNamespaces(config: LabConfig): string[] {
   }
 }
 
-/** Deletes every namespace the lab recorded or owns and the root-namespace host link. Returns what it removed. */
+/** Deletes the root-namespace host link, then every namespace the lab recorded or owns. Returns what it removed. */
 export async function teardownNetwork(config: LabConfig): Promise<string[]> {
   const removed: string[] = [];
+  // First, while its peer's namespace still exists (deleting ilb-lan also removes it, but asynchronously).
+  if (
+    (await linkExists({ name: config.hostLink })) &&
+    (await succeeds('ip', ['link', 'del', config.hostLink]))
+  ) {
+    removed.push(`link ${config.hostLink}`);
+  }
   for (const name of new Set([...ownedNamespaces(config), ...recordedNamespaces(config)])) {
     if (!netnsExists(name)) continue;
     await run('ip', ['netns', 'del', name]);
     removed.push(`netns ${name}`);
-  }
-  if (await linkExists({ name: config.hostLink })) {
-    await run('ip', ['link', 'del', config.hostLink]);
-    removed.push(`link ${config.hostLink}`);
   }
   return removed;
 }

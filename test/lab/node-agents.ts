@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { LabConfig, LabMember } from './config.js';
-import { findNode, labPaths } from './config.js';
+import { apiserverUrl, findNode, labPaths } from './config.js';
 import type { StartResult } from './control-plane.js';
 import { readLiveRecord, startDetached, stopRecorded } from './processes.js';
 
@@ -15,12 +15,19 @@ export function agentName(kind: AgentKind, node: string): string {
 }
 
 function agentEnv(config: LabConfig, kind: AgentKind, node: LabMember): NodeJS.ProcessEnv {
-  const paths = labPaths(config);
-  const common = { PATH: process.env.PATH, NODE_NAME: node.netns };
+  const { pki } = labPaths(config);
+  const identity = kind === 'kubelet' ? `node-${node.netns}` : 'kube-proxy';
+  const common = {
+    PATH: process.env.PATH,
+    NODE_NAME: node.netns,
+    API_SERVER: apiserverUrl(config),
+    CA_FILE: join(pki, 'ca.crt'),
+    CERT_FILE: join(pki, `${identity}.crt`),
+    KEY_FILE: join(pki, `${identity}.key`),
+  };
   if (kind === 'kubelet') {
     return {
       ...common,
-      KUBECONFIG: paths.kubeconfigFor(`node-${node.netns}`),
       NODE_IPS: `${node.ipv4},${node.ipv6}`,
       LEASE_RENEW_SECONDS: `${config.leaseRenewSeconds}`,
       STATUS_UPDATE_SECONDS: `${config.statusUpdateSeconds}`,
@@ -28,7 +35,6 @@ function agentEnv(config: LabConfig, kind: AgentKind, node: LabMember): NodeJS.P
   }
   return {
     ...common,
-    KUBECONFIG: paths.kubeconfigFor('kube-proxy'),
     LB_DEVICE: config.lbDevice,
     RESPONDER_PORT: `${config.responderPort}`,
   };
@@ -45,7 +51,17 @@ export function startAgent(config: LabConfig, options: { kind: AgentKind; node: 
   const record = startDetached({
     name,
     // `--import tsx` resolves from the repository root (cwd), where tsx is a dev dependency.
-    argv: ['ip', 'netns', 'exec', node.netns, process.execPath, '--conditions=ironlb-source', '--import', 'tsx', script],
+    argv: [
+      'ip',
+      'netns',
+      'exec',
+      node.netns,
+      process.execPath,
+      '--conditions=ironlb-source',
+      '--import',
+      'tsx',
+      script,
+    ],
     pidDir: pids,
     logDir: logs,
     env: agentEnv(config, options.kind, node),

@@ -18,11 +18,22 @@ const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes
 async function ensureCa(dir: string): Promise<void> {
   if (existsSync(join(dir, 'ca.crt'))) return;
   await run('openssl', [
-    'req', '-x509', ...EC, '-days', '3650', '-subj', '/CN=ironlb-lab-ca',
-    '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'ca.crt'),
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
-  ]); // prettier-ignore
+    'req',
+    '-x509',
+    ...EC,
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=ironlb-lab-ca',
+    '-keyout',
+    join(dir, 'ca.key'),
+    '-out',
+    join(dir, 'ca.crt'),
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+  ]);
 }
 
 async function ensureSigned(options: {
@@ -36,12 +47,35 @@ async function ensureSigned(options: {
   const ext = join(dir, `${name}.ext`);
   writeFileSync(ext, options.extensions);
   const csr = join(dir, `${name}.csr`);
-  await run('openssl', ['req', '-new', ...EC, '-subj', options.subject, '-keyout', join(dir, `${name}.key`), '-out', csr]);
   await run('openssl', [
-    'x509', '-req', '-in', csr, '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'),
-    '-set_serial', `0x${Date.now().toString(16)}${Math.floor(Math.random() * 1e6).toString(16)}`,
-    '-days', '3650', '-extfile', ext, '-out', join(dir, `${name}.crt`),
-  ]); // prettier-ignore
+    'req',
+    '-new',
+    ...EC,
+    '-subj',
+    options.subject,
+    '-keyout',
+    join(dir, `${name}.key`),
+    '-out',
+    csr,
+  ]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    join(dir, 'ca.crt'),
+    '-CAkey',
+    join(dir, 'ca.key'),
+    '-set_serial',
+    `0x${Date.now().toString(16)}${Math.floor(Math.random() * 1e6).toString(16)}`,
+    '-days',
+    '3650',
+    '-extfile',
+    ext,
+    '-out',
+    join(dir, `${name}.crt`),
+  ]);
 }
 
 async function ensureServiceAccountKey(dir: string): Promise<void> {
@@ -59,7 +93,8 @@ export async function ensurePki(options: {
   const { dir } = options;
   mkdirSync(dir, { recursive: true });
   await Promise.all([ensureCa(dir), ensureServiceAccountKey(dir)]);
-  const client = 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n';
+  const client =
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n';
   await Promise.all([
     ensureSigned({
       dir,

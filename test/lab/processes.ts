@@ -102,7 +102,11 @@ export function startDetached(options: StartOptions): ProcessRecord {
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; removes the pidfile. Only signals the recorded PID if it is still ours. */
-export async function stopRecorded(options: { pidDir: string; name: string; graceMs?: number }): Promise<boolean> {
+export async function stopRecorded(options: {
+  pidDir: string;
+  name: string;
+  graceMs?: number;
+}): Promise<boolean> {
   const file = pidFile(options.pidDir, options.name);
   const record = readLiveRecord(options.pidDir, options.name);
   let stopped = false;

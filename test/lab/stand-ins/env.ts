@@ -1,5 +1,3 @@
-import { KubeConfig } from '@kubernetes/client-node';
-
 /** Stand-in processes are configured only through their environment (set by node-agents.ts). */
 export function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -8,12 +6,6 @@ export function requiredEnv(name: string): string {
     process.exit(2);
   }
   return value;
-}
-
-export function kubeConfigFromEnv(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(requiredEnv('KUBECONFIG'));
-  return kc;
 }
 
 /** One JSON line per event on stdout (the lab redirects it to the stand-in's log file). */

@@ -6,30 +6,34 @@
  *   only an ARP/NDP speaker (ironlb) can attract their traffic.
  * - serves HTTP on RESPONDER_PORT (all addresses, inside this namespace only) answering with the node's name.
  *
- * Environment: KUBECONFIG, NODE_NAME, LB_DEVICE, RESPONDER_PORT.
+ * Environment: API_SERVER, CA_FILE, CERT_FILE, KEY_FILE, NODE_NAME, LB_DEVICE, RESPONDER_PORT.
  */
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import { promisify } from 'node:util';
-import { CoreV1Api, Watch } from '@kubernetes/client-node';
-import type { V1Service } from '@kubernetes/client-node';
-import { errorText, exitOnSignals, kubeConfigFromEnv, log, requiredEnv } from './env.js';
+import { apiClientFromEnv, expectOk } from './api.js';
+import { errorText, exitOnSignals, log, requiredEnv } from './env.js';
+
+/** The parts of a Service this stand-in reads. */
+interface Service {
+  metadata?: { namespace?: string; name?: string; resourceVersion?: string };
+  status?: { loadBalancer?: { ingress?: { ip?: string }[] } };
+}
 
 const exec = promisify(execFile);
 const nodeName = requiredEnv('NODE_NAME');
 const device = requiredEnv('LB_DEVICE');
 const port = Number(requiredEnv('RESPONDER_PORT'));
-const kc = kubeConfigFromEnv();
-const core = kc.makeApiClient(CoreV1Api);
+const api = apiClientFromEnv();
 
 /** namespace/name → ingress IPs. */
 const ingress = new Map<string, string[]>();
 
-function key(svc: V1Service): string {
+function key(svc: Service): string {
   return `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`;
 }
 
-function ingressIps(svc: V1Service): string[] {
+function ingressIps(svc: Service): string[] {
   return (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
 }
 
@@ -77,33 +81,24 @@ function scheduleSync(): void {
 }
 
 async function relist(): Promise<string> {
-  const list = await core.listServiceForAllNamespaces();
+  const res = await api.call({ method: 'GET', path: '/api/v1/services' });
+  expectOk(res, 'list services');
+  const list = res.body as { items: Service[]; metadata?: { resourceVersion?: string } };
   ingress.clear();
   for (const svc of list.items) ingress.set(key(svc), ingressIps(svc));
   scheduleSync();
   return list.metadata?.resourceVersion ?? '';
 }
 
+/** Follows the watch until it ends (server timeout, error event such as 410 Gone, or transport failure). */
 function watchFrom(resourceVersion: string): Promise<void> {
-  return new Promise((resolveWatch) => {
-    let controller: AbortController | null = null;
-    const onEvent = (type: string, obj: V1Service): void => {
-      if (type === 'ADDED' || type === 'MODIFIED') ingress.set(key(obj), ingressIps(obj));
-      else if (type === 'DELETED') ingress.delete(key(obj));
-      else if (type === 'ERROR') controller?.abort(); // e.g. 410 Gone: relist
-      if (type !== 'BOOKMARK') scheduleSync();
-    };
-    new Watch(kc)
-      .watch('/api/v1/services', { resourceVersion, allowWatchBookmarks: true }, onEvent, () => {
-        resolveWatch();
-      })
-      .then((c) => {
-        controller = c;
-      })
-      .catch((error: unknown) => {
-        log('watch failed', { error: errorText(error) });
-        resolveWatch();
-      });
+  const path = `/api/v1/services?watch=1&allowWatchBookmarks=true&resourceVersion=${resourceVersion}`;
+  return api.watch(path, (event) => {
+    const svc = event.object as Service;
+    if (event.type === 'ADDED' || event.type === 'MODIFIED') ingress.set(key(svc), ingressIps(svc));
+    else if (event.type === 'DELETED') ingress.delete(key(svc));
+    else return; // BOOKMARK, or ERROR: the server closes the stream and we relist.
+    scheduleSync();
   });
 }
 

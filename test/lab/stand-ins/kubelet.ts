@@ -4,77 +4,78 @@
  * InternalIP addresses through the status subresource. Stopping it lets the real node-lifecycle controller mark the
  * node NotReady (Ready=Unknown) after --node-monitor-grace-period.
  *
- * Environment: KUBECONFIG, NODE_NAME, NODE_IPS (comma-separated), LEASE_RENEW_SECONDS, STATUS_UPDATE_SECONDS.
+ * Environment: API_SERVER, CA_FILE, CERT_FILE, KEY_FILE, NODE_NAME, NODE_IPS (comma-separated),
+ * LEASE_RENEW_SECONDS, STATUS_UPDATE_SECONDS.
  */
-import {
-  ApiException,
-  CoordinationV1Api,
-  CoreV1Api,
-  PatchStrategy,
-  V1MicroTime,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
-import { errorText, exitOnSignals, kubeConfigFromEnv, log, requiredEnv } from './env.js';
+import { apiClientFromEnv, expectOk } from './api.js';
+import { errorText, exitOnSignals, log, requiredEnv } from './env.js';
 
 const nodeName = requiredEnv('NODE_NAME');
 const nodeIps = requiredEnv('NODE_IPS').split(',');
 const leaseRenewMs = Number(process.env.LEASE_RENEW_SECONDS ?? '2') * 1000;
 const statusUpdateMs = Number(process.env.STATUS_UPDATE_SECONDS ?? '5') * 1000;
-const kc = kubeConfigFromEnv();
-const core = kc.makeApiClient(CoreV1Api);
-const coordination = kc.makeApiClient(CoordinationV1Api);
-const LEASE_NAMESPACE = 'kube-node-lease';
-
-function isConflict(error: unknown): boolean {
-  return error instanceof ApiException && error.code === 409;
-}
+const api = apiClientFromEnv();
+const leasePath = '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases';
+const nodeStatusPath = `/api/v1/nodes/${nodeName}/status`;
+const MERGE = 'application/merge-patch+json';
+const STRATEGIC = 'application/strategic-merge-patch+json';
 
 /** MicroTime with 6 fractional digits, as the API requires for Lease times. */
 function microNow(): string {
   return new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
+function secondsNow(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 async function registerNode(): Promise<void> {
-  try {
-    await core.createNode({
-      body: {
-        metadata: {
-          name: nodeName,
-          labels: { 'kubernetes.io/hostname': nodeName, 'kubernetes.io/os': 'linux', 'ironlb.io/lab-node': 'true' },
-        },
-      },
-    });
-    log('registered node', { node: nodeName });
-  } catch (error) {
-    if (!isConflict(error)) throw error;
-  }
+  const labels = {
+    'kubernetes.io/hostname': nodeName,
+    'kubernetes.io/os': 'linux',
+    'ironlb.io/lab-node': 'true',
+  };
+  const res = await api.call({
+    method: 'POST',
+    path: '/api/v1/nodes',
+    body: { metadata: { name: nodeName, labels } },
+  });
+  expectOk(res, 'register node', [409]);
 }
 
 async function ensureLease(): Promise<void> {
-  try {
-    await coordination.createNamespacedLease({
-      namespace: LEASE_NAMESPACE,
-      body: {
-        metadata: { name: nodeName, namespace: LEASE_NAMESPACE },
-        spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: new V1MicroTime() },
-      },
-    });
-  } catch (error) {
-    if (!isConflict(error)) throw error;
-  }
+  const body = {
+    metadata: { name: nodeName, namespace: 'kube-node-lease' },
+    spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: microNow() },
+  };
+  expectOk(await api.call({ method: 'POST', path: leasePath, body }), 'create lease', [409]);
 }
 
 async function renewLease(): Promise<void> {
-  await coordination.patchNamespacedLease(
-    { name: nodeName, namespace: LEASE_NAMESPACE, body: { spec: { holderIdentity: nodeName, renewTime: microNow() } } },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  const body = { spec: { holderIdentity: nodeName, renewTime: microNow() } };
+  const res = await api.call({ method: 'PATCH', path: `${leasePath}/${nodeName}`, body, contentType: MERGE });
+  expectOk(res, 'renew lease');
+}
+
+/** Addresses and capacity, once per start (a JSON merge patch replaces the address list wholesale). */
+async function postAddresses(): Promise<void> {
+  const allocatable = { cpu: '2', memory: '4Gi', pods: '110' };
+  const addresses = [
+    ...nodeIps.map((address) => ({ type: 'InternalIP', address })),
+    { type: 'Hostname', address: nodeName },
+  ];
+  const body = { status: { addresses, capacity: allocatable, allocatable } };
+  expectOk(
+    await api.call({ method: 'PATCH', path: nodeStatusPath, body, contentType: MERGE }),
+    'post addresses',
   );
 }
 
 let transitioned = false;
 
+/** The Ready condition (strategic merge: conditions merge by type, other writers' conditions stay). */
 async function postStatus(): Promise<void> {
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const now = secondsNow();
   const ready: Record<string, string> = {
     type: 'Ready',
     status: 'True',
@@ -84,22 +85,10 @@ async function postStatus(): Promise<void> {
   };
   // The transition time changes only when this process (re)declares the node Ready.
   if (!transitioned) ready.lastTransitionTime = now;
-  await core.patchNodeStatus(
-    {
-      name: nodeName,
-      body: {
-        status: {
-          addresses: [
-            ...nodeIps.map((address) => ({ type: 'InternalIP', address })),
-            { type: 'Hostname', address: nodeName },
-          ],
-          conditions: [ready],
-          capacity: { cpu: '2', memory: '4Gi', pods: '110' },
-          allocatable: { cpu: '2', memory: '4Gi', pods: '110' },
-        },
-      },
-    },
-    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+  const body = { status: { conditions: [ready] } };
+  expectOk(
+    await api.call({ method: 'PATCH', path: nodeStatusPath, body, contentType: STRATEGIC }),
+    'post status',
   );
   transitioned = true;
 }
@@ -125,6 +114,7 @@ async function main(): Promise<void> {
     try {
       await registerNode();
       await ensureLease();
+      await postAddresses();
       await postStatus();
       break;
     } catch (error) {
