@@ -1,6 +1,8 @@
 # Generates ironlb.io_ippools.yaml and ironlb.io_l2announcements.yaml (python3 generate.py; needs PyYAML).
 # CEL messages must stay word for word equal to shared/src/config; the invalid-pool table
 # (shared/src/config/invalid-ippools.fixture.ts) is checked against both.
+# After generating, run `prettier --write charts/ironlb/crds` (the repo's format check covers YAML).
+# Keep test manifests out of this folder: Helm installs every .yaml/.yml/.json under crds/.
 import os, yaml
 LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$'
 LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$'
