@@ -1,6 +1,6 @@
 import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -164,6 +164,21 @@ async function ensureComponent(
   const record = startDetached({ name: component.name, argv: component.argv, pidDir: pids, logDir: logs });
   await waitHealthy({ record, url: component.healthUrl, timeoutMs: 60_000 });
   return { name: component.name, pid: record.pid, started: true };
+}
+
+/** Throws with a hint when etcd or the Kubernetes binaries are missing. */
+export function checkBinaries(config: LabConfig): void {
+  const bins = [
+    config.etcdBin,
+    ...['kube-apiserver', 'kube-controller-manager'].map((b) => join(config.k8sBinDir, b)),
+  ];
+  const missing = bins.filter((b) => !existsSync(b));
+  if (missing.length > 0) {
+    throw new Error(
+      `lab: missing ${missing.join(', ')}; run scripts/toolchain.sh (builds them via test/lab/scripts/build-k8s.sh) ` +
+        'or point IRONLB_K8S_BIN_DIR / IRONLB_ETCD at existing binaries',
+    );
+  }
 }
 
 /** Starts etcd, then kube-apiserver, unless running; waits for each to be healthy. */

@@ -4,7 +4,12 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { LabConfig } from './config.js';
 import { apiserverUrl, labConfig, labPaths } from './config.js';
 import type { StartResult } from './control-plane.js';
-import { apiserverReady, ensureControllerManager, ensureStorageAndApiserver } from './control-plane.js';
+import {
+  apiserverReady,
+  checkBinaries,
+  ensureControllerManager,
+  ensureStorageAndApiserver,
+} from './control-plane.js';
 import { httpGetInNetns, urlFor } from './http-get.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { presentNetwork, ensureNetwork, teardownNetwork } from './network.js';
@@ -117,6 +122,7 @@ export async function labUp(config: LabConfig = labConfig()): Promise<LabUpRepor
   const mark = (phase: string): void => {
     phases[phase] = Math.round(performance.now() - t0);
   };
+  checkBinaries(config);
   mkdirSync(config.dir, { recursive: true });
   await Promise.all([ensureNetwork(config), ensureCredentials(config)]);
   mark('network+pki');
