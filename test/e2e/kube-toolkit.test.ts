@@ -25,8 +25,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await ns.cleanup();
-  await clients.close();
+  // beforeAll may have failed part-way (API server unreachable): clean up what exists.
+  await (ns as TestNamespace | undefined)?.cleanup();
+  await (clients as KubeClients | undefined)?.close();
 });
 
 /** Established TCP connections from this process to the API server port. */
