@@ -1,1 +1,91 @@
-export {};
+#!/usr/bin/env node
+// Entry point of the speaker: the only place that reads flags and the environment.
+import { readFileSync } from 'node:fs';
+import { createOpsServer } from '@ironlb/shared/http';
+import { createKubeClients } from '@ironlb/shared/kube';
+import { createLogger, type LogLevel } from '@ironlb/shared/log';
+import { createSpeakerMetrics } from './metrics.js';
+import { HELP, parseSpeakerOptions } from './options.js';
+import { Speaker } from './speaker.js';
+
+async function main(): Promise<number> {
+  const parsed = parseSpeakerOptions({ argv: process.argv.slice(2), env: process.env });
+  if (!parsed.ok) {
+    process.stderr.write(`ironlb speaker: ${parsed.error}\n\n${HELP}`);
+    return 2;
+  }
+  const o = parsed.value;
+  if (o.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const secretText = o.membershipSecretFile
+    ? readFileSync(o.membershipSecretFile, 'utf8').trim()
+    : (process.env.IRONLB_MEMBERSHIP_SECRET ?? '');
+  if (secretText.length < 16) {
+    process.stderr.write('ironlb speaker: the membership secret must be at least 16 characters\n');
+    return 2;
+  }
+  const logger = createLogger({ level: o.logLevel as LogLevel, name: 'ironlb-speaker' }).child({
+    node: o.nodeName,
+  });
+  const clients = await createKubeClients({ kubeconfigPath: o.kubeconfig });
+  if (!clients.ok) {
+    logger.error({ error: clients.error }, 'cannot reach Kubernetes');
+    return 1;
+  }
+  const metrics = createSpeakerMetrics();
+  const speaker = new Speaker({
+    nodeName: o.nodeName,
+    clients: clients.value,
+    logger,
+    metrics,
+    membership: {
+      secret: Buffer.from(secretText, 'utf8'),
+      bindAddress: o.membershipBind,
+      port: o.membershipPort,
+      intervalMs: o.heartbeatIntervalMs,
+      timeoutMs: o.deadAfterMs,
+      stallToleranceMs: o.stallToleranceMs,
+    },
+    conflictProbeIntervalMs: o.conflictProbeIntervalMs,
+    handoverMs: o.handoverMs,
+    resyncMs: o.resyncMs,
+    defaultInterface: o.interface,
+  });
+  const ops = createOpsServer({
+    host: o.metricsHost,
+    port: o.metricsPort,
+    registry: metrics.registry,
+    isReady: () => speaker.ready(),
+    isHealthy: () => ({ ok: true }),
+    logger,
+  });
+  const controller = new AbortController();
+  await ops.start();
+  await speaker.start(controller.signal);
+  logger.info({ metrics: `${o.metricsHost}:${o.metricsPort}` }, 'speaker started');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'stopping');
+      resolve();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await speaker.shutdown();
+  controller.abort();
+  await ops.stop();
+  await clients.value.close();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `ironlb speaker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

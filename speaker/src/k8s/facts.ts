@@ -1,0 +1,51 @@
+import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
+import type { EndpointFacts, NodeFacts } from '../eligibility/index.js';
+import type { ServiceView } from '../planner/index.js';
+
+/** Kubernetes objects → the plain facts the pure planner takes. */
+
+export function serviceView(svc: V1Service, endpoints: readonly EndpointFacts[]): ServiceView | null {
+  if (svc.spec?.type !== 'LoadBalancer') return null;
+  const ips = (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
+  if (ips.length === 0) return null;
+  return {
+    namespace: svc.metadata?.namespace ?? '',
+    name: svc.metadata?.name ?? '',
+    uid: svc.metadata?.uid,
+    ips,
+    externalTrafficPolicy: svc.spec.externalTrafficPolicy === 'Local' ? 'Local' : 'Cluster',
+    endpoints,
+  };
+}
+
+export function endpointFacts(slice: V1EndpointSlice): EndpointFacts[] {
+  return (slice.endpoints ?? []).map((e) => ({
+    nodeName: e.nodeName ?? null,
+    ready: e.conditions?.ready ?? null,
+    serving: e.conditions?.serving ?? null,
+    terminating: e.conditions?.terminating ?? null,
+  }));
+}
+
+/** The Service an EndpointSlice belongs to, as "namespace/name". */
+export function sliceServiceKey(slice: V1EndpointSlice): string | null {
+  const name = slice.metadata?.labels?.['kubernetes.io/service-name'];
+  return name ? `${slice.metadata?.namespace ?? ''}/${name}` : null;
+}
+
+export function nodeFacts(node: V1Node): NodeFacts {
+  const conditions = node.status?.conditions ?? [];
+  const status = (type: string): string | undefined => conditions.find((c) => c.type === type)?.status;
+  return {
+    name: node.metadata?.name ?? '',
+    labels: node.metadata?.labels ?? {},
+    ready: status('Ready') === 'True',
+    networkUnavailable: status('NetworkUnavailable') === 'True',
+  };
+}
+
+/** InternalIPs of a node (IPv4 first), used to address heartbeats and pick the default interface. */
+export function internalIps(node: V1Node): string[] {
+  const ips = (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
+  return ips.sort((a, b) => Number(a.includes(':')) - Number(b.includes(':')));
+}

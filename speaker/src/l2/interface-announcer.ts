@@ -1,0 +1,187 @@
+import { ReopeningPacketSocket, type PacketSocket } from '@ironlb/packet-socket';
+import type { Logger } from 'pino';
+import { formatMac, parseIp, solicitedNodeMac } from '../packet/index.js';
+import { familyOf, type SpeakerMetrics } from '../metrics.js';
+import {
+  conflictProbe,
+  decideArp,
+  decideNdp,
+  takeoverFrames,
+  type Conflict,
+  type FrameDecision,
+} from './responder.js';
+
+/** When takeover frames go out after we start announcing an IP (ms after takeover). */
+export const GRATUITOUS_SCHEDULE_MS: readonly number[] = [0, 100, 500, 2000];
+
+export interface InterfaceAnnouncerOptions {
+  interface: string;
+  metrics: SpeakerMetrics;
+  logger: Logger;
+  /** MACs allowed to claim our IPs besides ours: other speakers'. */
+  peerMacs: () => ReadonlySet<string>;
+  onConflict: (conflict: Conflict & { interface: string }) => void;
+  /** Period of the active conflict probe for every announced IP (0 disables). */
+  conflictProbeIntervalMs: number;
+}
+
+/**
+ * Answers ARP and NDP on one interface for the IPs this node announces there.
+ *
+ * Invariants: replies and takeover frames always carry this interface's current MAC; takeover frames
+ * for an IP are sent only while the IP is still announced (withdrawing cancels the pending burst);
+ * IPv6 addresses keep their solicited-node multicast membership exactly while announced.
+ */
+export class InterfaceAnnouncer {
+  private readonly arp: ReopeningPacketSocket;
+  private readonly ndp: ReopeningPacketSocket;
+  private readonly announced = new Set<string>();
+  private readonly bursts = new Map<string, NodeJS.Timeout[]>();
+  private probeTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: InterfaceAnnouncerOptions) {
+    const common = {
+      interface: options.interface,
+      onDown: (e: { code: string; message: string }): void => {
+        options.logger.warn({ interface: options.interface, code: e.code }, 'interface down; will reopen');
+      },
+    };
+    this.arp = new ReopeningPacketSocket({
+      ...common,
+      kind: 'arp',
+      onFrames: (frames) => {
+        this.receive(frames, decideArp);
+      },
+      onOpen: () => {
+        this.resendAll('ipv4');
+      },
+    });
+    this.ndp = new ReopeningPacketSocket({
+      ...common,
+      kind: 'ndp',
+      onFrames: (frames) => {
+        this.receive(frames, decideNdp);
+      },
+      onOpen: () => {
+        this.resendAll('ipv6');
+      },
+    });
+  }
+
+  get name(): string {
+    return this.options.interface;
+  }
+
+  start(signal: AbortSignal): void {
+    this.arp.start(signal);
+    this.ndp.start(signal);
+    if (this.options.conflictProbeIntervalMs > 0) {
+      this.probeTimer = setInterval(() => {
+        for (const ip of this.announced) this.probe(ip);
+      }, this.options.conflictProbeIntervalMs);
+      this.probeTimer.unref();
+    }
+  }
+
+  stop(): void {
+    for (const ip of [...this.announced]) this.withdraw(ip);
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = null;
+    this.arp.stop();
+    this.ndp.stop();
+  }
+
+  ips(): ReadonlySet<string> {
+    return this.announced;
+  }
+
+  /** Makes the announced set equal to `ips`: new IPs are taken over, missing ones withdrawn. */
+  setIps(ips: ReadonlySet<string>): void {
+    for (const ip of [...this.announced]) if (!ips.has(ip)) this.withdraw(ip);
+    for (const ip of ips) if (!this.announced.has(ip)) this.takeOver(ip);
+  }
+
+  private takeOver(ip: string): void {
+    const bytes = parseIp(ip);
+    if (!bytes) return;
+    this.announced.add(ip);
+    if (bytes.length === 16) this.ndp.addMembership(solicitedNodeMac(bytes));
+    const timers = GRATUITOUS_SCHEDULE_MS.map((delay, i) =>
+      setTimeout(() => {
+        this.sendTakeover(ip);
+        if (i === 0) this.probe(ip);
+      }, delay),
+    );
+    this.bursts.set(ip, timers);
+    this.options.logger.info({ ip, interface: this.name }, 'announcing');
+  }
+
+  private withdraw(ip: string): void {
+    if (!this.announced.delete(ip)) return;
+    for (const t of this.bursts.get(ip) ?? []) clearTimeout(t);
+    this.bursts.delete(ip);
+    const bytes = parseIp(ip);
+    if (bytes?.length === 16) this.ndp.dropMembership(solicitedNodeMac(bytes));
+    this.options.logger.info({ ip, interface: this.name }, 'withdrawn');
+  }
+
+  /** After a socket (re)opens, e.g. the interface came back, re-announce what we hold. */
+  private resendAll(family: 'ipv4' | 'ipv6'): void {
+    for (const ip of this.announced) if (familyOf(ip) === family) this.sendTakeover(ip);
+  }
+
+  private sendTakeover(ip: string): void {
+    const socket = this.socketFor(ip);
+    const mac = socket.socket?.interface.mac;
+    const bytes = parseIp(ip);
+    if (!mac || !bytes || !this.announced.has(ip)) return;
+    for (const frame of takeoverFrames({ ip: bytes, mac })) {
+      if (this.send(socket, frame)) this.options.metrics.gratuitousSent.inc({ family: familyOf(ip) });
+    }
+  }
+
+  private probe(ip: string): void {
+    const socket = this.socketFor(ip);
+    const mac = socket.socket?.interface.mac;
+    const bytes = parseIp(ip);
+    if (mac && bytes) this.send(socket, conflictProbe({ ip: bytes, mac }));
+  }
+
+  private socketFor(ip: string): ReopeningPacketSocket {
+    return familyOf(ip) === 'ipv4' ? this.arp : this.ndp;
+  }
+
+  private receive(frames: Buffer[], decide: typeof decideArp): void {
+    const socket: PacketSocket | null = (decide === decideArp ? this.arp : this.ndp).socket;
+    if (!socket) return;
+    const ctx = {
+      mac: socket.interface.mac,
+      announced: this.announced,
+      friendlyMacs: new Set([formatMac(socket.interface.mac), ...this.options.peerMacs()]),
+    };
+    for (const frame of frames) this.handle(socket, decide(frame, ctx));
+  }
+
+  private handle(socket: PacketSocket, d: FrameDecision): void {
+    const family = d.kind.startsWith('arp') ? 'ipv4' : 'ipv6';
+    if (d.kind === 'arp-request' || d.kind === 'ndp-ns')
+      this.options.metrics.requestsReceived.inc({ family });
+    if (d.reply && sendStatusOk(socket.send(d.reply), this.options.metrics)) {
+      this.options.metrics.repliesSent.inc({ family });
+    }
+    if (d.conflict) {
+      this.options.metrics.conflicts.inc({ family });
+      this.options.onConflict({ ...d.conflict, interface: this.name });
+    }
+  }
+
+  private send(socket: ReopeningPacketSocket, frame: Uint8Array): boolean {
+    return sendStatusOk(socket.send(frame), this.options.metrics);
+  }
+}
+
+function sendStatusOk(status: string, metrics: SpeakerMetrics): boolean {
+  if (status === 'ok') return true;
+  metrics.sendErrors.inc({ code: status });
+  return false;
+}

@@ -1,0 +1,74 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Family = 'ipv4' | 'ipv6';
+
+/** Prometheus metrics of the speaker (`ironlb_speaker_*`). One instance per process. */
+export interface SpeakerMetrics {
+  readonly registry: Registry;
+  readonly requestsReceived: Counter<'family'>;
+  readonly repliesSent: Counter<'family'>;
+  readonly gratuitousSent: Counter<'family'>;
+  readonly announcedIps: Gauge<'family'>;
+  readonly electionChanges: Counter;
+  readonly membersAlive: Gauge;
+  readonly conflicts: Counter<'family'>;
+  readonly sendErrors: Counter<'code'>;
+}
+
+export function createSpeakerMetrics(registry = new Registry()): SpeakerMetrics {
+  collectDefaultMetrics({ register: registry, prefix: 'ironlb_speaker_' });
+  const family = ['family'] as const;
+  return {
+    registry,
+    requestsReceived: new Counter({
+      name: 'ironlb_speaker_requests_received_total',
+      help: 'ARP requests and neighbour solicitations received',
+      labelNames: family,
+      registers: [registry],
+    }),
+    repliesSent: new Counter({
+      name: 'ironlb_speaker_replies_sent_total',
+      help: 'ARP replies and neighbour advertisements sent in answer to a request',
+      labelNames: family,
+      registers: [registry],
+    }),
+    gratuitousSent: new Counter({
+      name: 'ironlb_speaker_gratuitous_sent_total',
+      help: 'Gratuitous ARPs and unsolicited neighbour advertisements sent on takeover',
+      labelNames: family,
+      registers: [registry],
+    }),
+    announcedIps: new Gauge({
+      name: 'ironlb_speaker_announced_ips',
+      help: 'IPs this node announces now',
+      labelNames: family,
+      registers: [registry],
+    }),
+    electionChanges: new Counter({
+      name: 'ironlb_speaker_election_changes_total',
+      help: 'Times the announcer of an IP changed, as computed by this speaker',
+      registers: [registry],
+    }),
+    membersAlive: new Gauge({
+      name: 'ironlb_speaker_members_alive',
+      help: 'Speakers alive according to heartbeats, this one included',
+      registers: [registry],
+    }),
+    conflicts: new Counter({
+      name: 'ironlb_speaker_conflicts_total',
+      help: 'Frames in which a host that is not an ironlb speaker claimed an announced IP',
+      labelNames: family,
+      registers: [registry],
+    }),
+    sendErrors: new Counter({
+      name: 'ironlb_speaker_send_errors_total',
+      help: 'Frames that could not be sent, by errno',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+  };
+}
+
+export function familyOf(ip: string): Family {
+  return ip.includes(':') ? 'ipv6' : 'ipv4';
+}

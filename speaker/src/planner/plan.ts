@@ -1,0 +1,103 @@
+import {
+  announcementCoversNode,
+  announcementCoversPool,
+  parseIP,
+  rangesContain,
+  type IPPoolConfig,
+  type L2AnnouncementConfig,
+} from '@ironlb/shared';
+import { electAnnouncer } from '../election/index.js';
+import { explainNodes, type IpFacts, type NodeFacts } from '../eligibility/index.js';
+import type { InterfaceChoice, IpPlan, PlanInput, ServiceRef, ServiceView } from './types.js';
+
+/**
+ * Computes, for every IP found in Service status, which node announces it and why the others do not.
+ *
+ * Invariants:
+ * - Pure and deterministic: every speaker given the same input elects the same announcer for every IP,
+ *   so a shared IP has exactly one announcer and no API writes are needed to agree.
+ * - Election is per IP, not per Service: Services sharing an IP are considered together (ETP Local is
+ *   satisfied by a local endpoint of any of them).
+ * - An IP outside every IPPool belongs to someone else and is never announced.
+ */
+export function planAnnouncements(input: PlanInput): IpPlan[] {
+  const byIp = groupByIp(input.services);
+  // Oldest pool first, as the controller does when pools overlap (the newer one is not Ready).
+  const pools = [...input.pools].sort(
+    (a, b) => a.creationTimestamp.localeCompare(b.creationTimestamp) || a.name.localeCompare(b.name),
+  );
+  const plans: IpPlan[] = [];
+  for (const [ip, services] of byIp) plans.push(planIp({ ip, services, input: { ...input, pools } }));
+  return plans.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
+}
+
+function planIp(args: { ip: string; services: ServiceView[]; input: PlanInput }): IpPlan {
+  const { ip, services, input } = args;
+  const refs: ServiceRef[] = services.map((s) => ({ namespace: s.namespace, name: s.name, uid: s.uid }));
+  const pool = poolOf(ip, input.pools);
+  if (!pool) return { ip, pool: null, services: refs, announcer: null, announcements: [], nodes: [] };
+  const covering = input.announcements.filter((a) =>
+    announcementCoversPool(a, { name: pool.name, labels: pool.labels }),
+  );
+  const facts: IpFacts = {
+    ip,
+    announcements: covering.map((a) => ({
+      name: a.name,
+      nodeSelector: (labels) => announcementCoversNode(a, labels),
+    })),
+    services: services.map((s) => ({
+      namespace: s.namespace,
+      name: s.name,
+      externalTrafficPolicy: s.externalTrafficPolicy,
+      endpoints: s.endpoints,
+    })),
+  };
+  const nodes = explainNodes({ ip: facts, nodes: input.nodes, aliveSpeakers: input.alive });
+  const eligible = nodes.filter((n) => n.ineligible === null).map((n) => n.node);
+  return {
+    ip,
+    pool: pool.name,
+    services: refs,
+    announcer: electAnnouncer(ip, eligible),
+    announcements: covering.map((a) => a.name),
+    nodes,
+  };
+}
+
+/** Interfaces a node announces an IP on: the union over the covering L2Announcements that select it. */
+export function interfacesFor(args: {
+  plan: IpPlan;
+  node: NodeFacts;
+  announcements: readonly L2AnnouncementConfig[];
+}): InterfaceChoice {
+  const named = new Set<string>();
+  let useDefault = false;
+  for (const a of args.announcements) {
+    if (!args.plan.announcements.includes(a.name)) continue;
+    if (!announcementCoversNode(a, args.node.labels)) continue;
+    if (a.interfaces.length === 0) useDefault = true;
+    for (const i of a.interfaces) named.add(i);
+  }
+  return { named: [...named].sort(), useDefault };
+}
+
+function groupByIp(services: readonly ServiceView[]): Map<string, ServiceView[]> {
+  const byIp = new Map<string, ServiceView[]>();
+  for (const s of services) {
+    for (const raw of new Set(s.ips)) {
+      const parsed = parseIP(raw);
+      if (!parsed) continue;
+      const list = byIp.get(raw) ?? [];
+      list.push(s);
+      byIp.set(raw, list);
+    }
+  }
+  return byIp;
+}
+
+/** The pool containing the IP. Pools never overlap in effect: the controller refuses the newer one. */
+function poolOf(ip: string, pools: readonly IPPoolConfig[]): IPPoolConfig | undefined {
+  const address = parseIP(ip);
+  if (!address) return undefined;
+  return pools.find((p) => rangesContain(p.ranges, address));
+}

@@ -1,0 +1,227 @@
+import { networkInterfaces } from 'node:os';
+import type { ProbeResult } from '@ironlb/shared/http';
+import { EventRecorder, type KubeClients } from '@ironlb/shared/kube';
+import type { Logger } from 'pino';
+import { AnnouncementReporter } from './k8s/announcement-reporter.js';
+import { ClusterView } from './k8s/cluster-view.js';
+import { Announcer } from './l2/announcer.js';
+import type { Conflict } from './l2/responder.js';
+import { Membership, type Peer } from './membership/membership.js';
+import type { SpeakerMetrics } from './metrics.js';
+import { interfacesFor, planAnnouncements, type IpPlan } from './planner/index.js';
+
+export interface MembershipSettings {
+  secret: Uint8Array;
+  bindAddress: string;
+  port: number;
+  intervalMs: number;
+  timeoutMs: number;
+  stallToleranceMs: number;
+}
+
+export interface SpeakerOptions {
+  nodeName: string;
+  clients: KubeClients;
+  logger: Logger;
+  metrics: SpeakerMetrics;
+  membership: MembershipSettings;
+  conflictProbeIntervalMs: number;
+  /** How long we keep answering after telling peers we leave (graceful handover). */
+  handoverMs: number;
+  /** Periodic re-plan, a safety net behind the event-driven one. */
+  resyncMs: number;
+  /** Interface used when an L2Announcement names none; default: the one holding the node's InternalIP. */
+  defaultInterface?: string | undefined;
+}
+
+/**
+ * The speaker: turns the cluster view plus live membership into the set of (interface, IP) pairs this
+ * node announces, and keeps the announcer equal to it.
+ *
+ * Invariants: a membership change re-plans synchronously (failover does not wait for the API server or
+ * a timer); nothing is announced before the caches have synced; on shutdown we first tell peers we leave,
+ * keep answering for `handoverMs`, then stop.
+ */
+export class Speaker {
+  private readonly view: ClusterView;
+  private readonly membership: Membership;
+  private readonly announcer: Announcer;
+  private readonly recorder: EventRecorder;
+  private readonly reporter: AnnouncementReporter;
+  private plans: IpPlan[] = [];
+  private pending = false;
+  private resyncTimer: NodeJS.Timeout | null = null;
+  private started = false;
+  private peerKey = '';
+  private macs: string[] = [];
+  private macsAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly options: SpeakerOptions) {
+    const { logger, metrics, clients } = options;
+    this.view = new ClusterView({
+      clients,
+      logger: logger.child({ component: 'cluster-view' }),
+      onChange: () => {
+        this.schedulePlan();
+      },
+    });
+    this.membership = new Membership({
+      ...options.membership,
+      self: options.nodeName,
+      macs: () => this.ownMacs(),
+      onChange: (changes) => {
+        for (const c of changes)
+          logger.info({ member: c.node, alive: c.alive, reason: c.reason }, 'membership change');
+        this.plan();
+      },
+      onInvalid: (reason) => {
+        logger.debug({ reason }, 'dropped membership datagram');
+      },
+    });
+    this.announcer = new Announcer({
+      metrics,
+      logger: logger.child({ component: 'announcer' }),
+      peerMacs: () => new Set([...this.membership.peerMacs().values()].flat()),
+      onConflict: (c) => {
+        this.onConflict(c);
+      },
+      conflictProbeIntervalMs: options.conflictProbeIntervalMs,
+    });
+    this.recorder = new EventRecorder({
+      events: clients.events,
+      reportingController: 'ironlb.io/speaker',
+      reportingInstance: options.nodeName,
+      logger,
+    });
+    this.reporter = new AnnouncementReporter({
+      self: options.nodeName,
+      recorder: this.recorder,
+      core: clients.core,
+      logger,
+      annotationDebounceMs: 500,
+    });
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    this.announcer.start(signal);
+    this.recorder.start(signal);
+    await this.membership.start(signal);
+    await this.view.start(signal);
+    this.started = true;
+    this.resyncTimer = setInterval(() => {
+      this.plan();
+    }, this.options.resyncMs);
+    this.resyncTimer.unref();
+    this.plan();
+  }
+
+  ready(): ProbeResult {
+    if (!this.started) return { ok: false, reason: 'starting' };
+    if (!this.view.hasSynced()) return { ok: false, reason: 'caches not synced' };
+    return { ok: true };
+  }
+
+  /** Graceful stop: hand our IPs to their successors, then stop everything. */
+  async shutdown(): Promise<void> {
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.options.logger.info({ handoverMs: this.options.handoverMs }, 'leaving: handing over announced IPs');
+    await this.membership.leave();
+    await new Promise((r) => setTimeout(r, this.options.handoverMs));
+    this.announcer.stop();
+    this.reporter.stop();
+    await this.membership.stop();
+    await this.view.stop();
+    await this.recorder.stop();
+  }
+
+  /** Current plans (for debugging and tests). */
+  currentPlans(): readonly IpPlan[] {
+    return this.plans;
+  }
+
+  private schedulePlan(): void {
+    if (this.pending) return;
+    this.pending = true;
+    setImmediate(() => {
+      this.pending = false;
+      this.plan();
+    });
+  }
+
+  private plan(): void {
+    if (!this.started || !this.view.hasSynced()) return;
+    const started = performance.now();
+    this.updatePeers();
+    const alive = this.membership.alive();
+    this.plans = planAnnouncements({ ...this.view.snapshot(), alive });
+    const desired = this.desiredInterfaces();
+    this.announcer.apply(desired);
+    const announced = this.announcer.announced();
+    const changes = this.reporter.report({
+      plans: this.plans,
+      alive,
+      interfacesOf: (ip) => announced.get(ip) ?? [],
+    });
+    this.reporter.setAnnounced([...announced.keys()]);
+    this.options.metrics.electionChanges.inc(changes);
+    this.options.metrics.membersAlive.set(alive.size);
+    this.options.logger.debug({ ips: this.plans.length, ms: performance.now() - started }, 'planned');
+  }
+
+  private desiredInterfaces(): Map<string, Set<string>> {
+    const self = this.view.snapshot().nodes.find((n) => n.name === this.options.nodeName);
+    const desired = new Map<string, Set<string>>();
+    if (!self) return desired;
+    const announcements = this.view.snapshot().announcements;
+    const fallback = this.defaultInterface();
+    for (const plan of this.plans) {
+      if (plan.announcer !== this.options.nodeName) continue;
+      const choice = interfacesFor({ plan, node: self, announcements });
+      const names = [...choice.named, ...(choice.useDefault && fallback ? [fallback] : [])];
+      if (choice.useDefault && !fallback)
+        this.options.logger.warn({ ip: plan.ip }, 'no default interface found');
+      for (const name of names) desired.set(name, (desired.get(name) ?? new Set()).add(plan.ip));
+    }
+    return desired;
+  }
+
+  private updatePeers(): void {
+    const family = this.options.membership.bindAddress.includes(':') ? 'v6' : 'v4';
+    const peers: Peer[] = [];
+    for (const [name, ips] of this.view.nodeAddresses()) {
+      const address = ips.find((ip) => ip.includes(':') === (family === 'v6')) ?? ips[0];
+      if (address) peers.push({ name, address, port: this.options.membership.port });
+    }
+    const key = JSON.stringify(peers);
+    if (key === this.peerKey) return;
+    this.peerKey = key;
+    this.membership.setPeers(peers);
+  }
+
+  private defaultInterface(): string | undefined {
+    if (this.options.defaultInterface) return this.options.defaultInterface;
+    const ips = new Set(this.view.nodeAddresses().get(this.options.nodeName) ?? []);
+    for (const [name, addrs] of Object.entries(networkInterfaces())) {
+      if (addrs?.some((a) => ips.has(a.address))) return name;
+    }
+    return undefined;
+  }
+
+  /** Our MACs, refreshed at most every few seconds (heartbeats carry them). */
+  private ownMacs(): string[] {
+    const now = performance.now();
+    if (now - this.macsAt < 5000) return this.macs;
+    this.macsAt = now;
+    const macs = new Set<string>();
+    for (const addrs of Object.values(networkInterfaces())) {
+      for (const a of addrs ?? []) if (!a.internal && a.mac !== '00:00:00:00:00:00') macs.add(a.mac);
+    }
+    this.macs = [...macs];
+    return this.macs;
+  }
+
+  private onConflict(conflict: Conflict & { interface: string }): void {
+    const plan = this.plans.find((p) => p.ip === conflict.ip);
+    this.reporter.conflict({ conflict, services: plan?.services ?? [] });
+  }
+}
