@@ -4,11 +4,13 @@
  * same values as `inject('lab')`.
  *
  * Teardown runs `lab down` (every recorded process, namespace and link is removed, so CI leaves nothing behind)
- * unless IRONLB_KEEP_LAB=1, which keeps the lab for fast local re-runs and debugging.
+ * unless IRONLB_KEEP_LAB=1, which keeps the lab for fast local re-runs and debugging, or another e2e run on this
+ * machine still uses the lab (runs register in `<lab>/users`; the last one out brings it down).
  */
 import type { TestProject } from 'vitest/node';
 import { labConfig } from '../lab/config.js';
 import { labDown, labEnv, labUp } from '../lab/lab.js';
+import { registerLabUser, releaseLabUser } from '../lab/sharing.js';
 
 export interface LabContext {
   readonly KUBECONFIG: string;
@@ -27,6 +29,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const config = labConfig();
+  registerLabUser(config);
   const report = await labUp(config);
   const env = labEnv(config);
   Object.assign(process.env, env);
@@ -41,6 +44,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     upMs: report.durationMs,
   });
   return async () => {
+    const others = releaseLabUser(config);
+    if (others.length > 0) {
+      const pids = others.map((o) => o.pid).join(', ');
+      process.stdout.write(`[lab] still used by other runs (pids ${pids}): leaving it up for them\n`);
+      return;
+    }
     if (process.env.IRONLB_KEEP_LAB === '1') {
       process.stdout.write('[lab] IRONLB_KEEP_LAB=1: leaving the lab running (pnpm lab down removes it)\n');
       return;

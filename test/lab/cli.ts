@@ -10,6 +10,7 @@
 import { labConfig } from './config.js';
 import { labDown, labEnv, labStatus, labUp } from './lab.js';
 import { startAgent, stopAgent } from './node-agents.js';
+import { otherLabUsers } from './sharing.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -26,7 +27,9 @@ async function up(): Promise<number> {
 }
 
 async function down(): Promise<number> {
-  const report = await labDown(labConfig());
+  const config = labConfig();
+  for (const user of otherLabUsers(config)) out(`warning: e2e run pid ${user.pid} is still using the lab`);
+  const report = await labDown(config);
   for (const name of report.stopped) out(`stopped ${name}`);
   for (const what of report.removed) out(`removed ${what}`);
   for (const what of report.leftovers) out(`LEFT BEHIND: ${what}`);

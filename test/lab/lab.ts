@@ -17,6 +17,7 @@ import { startAgent } from './node-agents.js';
 import { ensurePki } from './pki.js';
 import type { ClientIdentity } from './pki.js';
 import { isAlive, listRecords, stopRecorded } from './processes.js';
+import { withLabLock } from './sharing.js';
 
 export interface LabUpReport {
   readonly started: readonly StartResult[];
@@ -115,8 +116,15 @@ async function respondersUp(config: LabConfig): Promise<boolean> {
   return results.every((r, i) => r.ok && r.body.trim() === config.nodes[i]?.netns);
 }
 
-/** Brings the lab up (idempotent): network, PKI, control plane, stand-ins; waits for Ready nodes and responders. */
-export async function labUp(config: LabConfig = labConfig()): Promise<LabUpReport> {
+/**
+ * Brings the lab up (idempotent): network, PKI, control plane, stand-ins; waits for Ready nodes and responders.
+ * Serialised with other `up`/`down` calls on the same lab directory.
+ */
+export function labUp(config: LabConfig = labConfig()): Promise<LabUpReport> {
+  return withLabLock(config, () => up(config));
+}
+
+async function up(config: LabConfig): Promise<LabUpReport> {
   const t0 = performance.now();
   const phases: Record<string, number> = {};
   const mark = (phase: string): void => {
@@ -150,8 +158,15 @@ export async function labUp(config: LabConfig = labConfig()): Promise<LabUpRepor
 
 const CONTROL_PLANE_STOP_ORDER = ['kube-controller-manager', 'kube-apiserver', 'etcd'];
 
-/** Stops every recorded process, deletes every lab namespace and link, and the etcd data. */
-export async function labDown(config: LabConfig = labConfig()): Promise<LabDownReport> {
+/**
+ * Stops every recorded process, deletes every lab namespace and link, and the etcd data. Serialised with other
+ * `up`/`down` calls; it does not consult lab users (see sharing.ts): callers that share decide that.
+ */
+export function labDown(config: LabConfig = labConfig()): Promise<LabDownReport> {
+  return withLabLock(config, () => down(config));
+}
+
+async function down(config: LabConfig): Promise<LabDownReport> {
   const paths = labPaths(config);
   const records = listRecords(paths.pids);
   const rank = (name: string): number => CONTROL_PLANE_STOP_ORDER.indexOf(name);

@@ -76,6 +76,13 @@ export function isAlive(record: ProcessRecord): boolean {
   return startTicks(record.pid) === record.startTicks;
 }
 
+/** A record for the calling process itself (used for locks and lab-user registrations). */
+export function recordSelf(name: string): ProcessRecord {
+  const ticks = startTicks(process.pid);
+  if (ticks === null) throw new Error('cannot read /proc/self/stat');
+  return { name, pid: process.pid, startTicks: ticks, argv: process.argv, log: '' };
+}
+
 /** Starts a detached process (own process group, output appended to `<logDir>/<name>.log`) and records it. */
 export function startDetached(options: StartOptions): ProcessRecord {
   mkdirSync(options.pidDir, { recursive: true });
