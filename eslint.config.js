@@ -15,6 +15,8 @@ const pureCore = [
   'speaker/src/election/**/*.ts',
   'speaker/src/eligibility/**/*.ts',
   'speaker/src/packet/**/*.ts',
+  'speaker/src/planner/**/*.ts',
+  'speaker/src/l2/responder.ts',
   'cli/src/metallb/**/*.ts',
 ];
 
