@@ -25,6 +25,7 @@ import {
   notReadyBoundsMs,
   pinAddress,
   setStaticNeighbour,
+  startInNetns,
   startKubelet,
   stopKubelet,
   waitFor,
@@ -177,6 +178,31 @@ describe('lab data plane', () => {
       await flushNeighbour({ ip });
       await ns.cleanup();
     }
+  });
+});
+
+describe('lab processes', () => {
+  it('runs a long-lived process inside a node namespace and stops exactly that PID', async () => {
+    const node = labNode(node1);
+    const server = `require('node:http').createServer((q, r) => r.end('custom')).listen(8080, '::')`;
+    const proc = startInNetns({
+      netns: node.netns,
+      argv: [process.execPath, '-e', server],
+      name: 'e2e-custom-http',
+    });
+    try {
+      const res = await waitFor(
+        async () => {
+          const r = await httpGetFromClient({ ip: node.ipv6, port: 8080, timeoutMs: 1_000 });
+          return r.ok ? r : undefined;
+        },
+        { what: 'custom server in the node namespace' },
+      );
+      expect(res.body).toBe('custom');
+    } finally {
+      expect(await proc.stop()).toBe(true);
+    }
+    expect((await httpGetFromClient({ ip: node.ipv4, port: 8080, timeoutMs: 1_000 })).ok).toBe(false);
   });
 });
 

@@ -42,6 +42,8 @@ async function status(): Promise<number> {
   for (const p of s.processes) out(`${p.alive ? 'running' : 'dead   '} ${p.name} (pid ${p.pid})`);
   out(`namespaces: ${s.namespaces.join(' ') || '(none)'}`);
   out(`links: ${s.links.join(' ') || '(none)'}`);
+  const users = otherLabUsers(labConfig()).map((u) => u.pid);
+  out(`e2e runs using the lab: ${users.join(' ') || '(none)'}`);
   return s.apiserverReady ? 0 : 1;
 }
 
