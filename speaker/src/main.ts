@@ -73,6 +73,8 @@ async function main(): Promise<number> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+  // Shutdown is bounded: an unreachable API server must not keep a terminating pod alive.
+  setTimeout(() => process.exit(0), o.handoverMs + 5000).unref();
   await speaker.shutdown();
   controller.abort();
   await ops.stop();

@@ -53,6 +53,7 @@ export class Speaker {
   private resyncTimer: NodeJS.Timeout | null = null;
   private started = false;
   private peerKey = '';
+  private warmUntil = Number.POSITIVE_INFINITY;
   private macs: string[] = [];
   private macsAt = Number.NEGATIVE_INFINITY;
 
@@ -86,6 +87,7 @@ export class Speaker {
         this.onConflict(c);
       },
       conflictProbeIntervalMs: options.conflictProbeIntervalMs,
+      reannounceDelayMs: options.membership.timeoutMs + options.membership.intervalMs,
     });
     this.recorder = new EventRecorder({
       events: clients.events,
@@ -106,8 +108,15 @@ export class Speaker {
     this.announcer.start(signal);
     this.recorder.start(signal);
     await this.membership.start(signal);
+    // Warm-up: hear every live peer (and learn its MACs) before announcing anything, so a starting
+    // speaker neither grabs IPs that others hold nor mistakes their frames for conflicts.
+    const warmUpMs = this.options.membership.timeoutMs + this.options.membership.intervalMs;
+    this.warmUntil = performance.now() + warmUpMs;
     await this.view.start(signal);
     this.started = true;
+    setTimeout(() => {
+      this.plan();
+    }, warmUpMs).unref();
     this.resyncTimer = setInterval(() => {
       this.plan();
     }, this.options.resyncMs);
@@ -118,6 +127,7 @@ export class Speaker {
   ready(): ProbeResult {
     if (!this.started) return { ok: false, reason: 'starting' };
     if (!this.view.hasSynced()) return { ok: false, reason: 'caches not synced' };
+    if (performance.now() < this.warmUntil) return { ok: false, reason: 'hearing peers before announcing' };
     return { ok: true };
   }
 
@@ -150,8 +160,9 @@ export class Speaker {
 
   private plan(): void {
     if (!this.started || !this.view.hasSynced()) return;
-    const started = performance.now();
     this.updatePeers();
+    if (performance.now() < this.warmUntil) return;
+    const started = performance.now();
     const alive = this.membership.alive();
     this.plans = planAnnouncements({ ...this.view.snapshot(), alive });
     const desired = this.desiredInterfaces();

@@ -9,6 +9,7 @@ export interface AnnouncerOptions {
   peerMacs: () => ReadonlySet<string>;
   onConflict: (conflict: Conflict & { interface: string }) => void;
   conflictProbeIntervalMs: number;
+  reannounceDelayMs: number;
   /** Seam for tests. */
   createInterface?: (name: string) => Pick<InterfaceAnnouncer, 'start' | 'stop' | 'setIps' | 'ips'>;
 }
@@ -73,6 +74,7 @@ export class Announcer {
       peerMacs: this.options.peerMacs,
       onConflict: this.options.onConflict,
       conflictProbeIntervalMs: this.options.conflictProbeIntervalMs,
+      reannounceDelayMs: this.options.reannounceDelayMs,
     });
   }
 

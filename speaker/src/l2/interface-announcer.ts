@@ -23,6 +23,11 @@ export interface InterfaceAnnouncerOptions {
   onConflict: (conflict: Conflict & { interface: string }) => void;
   /** Period of the active conflict probe for every announced IP (0 disables). */
   conflictProbeIntervalMs: number;
+  /**
+   * After the interface comes back, wait this long before re-announcing what we still hold: long enough
+   * to hear peers again, so a node returning from a partition does not pull IPs that moved away.
+   */
+  reannounceDelayMs: number;
 }
 
 /**
@@ -53,7 +58,7 @@ export class InterfaceAnnouncer {
         this.receive(frames, decideArp);
       },
       onOpen: () => {
-        this.resendAll('ipv4');
+        this.resendLater('ipv4');
       },
     });
     this.ndp = new ReopeningPacketSocket({
@@ -63,7 +68,7 @@ export class InterfaceAnnouncer {
         this.receive(frames, decideNdp);
       },
       onOpen: () => {
-        this.resendAll('ipv6');
+        this.resendLater('ipv6');
       },
     });
   }
@@ -125,9 +130,12 @@ export class InterfaceAnnouncer {
     this.options.logger.info({ ip, interface: this.name }, 'withdrawn');
   }
 
-  /** After a socket (re)opens, e.g. the interface came back, re-announce what we hold. */
-  private resendAll(family: 'ipv4' | 'ipv6'): void {
-    for (const ip of this.announced) if (familyOf(ip) === family) this.sendTakeover(ip);
+  /** After a socket (re)opens, e.g. the interface came back, re-announce what we then still hold. */
+  private resendLater(family: 'ipv4' | 'ipv6'): void {
+    const timer = setTimeout(() => {
+      for (const ip of this.announced) if (familyOf(ip) === family) this.sendTakeover(ip);
+    }, this.options.reannounceDelayMs);
+    timer.unref();
   }
 
   private sendTakeover(ip: string): void {

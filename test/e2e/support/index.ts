@@ -25,3 +25,17 @@ export {
   startKubelet,
   stopKubelet,
 } from './nodes.js';
+export {
+  apply,
+  createLbService,
+  deleteObjects,
+  installCrds,
+  kubectl,
+  serviceEvents,
+  setIngress,
+} from './ironlb.js';
+export type { LbServiceOptions } from './ironlb.js';
+export { L2Capture } from './l2-capture.js';
+export { SpeakerSet, TEST_MEMBERSHIP_SECRET } from './speakers.js';
+export { percentile, recoveredAfter, startClientProbe } from './client-probe.js';
+export type { ClientProbe, ProbeSample } from './client-probe.js';

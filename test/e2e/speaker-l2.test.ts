@@ -1,0 +1,164 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
+/**
+ * The speaker on the lab: real speakers in the node namespaces, real ARP/NDP seen from the client namespace.
+ * The controller does not run here: tests write Service status themselves, exactly as the controller does.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { electAnnouncer } from '../../speaker/src/election/index.js';
+import {
+  apply,
+  createLbService,
+  createReadyPod,
+  deleteObjects,
+  httpGetFromClient,
+  kubeClients,
+  labNode,
+  netnsExec,
+  serviceEvents,
+  setIngress,
+  waitFor,
+} from './support/index.js';
+import { speakerEnvironment, type SpeakerEnvironment } from './support/speaker-env.js';
+
+const POOL = 'e2e-speaker-l2';
+let env: SpeakerEnvironment;
+
+beforeAll(async () => {
+  env = await speakerEnvironment({ name: POOL, addresses: ['203.0.113.0/27', '2001:db8:100::e000/120'] });
+}, 120_000);
+
+afterAll(async () => {
+  await env.cleanup();
+});
+
+async function lbWithIp(
+  name: string,
+  ips: string[],
+  extra: Parameters<typeof createLbService>[0] | object = {},
+): Promise<void> {
+  await createLbService({ namespace: env.ns.name, name, ...extra });
+  await setIngress({ namespace: env.ns.name, name, ips });
+}
+
+describe('speaker: L2 announcements on the lab', () => {
+  it('makes the IP reachable from the elected node only, and says so with kubectl', async () => {
+    const ip = '203.0.113.1';
+    await lbWithIp('web', [ip]);
+    const node = await env.announcer(ip);
+    // Every speaker computes the same ranking; with all three nodes eligible, the first one wins.
+    expect(node).toBe(electAnnouncer(ip, env.nodes));
+    expect(await env.capture.whoAnswers(ip)).toEqual([labNode(node).mac.toLowerCase()]);
+    const get = await httpGetFromClient({ ip });
+    expect(get.ok && get.body.trim()).toBe(node);
+
+    const { core } = kubeClients();
+    await waitFor(
+      async () =>
+        (await core.readNode({ name: node })).metadata?.annotations?.['ironlb.io/announcing']
+          ?.split(',')
+          .includes(ip),
+      { what: 'node annotation listing the IP' },
+    );
+    const events = await waitFor(async () => {
+      const list = await serviceEvents({ namespace: env.ns.name, name: 'web', reason: 'Announcing' });
+      return list.length > 0 ? list : undefined;
+    });
+    expect(events[0]?.message).toContain(`${ip} is announced by node ${node}`);
+
+    const metrics = await netnsExec(node, ['curl', '-s', 'http://127.0.0.1:7473/metrics']);
+    const replies = /ironlb_speaker_replies_sent_total\{family="ipv4"\} (\d+)/.exec(metrics.stdout);
+    expect(Number(replies?.[1])).toBeGreaterThan(0);
+    expect(metrics.stdout).toMatch(/ironlb_speaker_announced_ips\{family="ipv4"\} [1-9]/);
+    expect(metrics.stdout).toMatch(/ironlb_speaker_members_alive 3/);
+  });
+
+  it('answers NDP for an IPv6 IP and the client reaches the node over IPv6', async () => {
+    const ip = '2001:db8:100::e001';
+    await lbWithIp('web6', [ip], { ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv6'] });
+    const node = await env.announcer(ip);
+    expect(node).toBe(electAnnouncer(ip, env.nodes));
+    const get = await httpGetFromClient({ ip });
+    expect(get.ok && get.body.trim()).toBe(node);
+  });
+
+  it('announces a shared IP from exactly one node', async () => {
+    const ip = '203.0.113.2';
+    await lbWithIp('shared-a', [ip], { ports: [{ port: 80, protocol: 'TCP' }] });
+    await lbWithIp('shared-b', [ip], { ports: [{ port: 443, protocol: 'TCP' }] });
+    const node = await env.announcer(ip);
+    for (let i = 0; i < 5; i++)
+      expect(await env.capture.whoAnswers(ip)).toEqual([labNode(node).mac.toLowerCase()]);
+  });
+
+  it('with externalTrafficPolicy Local announces only from a node with a ready endpoint, and follows it', async () => {
+    const ip = '203.0.113.3';
+    await lbWithIp('local', [ip], { externalTrafficPolicy: 'Local', selector: { app: 'local' } });
+    // Pick the node that would NOT win an unconstrained election, so following the endpoint is visible.
+    const first = env.nodes.find((n) => n !== electAnnouncer(ip, env.nodes)) ?? '';
+    await createReadyPod({ namespace: env.ns.name, name: 'local-1', node: first, labels: { app: 'local' } });
+    expect(await env.announcer(ip)).toBe(first);
+
+    const second = env.nodes.find((n) => n !== first) ?? '';
+    const { core } = kubeClients();
+    await createReadyPod({ namespace: env.ns.name, name: 'local-2', node: second, labels: { app: 'local' } });
+    await core.deleteNamespacedPod({ namespace: env.ns.name, name: 'local-1', gracePeriodSeconds: 0 });
+    await waitFor(async () => (await env.announcer(ip)) === second, { what: 'announcer follows the pod' });
+
+    await core.deleteNamespacedPod({ namespace: env.ns.name, name: 'local-2', gracePeriodSeconds: 0 });
+    await waitFor(async () => (await env.capture.whoAnswers(ip)).length === 0, { what: 'nobody announces' });
+    const events = await waitFor(async () => {
+      const list = await serviceEvents({ namespace: env.ns.name, name: 'local', reason: 'NotAnnounced' });
+      return list.length > 0 ? list : undefined;
+    });
+    expect(events[0]?.message).toContain('has no ready endpoint');
+  });
+
+  it('respects the nodeSelector and the interfaces of an L2Announcement', async () => {
+    const only = env.nodes[2] ?? '';
+    await apply(
+      [
+        'apiVersion: ironlb.io/v1alpha1\nkind: IPPool\nmetadata: {name: e2e-speaker-sel}\nspec: {addresses: ["203.0.113.64/30"]}',
+        `apiVersion: ironlb.io/v1alpha1\nkind: L2Announcement\nmetadata: {name: e2e-speaker-sel}\nspec:\n  ipPools: [e2e-speaker-sel]\n  nodeSelector: {matchLabels: {kubernetes.io/hostname: ${only}}}`,
+        'apiVersion: ironlb.io/v1alpha1\nkind: IPPool\nmetadata: {name: e2e-speaker-if}\nspec: {addresses: ["203.0.113.68/30"]}',
+        'apiVersion: ironlb.io/v1alpha1\nkind: L2Announcement\nmetadata: {name: e2e-speaker-if}\nspec:\n  ipPools: [e2e-speaker-if]\n  interfaces: [eth9]',
+      ].join('\n---\n'),
+    );
+    try {
+      await lbWithIp('selected', ['203.0.113.65']);
+      await lbWithIp('other-iface', ['203.0.113.69']);
+      expect(await env.announcer('203.0.113.65')).toBe(only);
+      // Announced on eth9 only, which no lab node has: nothing answers on eth0.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await env.capture.whoAnswers('203.0.113.69')).toEqual([]);
+    } finally {
+      await deleteObjects('l2announcements.ironlb.io', ['e2e-speaker-sel', 'e2e-speaker-if']);
+      await deleteObjects('ippools.ironlb.io', ['e2e-speaker-sel', 'e2e-speaker-if']);
+    }
+  });
+
+  it('reports a foreign host claiming an announced IP as an IPConflict event', async () => {
+    const ip = '203.0.113.9';
+    await lbWithIp('conflict', [ip]);
+    const node = await env.announcer(ip);
+    const client = process.env.LAB_CLIENT_NETNS ?? 'ilb-client';
+    await netnsExec(client, ['ip', 'addr', 'add', `${ip}/32`, 'dev', 'eth0']);
+    try {
+      const events = await waitFor(
+        async () => {
+          const list = await serviceEvents({
+            namespace: env.ns.name,
+            name: 'conflict',
+            reason: 'IPConflict',
+          });
+          return list.length > 0 ? list : undefined;
+        },
+        { what: 'IPConflict event', timeoutMs: 15_000 },
+      );
+      expect(events[0]?.type).toBe('Warning');
+      expect(events[0]?.message).toContain(`${ip} is also claimed by 02:00:00:00:00:64`);
+      expect(events[0]?.message).toContain(node);
+    } finally {
+      await netnsExec(client, ['ip', 'addr', 'del', `${ip}/32`, 'dev', 'eth0']);
+    }
+  });
+});

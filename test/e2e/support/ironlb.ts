@@ -1,0 +1,104 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  PatchStrategy,
+  setHeaderOptions,
+  type CoreV1Event,
+  type V1Service,
+  type V1ServicePort,
+} from '@kubernetes/client-node';
+import { labConfig } from '../../lab/config.js';
+import { run } from '../../lab/exec.js';
+import { kubeClients, labKubeconfigPath } from './kube.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** kubectl of the lab's Kubernetes version against the lab API server. */
+export async function kubectl(args: readonly string[], input?: string): Promise<string> {
+  const bin = join(labConfig().k8sBinDir, 'kubectl');
+  const full = ['--kubeconfig', labKubeconfigPath(), ...args];
+  return (await run(bin, full, input === undefined ? {} : { input })).stdout;
+}
+
+/** Installs (server-side applies) the chart's CRDs and waits until they are served. */
+export async function installCrds(): Promise<void> {
+  await kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(ROOT, 'charts/ironlb/crds/')]);
+  await kubectl([
+    'wait',
+    '--for=condition=Established',
+    'crd/ippools.ironlb.io',
+    'crd/l2announcements.ironlb.io',
+  ]);
+}
+
+/** Applies YAML (any number of documents). */
+export async function apply(yaml: string): Promise<void> {
+  await kubectl(['apply', '-f', '-'], yaml);
+}
+
+export async function deleteObjects(kind: string, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  await kubectl(['delete', kind, '--ignore-not-found', '--wait=false', ...names]);
+}
+
+export interface LbServiceOptions {
+  namespace: string;
+  name: string;
+  ports?: V1ServicePort[];
+  externalTrafficPolicy?: 'Cluster' | 'Local';
+  selector?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ipFamilyPolicy?: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
+  ipFamilies?: ('IPv4' | 'IPv6')[];
+}
+
+export async function createLbService(o: LbServiceOptions): Promise<V1Service> {
+  const { core } = kubeClients();
+  return core.createNamespacedService({
+    namespace: o.namespace,
+    body: {
+      metadata: { name: o.name, annotations: o.annotations },
+      spec: {
+        type: 'LoadBalancer',
+        selector: o.selector ?? { app: o.name },
+        ports: o.ports ?? [{ port: 80, protocol: 'TCP' }],
+        externalTrafficPolicy: o.externalTrafficPolicy ?? 'Cluster',
+        ipFamilyPolicy: o.ipFamilyPolicy,
+        ipFamilies: o.ipFamilies,
+      },
+    },
+  });
+}
+
+/** Writes status.loadBalancer.ingress as the controller would (speaker tests run without the controller). */
+export async function setIngress(o: {
+  namespace: string;
+  name: string;
+  ips: readonly string[];
+}): Promise<void> {
+  const { core } = kubeClients();
+  await core.patchNamespacedServiceStatus(
+    {
+      namespace: o.namespace,
+      name: o.name,
+      body: { status: { loadBalancer: { ingress: o.ips.map((ip) => ({ ip, ipMode: 'VIP' })) } } },
+    },
+    mergePatch,
+  );
+}
+
+/** Core/v1 view of the events about a Service (what `kubectl describe svc` shows). */
+export async function serviceEvents(o: {
+  namespace: string;
+  name: string;
+  reason?: string;
+}): Promise<CoreV1Event[]> {
+  const { core } = kubeClients();
+  const list = await core.listNamespacedEvent({
+    namespace: o.namespace,
+    fieldSelector: `involvedObject.kind=Service,involvedObject.name=${o.name}`,
+  });
+  return list.items.filter((e) => o.reason === undefined || e.reason === o.reason);
+}

@@ -1,0 +1,55 @@
+import { fileURLToPath } from 'node:url';
+import { labKubeconfigPath } from './kube.js';
+import { startInNetns, type NetnsProcess } from './netns.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const TEST_MEMBERSHIP_SECRET = 'e2e-membership-secret-0123456789';
+
+/** Speakers running as real processes (`node speaker/dist/main.js`) inside the lab's node namespaces. */
+export class SpeakerSet {
+  private readonly procs = new Map<string, NetnsProcess>();
+
+  constructor(private readonly options: { nodes: readonly string[]; args?: readonly string[] }) {}
+
+  startAll(): void {
+    for (const node of this.options.nodes) this.start(node);
+  }
+
+  start(node: string, extraArgs: readonly string[] = []): NetnsProcess {
+    const proc = startInNetns({
+      netns: node,
+      name: `e2e-speaker-${node}`,
+      cwd: ROOT,
+      argv: [process.execPath, 'speaker/dist/main.js', ...(this.options.args ?? []), ...extraArgs],
+      env: {
+        ...process.env,
+        NODE_NAME: node,
+        KUBECONFIG: labKubeconfigPath(),
+        IRONLB_MEMBERSHIP_SECRET: TEST_MEMBERSHIP_SECRET,
+      },
+    });
+    this.procs.set(node, proc);
+    return proc;
+  }
+
+  pid(node: string): number | undefined {
+    return this.procs.get(node)?.pid;
+  }
+
+  /** SIGKILL: the speaker dies without handing over. */
+  kill(node: string): void {
+    const pid = this.procs.get(node)?.pid;
+    if (pid !== undefined) process.kill(pid, 'SIGKILL');
+    this.procs.delete(node);
+  }
+
+  /** SIGTERM and wait for exit (graceful handover). */
+  async stop(node: string): Promise<void> {
+    await this.procs.get(node)?.stop();
+    this.procs.delete(node);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.procs.keys()].map((n) => this.stop(n)));
+  }
+}
