@@ -1,1 +1,111 @@
-export {};
+#!/usr/bin/env node
+/**
+ * ironlb controller entry point. The only place that reads flags and the environment.
+ * Exit codes: 0 after SIGTERM/SIGINT, 2 for bad flags, 1 when it cannot start.
+ */
+import { hostname } from 'node:os';
+import { createKubeClients } from '@ironlb/shared/kube';
+import { createOpsServer } from '@ironlb/shared/http';
+import { createLogger } from '@ironlb/shared/log';
+import { createControllerMetrics } from './http/metrics.js';
+import { parseFlags } from './options/flags.js';
+import { Controller } from './reconciler/controller.js';
+
+async function main(): Promise<number> {
+  const parsed = parseFlags(process.argv.slice(2), {
+    KUBECONFIG: process.env.KUBECONFIG,
+    POD_NAME: process.env.POD_NAME,
+    POD_NAMESPACE: process.env.POD_NAMESPACE,
+    fallbackIdentity: `${hostname()}_${process.pid}`,
+  });
+  if (!parsed.ok) {
+    process.stderr.write(`ironlb-controller: ${parsed.error}\n(see --help)\n`);
+    return 2;
+  }
+  if (parsed.value.kind === 'help') {
+    process.stdout.write(parsed.value.text);
+    return 0;
+  }
+  const o = parsed.value.options;
+  const logger = createLogger({
+    name: 'ironlb-controller',
+    level: o.logLevel,
+    base: { identity: o.identity },
+  });
+  const clients = await createKubeClients({ kubeconfigPath: o.kubeconfig, maxSockets: o.workers });
+  if (!clients.ok) {
+    logger.fatal({ err: clients.error }, 'cannot create Kubernetes clients');
+    return 1;
+  }
+  const metrics = createControllerMetrics();
+  const controller = new Controller({
+    clients: clients.value,
+    logger,
+    metrics,
+    loadBalancerClass: o.loadBalancerClass,
+    identity: o.identity,
+    workers: o.workers,
+    election: o.leaderElect
+      ? {
+          namespace: o.leaseNamespace,
+          name: o.leaseName,
+          leaseDurationSeconds: o.leaseDurationSeconds,
+          renewDeadlineMs: o.renewDeadlineMs,
+          retryPeriodMs: o.retryPeriodMs,
+        }
+      : undefined,
+  });
+  const ops = createOpsServer({
+    host: o.metricsHost,
+    port: o.metricsPort,
+    registry: metrics.registry,
+    isHealthy: () => ({ ok: true }),
+    isReady: () => controller.ready(),
+    logger,
+  });
+  try {
+    const address = await ops.start();
+    logger.info({ address }, 'ops server listening');
+  } catch (error) {
+    logger.fatal({ err: error }, 'cannot listen for /healthz /readyz /metrics');
+    await clients.value.close();
+    return 1;
+  }
+  const stop = new AbortController();
+  const done = new Promise<void>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals): void => {
+      logger.info({ signal: sig }, 'stopping');
+      stop.abort();
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  logger.info(
+    {
+      class: o.loadBalancerClass ?? '(unset only)',
+      leaderElect: o.leaderElect,
+      lease: `${o.leaseNamespace}/${o.leaseName}`,
+    },
+    'starting',
+  );
+  controller.start(stop.signal);
+  await done;
+  await controller.stop();
+  await ops.stop();
+  await clients.value.close();
+  logger.flush();
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `ironlb-controller: fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

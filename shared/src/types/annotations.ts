@@ -19,6 +19,13 @@ export const ALLOW_SHARED_IP_ANNOTATIONS = [
   'metallb.universe.tf/allow-shared-ip',
 ] as const;
 
+/**
+ * Written by the controller on every Service it serves: the IPPool(s) its addresses came from, in
+ * address order, comma-separated (dual-stack Services may draw from two pools). Informational:
+ * status.loadBalancer.ingress stays the source of truth.
+ */
+export const ALLOCATED_FROM_POOL_ANNOTATION = 'ironlb.io/allocated-from-pool';
+
 /** Default `spec.loadBalancerClass` the controller answers to (Services with no class are served too). */
 export const DEFAULT_LOAD_BALANCER_CLASS = 'ironlb.io/ironlb';
 
@@ -28,4 +35,5 @@ export const EVENT_REASONS = {
   allocationFailed: 'AllocationFailed',
   ipReassigned: 'IPReassigned',
   invalidAnnotation: 'InvalidAnnotation',
+  notAnnounced: 'NotAnnounced',
 } as const;

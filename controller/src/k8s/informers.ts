@@ -1,0 +1,109 @@
+import type { KubernetesListObject, KubernetesObject, V1Namespace, V1Service } from '@kubernetes/client-node';
+import {
+  API_GROUP,
+  API_VERSION,
+  IPPOOL_PLURAL,
+  L2_ANNOUNCEMENT_PLURAL,
+  type IPPool,
+  type L2Announcement,
+} from '@ironlb/shared';
+import { Informer, type KubeClients, sleep } from '@ironlb/shared/kube';
+import type { Logger } from '@ironlb/shared/log';
+
+export type WatchedKind = 'service' | 'pool' | 'namespace' | 'l2';
+
+/** IPPool / L2Announcement as custom-object JSON (with a KubernetesObject-compatible metadata). */
+export type PoolObject = IPPool & KubernetesObject;
+export type L2Object = L2Announcement & KubernetesObject;
+
+/** The four caches a leading session reads from. */
+export interface ControllerInformers {
+  readonly services: Informer<V1Service>;
+  readonly pools: Informer<PoolObject>;
+  readonly namespaces: Informer<V1Namespace>;
+  readonly l2: Informer<L2Object>;
+}
+
+function listCustom<T extends KubernetesObject>(
+  clients: KubeClients,
+  plural: string,
+): () => Promise<KubernetesListObject<T>> {
+  return async () =>
+    (await clients.custom.listClusterCustomObject({
+      group: API_GROUP,
+      version: API_VERSION,
+      plural,
+    })) as KubernetesListObject<T>;
+}
+
+/**
+ * Builds (does not start) the informers. Every add/update/delete (and every key of a relist) is
+ * passed to `sink` with its kind, so the session can map it to work-queue keys.
+ */
+export function createInformers(opts: {
+  clients: KubeClients;
+  sink: (kind: WatchedKind, key: string) => void;
+  logger: Logger;
+}): ControllerInformers {
+  const { clients, sink, logger } = opts;
+  const kubeConfig = clients.kubeConfig;
+  const queueFor = (kind: WatchedKind): { add(key: string): void } => ({
+    add: (key) => {
+      sink(kind, key);
+    },
+  });
+  const gv = `/apis/${API_GROUP}/${API_VERSION}`;
+  return {
+    services: new Informer<V1Service>({
+      kubeConfig,
+      path: '/api/v1/services',
+      list: () => clients.core.listServiceForAllNamespaces(),
+      typeName: 'V1Service',
+      queue: queueFor('service'),
+      logger,
+    }),
+    namespaces: new Informer<V1Namespace>({
+      kubeConfig,
+      path: '/api/v1/namespaces',
+      list: () => clients.core.listNamespace(),
+      typeName: 'V1Namespace',
+      queue: queueFor('namespace'),
+      logger,
+    }),
+    pools: new Informer<PoolObject>({
+      kubeConfig,
+      path: `${gv}/${IPPOOL_PLURAL}`,
+      list: listCustom<PoolObject>(clients, IPPOOL_PLURAL),
+      queue: queueFor('pool'),
+      logger,
+    }),
+    l2: new Informer<L2Object>({
+      kubeConfig,
+      path: `${gv}/${L2_ANNOUNCEMENT_PLURAL}`,
+      list: listCustom<L2Object>(clients, L2_ANNOUNCEMENT_PLURAL),
+      queue: queueFor('l2'),
+      logger,
+    }),
+  };
+}
+
+const all = (i: ControllerInformers): Informer<KubernetesObject>[] => [
+  i.services,
+  i.pools as Informer<KubernetesObject>,
+  i.namespaces,
+  i.l2 as Informer<KubernetesObject>,
+];
+
+/** Starts all informers; resolves true once every cache holds a complete LIST, false if aborted first. */
+export async function startAndSync(informers: ControllerInformers, signal: AbortSignal): Promise<boolean> {
+  await Promise.all(all(informers).map((i) => i.start(signal)));
+  while (!signal.aborted) {
+    if (all(informers).every((i) => i.hasSynced())) return true;
+    await sleep(50, signal);
+  }
+  return false;
+}
+
+export async function stopInformers(informers: ControllerInformers): Promise<void> {
+  await Promise.all(all(informers).map((i) => i.stop()));
+}

@@ -1,0 +1,67 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
+import type { CoreV1Api, V1Service } from '@kubernetes/client-node';
+import { type Result, err, ok } from '@ironlb/shared';
+import {
+  type Limiter,
+  type PatchFailure,
+  describeApiError,
+  mergePatchOptions,
+  patchServiceStatus,
+} from '@ironlb/shared/kube';
+
+export interface ServiceWriterDeps {
+  readonly core: Pick<CoreV1Api, 'patchNamespacedServiceStatus' | 'patchNamespacedService'>;
+  /** Bounds concurrent writes (shared with pool status writes). */
+  readonly limiter: Limiter;
+  /** Aborted when leadership ends: no write starts after that. */
+  readonly signal: AbortSignal;
+}
+
+export interface ServiceTarget {
+  readonly namespace: string;
+  readonly name: string;
+  /** Precondition: the write fails with 409 (a value) when the Service moved past this version. */
+  readonly resourceVersion: string | undefined;
+}
+
+const notLeading: PatchFailure = { kind: 'error', code: undefined, message: 'not leading any more' };
+
+/** Writes status.loadBalancer.ingress = ips (ipMode VIP); [] clears it. Only while leading. */
+export async function writeIngress(
+  deps: ServiceWriterDeps,
+  target: ServiceTarget & { ips: readonly string[] },
+): Promise<Result<V1Service, PatchFailure>> {
+  return deps.limiter(async () => {
+    if (deps.signal.aborted) return err(notLeading);
+    return patchServiceStatus(deps.core, {
+      namespace: target.namespace,
+      name: target.name,
+      ...(target.resourceVersion === undefined ? {} : { resourceVersion: target.resourceVersion }),
+      status: { loadBalancer: { ingress: target.ips.map((ip) => ({ ip, ipMode: 'VIP' })) } },
+    });
+  });
+}
+
+/** Sets (value) or removes (null) one annotation with a merge patch; returns the new resourceVersion. */
+export async function writeAnnotation(
+  deps: ServiceWriterDeps,
+  target: ServiceTarget & { annotation: string; value: string | null },
+): Promise<Result<string | undefined>> {
+  return deps.limiter(async () => {
+    if (deps.signal.aborted) return err(notLeading.message);
+    try {
+      const rv = target.resourceVersion === undefined ? {} : { resourceVersion: target.resourceVersion };
+      const updated = await deps.core.patchNamespacedService(
+        {
+          namespace: target.namespace,
+          name: target.name,
+          body: { metadata: { ...rv, annotations: { [target.annotation]: target.value } } },
+        },
+        mergePatchOptions,
+      );
+      return ok(updated.metadata?.resourceVersion);
+    } catch (error) {
+      return err(describeApiError(error));
+    }
+  });
+}
