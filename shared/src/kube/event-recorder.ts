@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
 import type { EventsV1Event, V1ObjectReference } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { apiStatusCode, describeApiError } from './api-error.js';

@@ -1,5 +1,4 @@
 /* eslint-disable @typescript-eslint/require-await -- fakes keep the async signatures of the APIs they stand in for. */
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
 import {
   type Informer as LibraryInformer,
   type KubernetesListObject,

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
 import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 
 /** The part of a Lease that leader election reasons about (client-go's LeaderElectionRecord). */
