@@ -33,13 +33,19 @@ export function sliceServiceKey(slice: V1EndpointSlice): string | null {
   return name ? `${slice.metadata?.namespace ?? ''}/${name}` : null;
 }
 
+/**
+ * Ready=Unknown means the node controller stopped hearing from the kubelet, which is also what every node
+ * looks like right after an API server outage. The speaker's own heartbeats are the better liveness signal
+ * there, so Unknown counts as ready (the SpeakerNotAlive check still applies); only an explicit Ready=False
+ * (or no Ready condition at all) makes a node ineligible.
+ */
 export function nodeFacts(node: V1Node): NodeFacts {
   const conditions = node.status?.conditions ?? [];
   const status = (type: string): string | undefined => conditions.find((c) => c.type === type)?.status;
   return {
     name: node.metadata?.name ?? '',
     labels: node.metadata?.labels ?? {},
-    ready: status('Ready') === 'True',
+    ready: status('Ready') === 'True' || status('Ready') === 'Unknown',
     networkUnavailable: status('NetworkUnavailable') === 'True',
   };
 }
