@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
 /**
  * The speaker on the lab: real speakers in the node namespaces, real ARP/NDP seen from the client namespace.
  * The controller does not run here: tests write Service status themselves, exactly as the controller does.

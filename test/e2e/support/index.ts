@@ -37,5 +37,5 @@ export {
 export type { LbServiceOptions } from './ironlb.js';
 export { L2Capture } from './l2-capture.js';
 export { SpeakerSet, TEST_MEMBERSHIP_SECRET } from './speakers.js';
-export { percentile, recoveredAfter, startClientProbe } from './client-probe.js';
+export { failures, percentile, recoveredAfter, startClientProbe } from './client-probe.js';
 export type { ClientProbe, ProbeSample } from './client-probe.js';

@@ -39,11 +39,24 @@ function probe(): Promise<Sample> {
   });
 }
 
-while (!state.stopping && Date.now() < end) {
-  const started = Date.now();
-  const sample = await probe();
-  process.stdout.write(`${JSON.stringify(sample)}\n`);
-  const wait = Number(intervalMs) - (Date.now() - started);
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-}
-process.exit(0);
+// Attempts start every intervalMs whether or not earlier ones finished, so a dead path is sampled every
+// intervalMs too; at most 100 attempts are in flight.
+let inFlight = 0;
+const timer = setInterval(() => {
+  if (state.stopping || Date.now() >= end) {
+    clearInterval(timer);
+    const done = setInterval(() => {
+      if (inFlight === 0) {
+        clearInterval(done);
+        process.exit(0);
+      }
+    }, 5);
+    return;
+  }
+  if (inFlight >= 100) return;
+  inFlight++;
+  void probe().then((sample) => {
+    inFlight--;
+    process.stdout.write(`${JSON.stringify(sample)}\n`);
+  });
+}, Number(intervalMs));
