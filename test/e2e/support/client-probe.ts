@@ -7,7 +7,9 @@ const AGENT = fileURLToPath(new URL('./probe-agent.ts', import.meta.url));
 export interface ProbeSample {
   /** Epoch ms when the attempt started. */
   t: number;
-  /** Name of the node whose responder answered, or null for a failed attempt. */
+  /** The TCP handshake completed. */
+  connected: boolean;
+  /** Name of the node whose responder answered, or null when the exchange failed. */
   node: string | null;
 }
 
@@ -63,8 +65,25 @@ export function recoveredAfter(args: {
   since: number;
   accept: (node: string) => boolean;
 }): number | null {
-  const hit = args.samples.find((s) => s.t >= args.since && s.node !== null && args.accept(s.node));
-  return hit ? hit.t - args.since : null;
+  // Attempts complete out of order: take the earliest start among the accepted ones.
+  const hits = args.samples.filter((s) => s.t >= args.since && s.node !== null && args.accept(s.node));
+  if (hits.length === 0) return null;
+  return Math.min(...hits.map((s) => s.t)) - args.since;
+}
+
+/**
+ * Attempts started in [from, to) that failed: by default any attempt without an answer; with
+ * `connectOnly`, only attempts whose TCP handshake did not complete.
+ */
+export function failures(args: {
+  samples: readonly ProbeSample[];
+  from: number;
+  to: number;
+  connectOnly?: boolean;
+}): ProbeSample[] {
+  return args.samples.filter(
+    (s) => s.t >= args.from && s.t < args.to && (args.connectOnly ? !s.connected : s.node === null),
+  );
 }
 
 export function percentile(values: readonly number[], p: number): number {

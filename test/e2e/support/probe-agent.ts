@@ -1,6 +1,7 @@
 // Runs inside the client network namespace (plain `node`, type stripping, node: imports only): opens a new
 // HTTP connection to http://<ip>/ every <intervalMs> and prints one JSON line per attempt:
-// {"t": epoch ms, "node": "<responder>" | null}. Stops after <durationMs> or on SIGTERM.
+// {"t": epoch ms, "connected": bool, "node": "<responder>" | null}. `connected` says whether the TCP handshake
+// completed; `node` whether the whole HTTP exchange did. Stops after <durationMs> or on SIGTERM.
 import http from 'node:http';
 
 const [ip = '', intervalMs = '10', durationMs = '60000', timeoutMs = '200'] = process.argv.slice(2);
@@ -12,11 +13,13 @@ process.on('SIGTERM', () => {
 
 interface Sample {
   t: number;
+  connected: boolean;
   node: string | null;
 }
 
 function probe(): Promise<Sample> {
   const t = Date.now();
+  let connected = false;
   return new Promise((resolve) => {
     const req = http.get(
       { hostname: ip, port: 80, path: '/', agent: false, timeout: Number(timeoutMs) },
@@ -26,15 +29,20 @@ function probe(): Promise<Sample> {
           body += chunk.toString();
         });
         res.on('end', () => {
-          resolve({ t, node: body.trim() || null });
+          resolve({ t, connected: true, node: body.trim() || null });
         });
       },
     );
+    req.on('socket', (socket) => {
+      socket.on('connect', () => {
+        connected = true;
+      });
+    });
     req.on('timeout', () => {
       req.destroy(new Error('timeout'));
     });
     req.on('error', () => {
-      resolve({ t, node: null });
+      resolve({ t, connected, node: null });
     });
   });
 }
