@@ -45,6 +45,7 @@ async function main(): Promise<number> {
     loadBalancerClass: o.loadBalancerClass,
     identity: o.identity,
     workers: o.workers,
+    serviceLabelSelector: o.serviceLabelSelector,
     election: o.leaderElect
       ? {
           namespace: o.leaseNamespace,

@@ -44,8 +44,11 @@ export function createInformers(opts: {
   clients: KubeClients;
   sink: (kind: WatchedKind, key: string) => void;
   logger: Logger;
+  /** Restricts the Service watch (and list). */
+  serviceLabelSelector: string | undefined;
 }): ControllerInformers {
-  const { clients, sink, logger } = opts;
+  const { clients, sink, logger, serviceLabelSelector } = opts;
+  const selector = serviceLabelSelector === undefined ? {} : { labelSelector: serviceLabelSelector };
   const kubeConfig = clients.kubeConfig;
   const queueFor = (kind: WatchedKind): { add(key: string): void } => ({
     add: (key) => {
@@ -57,8 +60,9 @@ export function createInformers(opts: {
     services: new Informer<V1Service>({
       kubeConfig,
       path: '/api/v1/services',
-      list: () => clients.core.listServiceForAllNamespaces(),
+      list: () => clients.core.listServiceForAllNamespaces(selector),
       typeName: 'V1Service',
+      ...selector,
       queue: queueFor('service'),
       logger,
     }),

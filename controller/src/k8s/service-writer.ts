@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
 import type { CoreV1Api, V1Service } from '@kubernetes/client-node';
 import { type Result, err, ok } from '@ironlb/shared';
 import {

@@ -19,6 +19,8 @@ export interface ControllerOptions {
   readonly metricsPort: number;
   /** Services reconciled in parallel; also the bound on concurrent status writes. */
   readonly workers: number;
+  /** Only Services matching this label selector are seen (sharding, shared test clusters). */
+  readonly serviceLabelSelector: string | undefined;
 }
 
 /** Values main.ts takes from the environment (flags win). */
@@ -52,6 +54,9 @@ Flags:
   --metrics-host=HOST          address of /healthz /readyz /metrics (default 0.0.0.0)
   --metrics-port=PORT          port of /healthz /readyz /metrics (default 7472)
   --workers=N                  parallel reconciles and status writes (default 8)
+  --service-label-selector=SEL only watch Services matching this label selector (default: all);
+                               pools and their status are still global, so use it only where
+                               no other controller serves the same pools (tests, shards)
   --help                       print this text
 
 Durations: a number with unit ms, s or m (e.g. 500ms, 3s).
@@ -111,6 +116,7 @@ function readArgs(argv: readonly string[]): Result<Values> {
             'metrics-host',
             'metrics-port',
             'workers',
+            'service-label-selector',
           ].map((n) => [n, { type: 'string' as const }]),
         ),
       },
@@ -183,6 +189,7 @@ export function parseFlags(argv: readonly string[], env: FlagEnv): Result<FlagsO
       metricsHost: str(v, 'metrics-host') ?? '0.0.0.0',
       metricsPort: port.value,
       workers: workers.value,
+      serviceLabelSelector: str(v, 'service-label-selector'),
     },
   });
 }

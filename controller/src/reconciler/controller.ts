@@ -10,6 +10,7 @@ export interface ControllerConfig {
   readonly loadBalancerClass: string | undefined;
   readonly identity: string;
   readonly workers: number;
+  readonly serviceLabelSelector: string | undefined;
   /** undefined: no leader election, this process leads from the start (single replica). */
   readonly election:
     | {
@@ -93,6 +94,7 @@ export class Controller {
       loadBalancerClass: this.#c.loadBalancerClass,
       identity: this.#c.identity,
       workers: this.#c.workers,
+      serviceLabelSelector: this.#c.serviceLabelSelector,
     });
     this.#session = session;
     this.#c.metrics.leader.set(1);

@@ -32,6 +32,8 @@ export interface ServiceReconcilerDeps {
   readonly reassignWhy: Map<string, string>;
   /** Pool usage changed (schedules a pool status write). */
   readonly onUsageChanged: () => void;
+  /** Reconcile these Services again (pending ones, after an address was freed). */
+  readonly requeue: (keys: readonly string[]) => void;
 }
 
 const DEFAULT_WHY = 'the old address is no longer in any IPPool that may serve this Service';
@@ -45,6 +47,8 @@ const DEFAULT_WHY = 'the old address is no longer in any IPPool that may serve t
 export class ServiceReconciler {
   readonly #d: ServiceReconcilerDeps;
   readonly #notes = new EventNotes();
+  /** Services whose last allocation failed: retried whenever an address is freed. */
+  readonly #pending = new Set<string>();
 
   constructor(deps: ServiceReconcilerDeps) {
     this.#d = deps;
@@ -68,8 +72,11 @@ export class ServiceReconciler {
   }
 
   #forget(key: string): ProcessOutcome {
-    if (this.#d.allocator.assignmentOf(key) !== undefined) this.#d.onUsageChanged();
-    this.#d.allocator.unassign(key);
+    this.#pending.delete(key);
+    if (this.#d.allocator.assignmentOf(key) !== undefined) {
+      this.#d.allocator.unassign(key);
+      this.#freed();
+    }
     this.#d.sync.forget(key);
     this.#notes.clear(key);
     this.#d.reassignWhy.delete(key);
@@ -98,8 +105,13 @@ export class ServiceReconciler {
     const before = this.#d.sync.current(svc, key).ips;
     const r = allocator.allocate(key, request);
     const ips = r.ok ? r.value.ips : (allocator.assignmentOf(key)?.ips ?? []);
-    if (r.ok) this.#notes.resolve(key, EVENT_REASONS.allocationFailed);
-    else this.#failed(svc, { key, reason: r.error });
+    if (r.ok) {
+      this.#pending.delete(key);
+      this.#notes.resolve(key, EVENT_REASONS.allocationFailed);
+    } else {
+      this.#pending.add(key);
+      this.#failed(svc, { key, reason: r.error });
+    }
     const pools = [...new Set(ips.flatMap((ip) => allocator.poolsOf(ip, request).slice(0, 1)))];
     const desired: DesiredService = {
       ips: ips.map(formatIP),
@@ -111,6 +123,12 @@ export class ServiceReconciler {
     this.#reportChange(svc, { key, before, after: desired.ips, request, pools: desired.pools ?? '' });
     this.#checkAnnounced(svc, { key, ips, pools: ips.map((ip) => allocator.poolsOf(ip, request)[0] ?? '') });
     return 'done';
+  }
+
+  /** An address may have become free: usage changed, and pending Services get another chance. */
+  #freed(): void {
+    this.#d.onUsageChanged();
+    if (this.#pending.size > 0) this.#d.requeue([...this.#pending]);
   }
 
   #failed(svc: V1Service, opts: { key: string; reason: PendingReason }): void {
@@ -140,6 +158,7 @@ export class ServiceReconciler {
     const added = c.after.filter((ip) => !c.before.includes(ip));
     const lost = c.before.filter((ip) => !c.after.includes(ip));
     if (added.length === 0 && lost.length === 0) return;
+    if (lost.length > 0) this.#freed();
     const why = this.#d.reassignWhy.get(c.key);
     this.#d.reassignWhy.delete(c.key);
     const requested = new Set(c.request.requestedIPs.map(formatIP));

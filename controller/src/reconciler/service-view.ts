@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- @kubernetes/client-node models are plain data classes: the client serialises them by attribute map, never by prototype, so object literals are the intended way to build them. */
 import type { V1ObjectReference, V1Service } from '@kubernetes/client-node';
 import { LOAD_BALANCER_IPS_ANNOTATIONS, formatIP, parseIP } from '@ironlb/shared';
 import {

@@ -24,6 +24,7 @@ export interface SessionOptions {
   readonly loadBalancerClass: string | undefined;
   readonly identity: string;
   readonly workers: number;
+  readonly serviceLabelSelector: string | undefined;
 }
 
 /** Work-queue keys: one per Service, plus the config, per-namespace and pool-status passes. */
@@ -63,6 +64,7 @@ export class Session {
     const informers = createInformers({
       clients,
       logger,
+      serviceLabelSelector: this.#o.serviceLabelSelector,
       sink: (kind, key) => {
         queue.add(queueKey(kind, key));
       },
@@ -129,6 +131,9 @@ export class Session {
       reassignWhy,
       onUsageChanged: () => {
         o.queue.addAfter(POOL_STATUS, 250);
+      },
+      requeue: (keys) => {
+        for (const k of keys) o.queue.add(SVC + k);
       },
     });
     const poolStatus = new PoolStatusWriter({
