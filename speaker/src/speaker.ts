@@ -138,7 +138,7 @@ export class Speaker {
     await this.membership.leave();
     await new Promise((r) => setTimeout(r, this.options.handoverMs));
     this.announcer.stop();
-    this.reporter.stop();
+    await this.reporter.stop({ clear: true });
     await this.membership.stop();
     await this.view.stop();
     await this.recorder.stop();

@@ -81,9 +81,17 @@ export class AnnouncementReporter {
     this.annotationTimer.unref();
   }
 
-  stop(): void {
+  /** Stops writing; on a graceful stop also clears our Node's annotation (best effort, bounded). */
+  async stop(opts: { clear: boolean }): Promise<void> {
     if (this.annotationTimer) clearTimeout(this.annotationTimer);
     this.annotationTimer = null;
+    if (!opts.clear || this.writtenAnnotation === null) return;
+    const cleared = patchNodeAnnotation({
+      core: this.options.core,
+      node: this.options.self,
+      annotations: { [ANNOUNCING_ANNOTATION]: null },
+    });
+    await Promise.race([cleared, new Promise((r) => setTimeout(r, 1000))]);
   }
 
   private async writeAnnotation(): Promise<void> {
