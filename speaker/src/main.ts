@@ -52,6 +52,7 @@ async function main(): Promise<number> {
     handoverMs: o.handoverMs,
     resyncMs: o.resyncMs,
     defaultInterface: o.interface,
+    loadBalancerClass: o.loadBalancerClass,
   });
   const ops = createOpsServer({
     host: o.metricsHost,

@@ -18,6 +18,7 @@ export interface SpeakerCliOptions {
   handoverMs: number;
   resyncMs: number;
   interface: string | undefined;
+  loadBalancerClass: string | undefined;
 }
 
 export const HELP = `Usage: NODE_NAME=<node> node speaker/dist/main.js [flags]
@@ -40,6 +41,8 @@ Flags:
   --conflict-probe-interval-ms <ms>  period of the IP conflict probe, 0 = off (default: 10000)
   --handover-ms <ms>                 keep answering this long after leaving on SIGTERM (default: 1000)
   --resync-ms <ms>                   periodic re-plan (default: 5000)
+  --load-balancer-class <name>       also announce Services with this spec.loadBalancerClass
+                                     (Services without a class are always announced)
   --interface <name>                 interface for L2Announcements that name none
                                      (default: the one holding the node's InternalIP)
   --help                             show this help
@@ -64,6 +67,7 @@ const STRING_FLAGS = [
   'membership-bind',
   'membership-secret-file',
   'interface',
+  'load-balancer-class',
 ] as const;
 
 type Values = Record<string, string | boolean | undefined>;
@@ -130,6 +134,7 @@ export function parseSpeakerOptions(args: {
       handoverMs: n['handover-ms'],
       resyncMs: n['resync-ms'],
       interface: str('interface'),
+      loadBalancerClass: str('load-balancer-class'),
     },
   };
 }

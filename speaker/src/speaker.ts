@@ -32,6 +32,8 @@ export interface SpeakerOptions {
   resyncMs: number;
   /** Interface used when an L2Announcement names none; default: the one holding the node's InternalIP. */
   defaultInterface?: string | undefined;
+  /** Services with this spec.loadBalancerClass are announced too (unset class always is). */
+  loadBalancerClass?: string | undefined;
 }
 
 /**
@@ -61,6 +63,7 @@ export class Speaker {
     const { logger, metrics, clients } = options;
     this.view = new ClusterView({
       clients,
+      loadBalancerClass: options.loadBalancerClass,
       logger: logger.child({ component: 'cluster-view' }),
       onChange: () => {
         this.schedulePlan();

@@ -26,6 +26,8 @@ export interface ClusterViewOptions {
   logger: Logger;
   /** Called (coalesced) whenever anything the plan depends on changed. */
   onChange: () => void;
+  /** Services with this spec.loadBalancerClass are ours too (unset class always is). */
+  loadBalancerClass: string | undefined;
 }
 
 /**
@@ -107,7 +109,10 @@ export class ClusterView {
     const services: ServiceView[] = [];
     for (const svc of this.services.list()) {
       const key = `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`;
-      const view = serviceView(svc, endpoints.get(key) ?? []);
+      const view = serviceView(svc, {
+        endpoints: endpoints.get(key) ?? [],
+        loadBalancerClass: this.options.loadBalancerClass,
+      });
       if (view) services.push(view);
     }
     return {

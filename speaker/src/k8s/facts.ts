@@ -4,8 +4,17 @@ import type { ServiceView } from '../planner/index.js';
 
 /** Kubernetes objects → the plain facts the pure planner takes. */
 
-export function serviceView(svc: V1Service, endpoints: readonly EndpointFacts[]): ServiceView | null {
+/**
+ * The Service as the planner sees it, or null when it is not ours to announce: not a LoadBalancer, no IP in
+ * status yet, or a `spec.loadBalancerClass` other than the configured one (unset always counts as ours).
+ */
+export function serviceView(
+  svc: V1Service,
+  ctx: { endpoints: readonly EndpointFacts[]; loadBalancerClass: string | undefined },
+): ServiceView | null {
   if (svc.spec?.type !== 'LoadBalancer') return null;
+  const cls = svc.spec.loadBalancerClass;
+  if (cls !== undefined && cls !== ctx.loadBalancerClass) return null;
   const ips = (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
   if (ips.length === 0) return null;
   return {
@@ -14,7 +23,7 @@ export function serviceView(svc: V1Service, endpoints: readonly EndpointFacts[])
     uid: svc.metadata?.uid,
     ips,
     externalTrafficPolicy: svc.spec.externalTrafficPolicy === 'Local' ? 'Local' : 'Cluster',
-    endpoints,
+    endpoints: ctx.endpoints,
   };
 }
 
