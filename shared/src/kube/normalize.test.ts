@@ -16,7 +16,7 @@ const raw = {
 
 describe('normalizeObject', () => {
   it('turns a raw watch object into the typed model with Date fields', () => {
-    const svc = normalizeObject(structuredClone(raw) as V1Service, 'V1Service');
+    const svc = normalizeObject(structuredClone(raw) as unknown as V1Service, 'V1Service');
     expect(svc).toBeInstanceOf(V1Service);
     expect(svc.metadata?.creationTimestamp).toEqual(new Date('2024-05-01T10:00:00Z'));
     expect(svc.status?.conditions?.[0]?.lastTransitionTime).toBeInstanceOf(Date);
@@ -24,7 +24,7 @@ describe('normalizeObject', () => {
   });
 
   it('leaves already-typed objects (LIST items) as they are', () => {
-    const once = normalizeObject(structuredClone(raw) as V1Service, 'V1Service');
+    const once = normalizeObject(structuredClone(raw) as unknown as V1Service, 'V1Service');
     expect(normalizeObject(once, 'V1Service')).toBe(once);
   });
 
