@@ -1,0 +1,237 @@
+/**
+ * Speaker ARP benchmark on the lab: 1,000 announced IPs (128 IPv4 in 203.0.113.128/25 + 872 IPv6, one per
+ * Service, status written directly), three speakers; from the client namespace ARP requests for random
+ * announced IPv4 addresses at fixed offered rates; replies counted per MAC; the speakers' own counters
+ * separate loss on the way in from loss on the way back; VmRSS of each speaker idle, with 1,000 IPs and after
+ * the load.
+ *
+ * Run (lab up, no other speakers running): pnpm --filter @ironlb/bench bench:speaker-arp
+ *   [--rates 1000,5000,10000,20000] [--duration-ms 5000] [--cpu-prof <dir>]
+ */
+import { parseArgs } from 'node:util';
+import {
+  ClientAgent,
+  benchLab,
+  createServices,
+  loadavg,
+  rssMiB,
+  runningSpeakers,
+  setStatuses,
+  sleep,
+  speakerMetrics,
+  DEFAULT_METRICS_PORT,
+  type BenchLab,
+} from './speaker-lab.js';
+import { netnsExec, waitFor } from '../test/e2e/support/index.js';
+import type { LoadResult } from './arp-load-agent.js';
+
+const V4_COUNT = 128;
+const TOTAL = 1000;
+const V6_PREFIX = '2001:db8:100::b:';
+const V4 = Array.from({ length: V4_COUNT }, (_, i) => `203.0.113.${128 + i}`);
+const V6 = Array.from({ length: TOTAL - V4_COUNT }, (_, i) => `${V6_PREFIX}${i.toString(16)}`);
+
+const RECEIVED = 'ironlb_speaker_requests_received_total{family="ipv4"}';
+const REPLIED = 'ironlb_speaker_replies_sent_total{family="ipv4"}';
+
+const HEAP_USED = 'ironlb_speaker_nodejs_heap_size_used_bytes';
+
+/** VmRSS of each of our speakers, with the V8 heap in use (from its /metrics) in brackets. */
+async function rssLine(lab: BenchLab, label: string): Promise<string> {
+  const parts: string[] = [];
+  for (const [node, p] of lab.speakers) {
+    const heap = (await speakerMetrics(node)).get(HEAP_USED) ?? Number.NaN;
+    parts.push(`${node}=${rssMiB(p.pid).toFixed(1)} (heap ${(heap / 1048576).toFixed(1)})`);
+  }
+  return `[rss] ${label}: ${parts.join(' ')} MiB (load ${loadavg()})`;
+}
+
+async function announcedTotal(nodes: readonly string[]): Promise<number> {
+  let sum = 0;
+  for (const node of nodes) {
+    const m = await speakerMetrics(node);
+    sum +=
+      (m.get('ironlb_speaker_announced_ips{family="ipv4"}') ?? 0) +
+      (m.get('ironlb_speaker_announced_ips{family="ipv6"}') ?? 0);
+  }
+  return sum;
+}
+
+/** Waits until the kube-proxy stand-ins have put all our IPs on kube-lb0 (their `ip addr` churn costs CPU). */
+async function kubeProxiesSettled(nodes: readonly string[]): Promise<void> {
+  for (const node of nodes) {
+    await waitFor(
+      async () => {
+        const { stdout } = await netnsExec(node, ['ip', '-o', 'addr', 'show', 'dev', 'kube-lb0']);
+        return stdout.split('\n').filter((l) => l.includes(V6_PREFIX)).length >= V6.length;
+      },
+      { what: `kube-proxy stand-in on ${node} settled`, timeoutMs: 180_000, intervalMs: 1000 },
+    );
+  }
+}
+
+interface Counters {
+  received: number;
+  replied: number;
+  /** Replies sent by speakers that are not ours (another run's, on the default metrics port). */
+  othersReplied: number;
+}
+
+async function counters(nodes: readonly string[]): Promise<Map<string, Counters>> {
+  const out = new Map<string, Counters>();
+  for (const node of nodes) {
+    const m = await speakerMetrics(node);
+    const others = await speakerMetrics(node, DEFAULT_METRICS_PORT).catch(() => new Map<string, number>());
+    out.set(node, {
+      received: m.get(RECEIVED) ?? 0,
+      replied: m.get(REPLIED) ?? 0,
+      othersReplied: others.get(REPLIED) ?? 0,
+    });
+  }
+  return out;
+}
+
+interface RateRow {
+  rate: number;
+  result: LoadResult;
+  received: Record<string, number>;
+  replied: number;
+  othersReplied: number;
+  load: string;
+}
+
+/**
+ * ARP requests each speaker counts with no load from us (other speakers' conflict probes and gratuitous
+ * ARPs), per ms: subtracted from the counts under load.
+ */
+async function baseline(o: { lab: BenchLab; durationMs: number }): Promise<Record<string, number>> {
+  const before = await counters(o.lab.nodes);
+  const start = performance.now();
+  await sleep(o.durationMs);
+  const after = await counters(o.lab.nodes);
+  const ms = performance.now() - start;
+  const perMs: Record<string, number> = {};
+  for (const node of o.lab.nodes)
+    perMs[node] = ((after.get(node)?.received ?? 0) - (before.get(node)?.received ?? 0)) / ms;
+  return perMs;
+}
+
+async function runRate(o: {
+  lab: BenchLab;
+  agent: ClientAgent;
+  rate: number;
+  durationMs: number;
+  /** Background ARP requests per ms per node (see baseline). */
+  background: Record<string, number>;
+}): Promise<RateRow> {
+  const before = await counters(o.lab.nodes);
+  const start = performance.now();
+  const result = await o.agent.load({ targets: V4, rate: o.rate, durationMs: o.durationMs, drainMs: 1000 });
+  const load = loadavg();
+  const after = await counters(o.lab.nodes);
+  const windowMs = performance.now() - start;
+  const received: Record<string, number> = {};
+  let replied = 0;
+  let othersReplied = 0;
+  for (const node of o.lab.nodes) {
+    const a = after.get(node);
+    const b = before.get(node);
+    const background = Math.round((o.background[node] ?? 0) * windowMs);
+    received[node] = (a?.received ?? 0) - (b?.received ?? 0) - background;
+    replied += (a?.replied ?? 0) - (b?.replied ?? 0);
+    othersReplied += (a?.othersReplied ?? 0) - (b?.othersReplied ?? 0);
+  }
+  return { rate: o.rate, result, received, replied, othersReplied, load };
+}
+
+function printRow(row: RateRow): void {
+  const { result: r } = row;
+  const seconds = r.elapsedMs / 1000;
+  // Other runs' speakers answer too (same node MACs): only our share of the replies counts.
+  const ours = r.replies - row.othersReplied;
+  const loss = r.sent === 0 ? Number.NaN : (100 * (r.sent - ours)) / r.sent;
+  const minReceived = Math.min(...Object.values(row.received));
+  const inLoss = r.sent === 0 ? Number.NaN : (100 * (r.sent - minReceived)) / r.sent;
+  const allReplied = row.replied + row.othersReplied;
+  const backLoss = allReplied === 0 ? 0 : (100 * (allReplied - r.replies)) / allReplied;
+  console.log(
+    `[arp] offered=${row.rate}/s sent=${r.sent} (${(r.sent / seconds).toFixed(0)}/s, skipped=${r.skipped}, sendFailed=${r.sendFailed})` +
+      ` replies=${ours} (${(ours / seconds).toFixed(0)}/s) loss=${loss.toFixed(2)}%` +
+      ` | speakers received=${JSON.stringify(row.received)} (worst in-loss ${inLoss.toFixed(2)}%) replied=${row.replied}` +
+      ` othersReplied=${row.othersReplied} (return-path loss ${backLoss.toFixed(2)}%)` +
+      ` byMac=${JSON.stringify(r.repliesByMac)} load=${row.load}`,
+  );
+}
+
+async function measure(o: { lab: BenchLab; rates: number[]; durationMs: number }): Promise<void> {
+  const { lab } = o;
+  console.log(await rssLine(lab, 'idle, 0 IPs'));
+  const names = await createServices({ namespace: lab.ns.name, count: TOTAL });
+  await setStatuses({ namespace: lab.ns.name, names, ips: [...V4, ...V6] });
+  await waitFor(async () => (await announcedTotal(lab.nodes)) >= TOTAL, {
+    what: `${TOTAL} IPs announced`,
+    timeoutMs: 120_000,
+    intervalMs: 1000,
+  });
+  await kubeProxiesSettled(lab.nodes);
+  await sleep(5000);
+  console.log(await rssLine(lab, `${TOTAL} IPs announced`));
+  const agent = new ClientAgent();
+  try {
+    await agent.start();
+    const background = await baseline({ lab, durationMs: o.durationMs });
+    console.log(
+      `[arp] background ARP requests per s: ${JSON.stringify(background, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 1000) : v))}`,
+    );
+    for (const rate of o.rates) {
+      printRow(await runRate({ lab, agent, rate, durationMs: o.durationMs, background }));
+      await sleep(2000);
+    }
+  } finally {
+    agent.stop();
+  }
+  console.log(await rssLine(lab, 'after the load'));
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rates: { type: 'string', default: '1000,5000,10000,20000' },
+      'duration-ms': { type: 'string', default: '5000' },
+      'cpu-prof': { type: 'string' },
+      'allow-other-speakers': { type: 'boolean', default: false },
+    },
+  });
+  const others = runningSpeakers();
+  if (others.length > 0) console.warn(`[arp] other speakers running: pids ${others.join(', ')}`);
+  if (others.length > 0 && !values['allow-other-speakers']) {
+    console.error(
+      `speakers already running (pids ${others.join(', ')}): they would answer too; not starting`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+  const prof = values['cpu-prof'];
+  const lab = await benchLab({
+    name: 'bench-spk-arp',
+    addresses: ['203.0.113.128/25', `${V6_PREFIX}0/118`],
+    nodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [],
+  });
+  const onSignal = (): void => {
+    void lab.cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    console.log(`[arp] start: load ${loadavg()}`);
+    await measure({
+      lab,
+      rates: values.rates.split(',').map(Number),
+      durationMs: Number(values['duration-ms']),
+    });
+  } finally {
+    await lab.cleanup();
+  }
+}
+
+await main();
