@@ -1,7 +1,7 @@
 /**
  * The controller against the lab's real kube-apiserver: allocation, requests, sharing, dual-stack,
  * exhaustion, bad annotations, aliases, release on delete/type change, pool edits, pool status.
- * Pools are cluster-scoped, so each is restricted to this file's namespaces (198.51.100.0/27 and
+ * Pools are cluster-scoped, so each is restricted to this file's namespaces (198.51.100.160/27 and
  * 2001:db8:100::c000/124 are used only here).
  */
 import { CustomObjectsApi, type V1Service } from '@kubernetes/client-node';
@@ -73,9 +73,9 @@ beforeAll(async () => {
   await deleteObjects('l2announcements', ['ctl-a']);
   await apply(
     [
-      pool('ctl-a-main', ['198.51.100.0/28'], [main.name]),
-      pool('ctl-a-small', ['198.51.100.16/30'], [small.name]),
-      pool('ctl-a-dual', ['198.51.100.20/31', '2001:db8:100::c000/124'], [dual.name]),
+      pool('ctl-a-main', ['198.51.100.160/28'], [main.name]),
+      pool('ctl-a-small', ['198.51.100.176/30'], [small.name]),
+      pool('ctl-a-dual', ['198.51.100.180/31', '2001:db8:100::c000/124'], [dual.name]),
       'apiVersion: ironlb.io/v1alpha1\nkind: L2Announcement\nmetadata: {name: ctl-a}\nspec: {ipPools: [ctl-a-main, ctl-a-dual]}\n',
     ].join('---\n'),
   );
@@ -95,12 +95,12 @@ describe('controller on the lab', () => {
   it('allocates: status, kubectl get svc, pool annotation, IPAllocated event', async () => {
     await create(main.name, lbService({ name: 'web' }));
     const [ip] = await ipsOf(main.name, 'web');
-    expect(ip).toBe('198.51.100.0');
+    expect(ip).toBe('198.51.100.160');
     const svc = await core.readNamespacedService({ namespace: main.name, name: 'web' });
     expect(svc.status?.loadBalancer?.ingress?.[0]).toMatchObject({ ip, ipMode: 'VIP' });
     expect(svc.metadata?.annotations?.['ironlb.io/allocated-from-pool']).toBe('ctl-a-main');
     const table = await kubectl(['get', 'svc', '-n', main.name, 'web']);
-    expect(table).toContain('198.51.100.0');
+    expect(table).toContain('198.51.100.160');
     const describe = await waitFor(
       async () => {
         const out = await kubectl(['describe', 'svc', '-n', main.name, 'web']);
@@ -108,18 +108,21 @@ describe('controller on the lab', () => {
       },
       { what: 'IPAllocated in kubectl describe' },
     );
-    expect(describe).toContain('Assigned IP 198.51.100.0 from IPPool ctl-a-main');
+    expect(describe).toContain('Assigned IP 198.51.100.160 from IPPool ctl-a-main');
   });
 
   it('honours spec.loadBalancerIP, the ironlb annotation and the MetalLB aliases', async () => {
-    await create(main.name, lbService({ name: 'legacy', loadBalancerIP: '198.51.100.9' }));
+    await create(main.name, lbService({ name: 'legacy', loadBalancerIP: '198.51.100.169' }));
     await create(
       main.name,
-      lbService({ name: 'annotated', annotations: { 'ironlb.io/load-balancer-ips': '198.51.100.10' } }),
+      lbService({ name: 'annotated', annotations: { 'ironlb.io/load-balancer-ips': '198.51.100.170' } }),
     );
     await create(
       main.name,
-      lbService({ name: 'metallb', annotations: { 'metallb.universe.tf/loadBalancerIPs': '198.51.100.11' } }),
+      lbService({
+        name: 'metallb',
+        annotations: { 'metallb.universe.tf/loadBalancerIPs': '198.51.100.171' },
+      }),
     );
     await create(
       main.name,
@@ -127,14 +130,14 @@ describe('controller on the lab', () => {
         name: 'metallb-pool',
         annotations: {
           'metallb.io/address-pool': 'ctl-a-main',
-          'metallb.io/loadBalancerIPs': '198.51.100.12',
+          'metallb.io/loadBalancerIPs': '198.51.100.172',
         },
       }),
     );
-    expect(await ipsOf(main.name, 'legacy')).toEqual(['198.51.100.9']);
-    expect(await ipsOf(main.name, 'annotated')).toEqual(['198.51.100.10']);
-    expect(await ipsOf(main.name, 'metallb')).toEqual(['198.51.100.11']);
-    expect(await ipsOf(main.name, 'metallb-pool')).toEqual(['198.51.100.12']);
+    expect(await ipsOf(main.name, 'legacy')).toEqual(['198.51.100.169']);
+    expect(await ipsOf(main.name, 'annotated')).toEqual(['198.51.100.170']);
+    expect(await ipsOf(main.name, 'metallb')).toEqual(['198.51.100.171']);
+    expect(await ipsOf(main.name, 'metallb-pool')).toEqual(['198.51.100.172']);
   });
 
   it('shares an IP under one key with distinct ports; a clashing port stays pending with the reason', async () => {
@@ -167,7 +170,7 @@ describe('controller on the lab', () => {
       dual.name,
       lbService({ name: 'both', ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv4', 'IPv6'] }),
     );
-    expect(await ipsOf(dual.name, 'both', 2)).toEqual(['198.51.100.20', '2001:db8:100::c000']);
+    expect(await ipsOf(dual.name, 'both', 2)).toEqual(['198.51.100.180', '2001:db8:100::c000']);
   });
 
   it('reports an exhausted pool, not-announced pools, and frees an IP on delete and on type change', async () => {
@@ -190,7 +193,7 @@ describe('controller on the lab', () => {
       contains: 'not announced',
     });
     expect(silent).toBe(
-      '198.51.100.16 from pool ctl-a-small is not announced: no L2Announcement selects pool ctl-a-small',
+      '198.51.100.176 from pool ctl-a-small is not announced: no L2Announcement selects pool ctl-a-small',
     );
     const [freed] = await ipsOf(small.name, 's2');
     await core.deleteNamespacedService({ namespace: small.name, name: 's2' });
@@ -223,12 +226,12 @@ describe('controller on the lab', () => {
     expect((await opsGet(PORT, '/healthz'))?.[0]).toBe(200);
   });
 
-  it('ignores other classes without events (default: only Services without a class)', async () => {
+  it('ignores other classes without events', async () => {
     await create(main.name, lbService({ name: 'foreign', loadBalancerClass: 'example.com/other' }));
-    await create(main.name, lbService({ name: 'ours-class', loadBalancerClass: 'ironlb.io/ironlb' }));
+    await create(main.name, lbService({ name: 'default-class', loadBalancerClass: 'ironlb.io/ironlb' }));
     await create(main.name, lbService({ name: 'marker' }));
     await ipsOf(main.name, 'marker');
-    for (const name of ['foreign', 'ours-class']) {
+    for (const name of ['foreign', 'default-class']) {
       const svc = await core.readNamespacedService({ namespace: main.name, name });
       expect(ingressIPs(svc)).toEqual([]);
       expect(await serviceEvents({ namespace: main.name, name })).toEqual([]);
@@ -236,14 +239,14 @@ describe('controller on the lab', () => {
   });
 
   it('moves a Service only when its IP leaves the pool, with IPReassigned old → new and why', async () => {
-    await apply(pool('ctl-a-edit', ['198.51.100.24/30'], [small.name]));
+    await apply(pool('ctl-a-edit', ['198.51.100.184/30'], [small.name]));
     await create(
       small.name,
       lbService({ name: 'mover', annotations: { 'ironlb.io/ip-pool': 'ctl-a-edit' } }),
     );
-    expect(await ipsOf(small.name, 'mover')).toEqual(['198.51.100.24']);
-    await apply(pool('ctl-a-edit', ['198.51.100.24/30', '198.51.100.28/30'], [small.name]));
-    await apply(pool('ctl-a-edit', ['198.51.100.28/30'], [small.name]));
+    expect(await ipsOf(small.name, 'mover')).toEqual(['198.51.100.184']);
+    await apply(pool('ctl-a-edit', ['198.51.100.184/30', '198.51.100.188/30'], [small.name]));
+    await apply(pool('ctl-a-edit', ['198.51.100.188/30'], [small.name]));
     const note = await eventNote({
       ns: small.name,
       name: 'mover',
@@ -251,13 +254,13 @@ describe('controller on the lab', () => {
       contains: 'changed',
     });
     expect(note).toBe(
-      'IP changed from 198.51.100.24 to 198.51.100.28: 198.51.100.24 is no longer in any IPPool',
+      'IP changed from 198.51.100.184 to 198.51.100.188: 198.51.100.184 is no longer in any IPPool',
     );
-    expect(await ipsOf(small.name, 'mover')).toEqual(['198.51.100.28']);
+    expect(await ipsOf(small.name, 'mover')).toEqual(['198.51.100.188']);
   });
 
   it('writes pool status: counts per family, Ready, Overlap on the newer pool', async () => {
-    await apply(pool('ctl-a-overlap', ['198.51.100.8/29'], [main.name]));
+    await apply(pool('ctl-a-overlap', ['198.51.100.168/29'], [main.name]));
     const status = await waitFor(
       async () => {
         const p = (await custom.getClusterCustomObject({
@@ -272,7 +275,7 @@ describe('controller on the lab', () => {
     );
     expect(status.conditions?.[0]).toMatchObject({
       status: 'False',
-      message: 'addresses overlap with older pool ctl-a-main (198.51.100.8-198.51.100.15)',
+      message: 'addresses overlap with older pool ctl-a-main (198.51.100.168-198.51.100.175)',
     });
     const mainPool = await waitFor(
       async () => {

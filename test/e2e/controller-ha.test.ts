@@ -2,7 +2,8 @@
  * Two replicas with Lease leader election (lease 3 s, renew 2 s, retry 0.5 s): the leader is
  * SIGKILLed repeatedly and replaced by a fresh replica while Services are created and deleted.
  * Throughout, every Service's status is polled: never two Services holding one IP incompatibly,
- * never a Service renumbered; exactly one replica reports itself leader. Uses 198.51.100.128/26.
+ * never a Service renumbered; exactly one replica reports itself leader. IPv6-only Services from
+ * 2001:db8:100::d200/120 (used only here).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Churn, StatusWatch } from './support/controller-churn.js';
@@ -64,7 +65,7 @@ beforeAll(async () => {
 kind: IPPool
 metadata: {name: ${POOL}}
 spec:
-  addresses: [198.51.100.128/26]
+  addresses: ['2001:db8:100::d200/120']
   serviceAllocation: {priority: 0, namespaces: [${ns.name}]}
 `);
 });
@@ -80,7 +81,7 @@ describe('controller leader election', () => {
     for (let i = 0; i < 16; i++) {
       await core.createNamespacedService({
         namespace: ns.name,
-        body: lbService({ name: `keep-${i}`, annotations: ONLY }),
+        body: lbService({ name: `keep-${i}`, annotations: ONLY, ipv6Only: true }),
       });
     }
     const a = replica();

@@ -1,7 +1,8 @@
 /**
  * Stability across restarts: the controller is stopped (SIGTERM and SIGKILL alternately) and started
  * 20 times while other Services are created and deleted; every surviving Service keeps its IP (by
- * UID), and no IP is ever held by two Services that may not share it. Uses 198.51.100.64/26 only.
+ * UID), and no IP is ever held by two Services that may not share it. IPv6-only Services from
+ * 2001:db8:100::d100/120 (used only here).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Churn, StatusWatch } from './support/controller-churn.js';
@@ -31,7 +32,7 @@ beforeAll(async () => {
 kind: IPPool
 metadata: {name: ${POOL}}
 spec:
-  addresses: [198.51.100.64/26]
+  addresses: ['2001:db8:100::d100/120']
   serviceAllocation: {priority: 0, namespaces: [${ns.name}]}
 `);
 });
@@ -58,14 +59,15 @@ describe('controller restarts', () => {
     for (let i = 0; i < 20; i++) {
       await core.createNamespacedService({
         namespace: ns.name,
-        body: lbService({ name: `keep-${i}`, annotations: ONLY }),
+        body: lbService({ name: `keep-${i}`, annotations: ONLY, ipv6Only: true }),
       });
     }
     await core.createNamespacedService({
       namespace: ns.name,
       body: lbService({
         name: 'keep-req',
-        annotations: { ...ONLY, 'ironlb.io/load-balancer-ips': '198.51.100.120' },
+        annotations: { ...ONLY, 'ironlb.io/load-balancer-ips': '2001:db8:100::d1f0' },
+        ipv6Only: true,
       }),
     });
     for (const [name, port] of [
@@ -78,6 +80,7 @@ describe('controller restarts', () => {
           name,
           ports: [port],
           annotations: { ...ONLY, 'ironlb.io/allow-shared-ip': 'pair' },
+          ipv6Only: true,
         }),
       });
     }

@@ -206,9 +206,14 @@ export class ServiceReconciler {
     this.#d.events.emit({ regarding: regardingOf(svc), type: e.type, reason: e.reason, note: e.note });
   }
 
-  #writeFailed(key: string, r: { outcome: ProcessOutcome; what: string; message: string }): ProcessOutcome {
-    this.#d.metrics.writeFailures.inc({ kind: r.what });
-    this.#d.logger.warn({ service: key, what: r.what, err: r.message }, 'write failed');
+  #writeFailed(
+    key: string,
+    r: { outcome: ProcessOutcome; what: string; message: string; conflict: boolean },
+  ): ProcessOutcome {
+    this.#d.metrics.writeFailures.inc({ kind: r.conflict ? `${r.what}-conflict` : r.what });
+    // A conflict only means our cache was behind: the retry reads the newer version.
+    if (r.conflict) this.#d.logger.debug({ service: key, what: r.what }, 'write conflict; retrying');
+    else this.#d.logger.warn({ service: key, what: r.what, err: r.message }, 'write failed');
     return r.outcome;
   }
 }

@@ -23,6 +23,8 @@ export type SyncResult =
       readonly outcome: ProcessOutcome;
       readonly what: string;
       readonly message: string;
+      /** 409: our cache was behind; not worth a warning. */
+      readonly conflict: boolean;
     };
 
 /**
@@ -111,5 +113,5 @@ export class ServiceSync {
 function failed(what: string, f: PatchFailure): SyncResult {
   // not-found: the Service is gone; its delete event will forget it.
   const outcome: ProcessOutcome = f.kind === 'not-found' ? 'done' : 'retry';
-  return { kind: 'failed', outcome, what, message: f.message };
+  return { kind: 'failed', outcome, what, message: f.message, conflict: f.kind === 'conflict' };
 }

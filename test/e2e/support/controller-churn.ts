@@ -3,7 +3,7 @@ import { ingressIPs, lbService } from './controller-process.js';
 
 /**
  * Creates and deletes `churn-N` Services in the background (at most `maxAlive` at once), so that
- * restarts and leader changes happen while the controller has work in flight.
+ * restarts and leader changes happen while the controller has work in flight (IPv6-only Services).
  */
 export class Churn {
   readonly #o: { core: CoreV1Api; namespace: string; annotations: Record<string, string>; maxAlive: number };
@@ -52,7 +52,7 @@ export class Churn {
       const name = `churn-${this.#next++}`;
       await core.createNamespacedService({
         namespace,
-        body: lbService({ name, annotations: this.#o.annotations }),
+        body: lbService({ name, annotations: this.#o.annotations, ipv6Only: true }),
       });
       this.#alive.push(name);
       this.created += 1;

@@ -7,11 +7,13 @@ import { waitFor } from './wait.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
- * The lab is shared with other suites (their Services have no class either, and their pools may serve
- * every namespace): controllers started here only watch Services with this label, which test
- * Services carry, so they never write to another suite's Services.
+ * The lab is shared with other suites, which may run their own controller (default: Services without
+ * a class) and pools that serve every namespace. Test Services here carry this class and this label;
+ * controllers started here handle the class and watch only labelled Services, so the two never write
+ * to each other's Services.
  */
 export const E2E_LABEL = 'ironlb.io/e2e-controller';
+export const E2E_CLASS = 'ironlb.io/e2e';
 
 /** One `node controller/dist/main.js` child (the build: run `pnpm build` first). */
 export interface ControllerProcess {
@@ -41,6 +43,7 @@ export function startController(o: {
       `--identity=${identity}`,
       '--log-level=debug',
       `--service-label-selector=${E2E_LABEL}`,
+      `--load-balancer-class=${E2E_CLASS}`,
       ...(o.args ?? []),
     ],
     {
@@ -106,9 +109,12 @@ export function lbService(o: {
   ports?: number[];
   annotations?: Record<string, string>;
   loadBalancerIP?: string;
+  /** Default E2E_CLASS. */
   loadBalancerClass?: string;
   ipFamilyPolicy?: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
   ipFamilies?: ('IPv4' | 'IPv6')[];
+  /** IPv6 SingleStack without node ports: spares the lab's small IPv4 Service CIDR and node ports. */
+  ipv6Only?: boolean;
 }): V1Service {
   return {
     metadata: {
@@ -121,9 +127,12 @@ export function lbService(o: {
       selector: { app: o.name },
       ports: (o.ports ?? [80]).map((port) => ({ port, protocol: 'TCP', name: `p${port}` })),
       ...(o.loadBalancerIP ? { loadBalancerIP: o.loadBalancerIP } : {}),
-      ...(o.loadBalancerClass ? { loadBalancerClass: o.loadBalancerClass } : {}),
+      loadBalancerClass: o.loadBalancerClass ?? E2E_CLASS,
       ...(o.ipFamilyPolicy ? { ipFamilyPolicy: o.ipFamilyPolicy } : {}),
       ...(o.ipFamilies ? { ipFamilies: o.ipFamilies } : {}),
+      ...(o.ipv6Only
+        ? { ipFamilyPolicy: 'SingleStack', ipFamilies: ['IPv6'], allocateLoadBalancerNodePorts: false }
+        : {}),
     },
   };
 }
