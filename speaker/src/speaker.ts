@@ -8,7 +8,7 @@ import { Announcer } from './l2/announcer.js';
 import type { Conflict } from './l2/responder.js';
 import { Membership, type Peer } from './membership/membership.js';
 import type { SpeakerMetrics } from './metrics.js';
-import { interfacesFor, planAnnouncements, type IpPlan } from './planner/index.js';
+import { interfacesFor, PlanMemo, planAnnouncements, type IpPlan, type PlanInput } from './planner/index.js';
 
 export interface MembershipSettings {
   secret: Uint8Array;
@@ -51,6 +51,7 @@ export class Speaker {
   private readonly recorder: EventRecorder;
   private readonly reporter: AnnouncementReporter;
   private plans: IpPlan[] = [];
+  private readonly memo = new PlanMemo();
   private pending = false;
   private resyncTimer: NodeJS.Timeout | null = null;
   private started = false;
@@ -167,9 +168,9 @@ export class Speaker {
     if (performance.now() < this.warmUntil) return;
     const started = performance.now();
     const alive = this.membership.alive();
-    this.plans = planAnnouncements({ ...this.view.snapshot(), alive });
-    const desired = this.desiredInterfaces();
-    this.announcer.apply(desired);
+    const snapshot = this.view.snapshot();
+    this.plans = planAnnouncements({ ...snapshot, alive }, this.memo);
+    this.announcer.apply(this.desiredInterfaces(snapshot));
     const announced = this.announcer.announced();
     const changes = this.reporter.report({
       plans: this.plans,
@@ -182,15 +183,15 @@ export class Speaker {
     this.options.logger.debug({ ips: this.plans.length, ms: performance.now() - started }, 'planned');
   }
 
-  private desiredInterfaces(): Map<string, Set<string>> {
-    const self = this.view.snapshot().nodes.find((n) => n.name === this.options.nodeName);
+  /** Interface → IPs this node announces there, from the current plans. */
+  private desiredInterfaces(snapshot: Omit<PlanInput, 'alive'>): Map<string, Set<string>> {
+    const self = snapshot.nodes.find((n) => n.name === this.options.nodeName);
     const desired = new Map<string, Set<string>>();
     if (!self) return desired;
-    const announcements = this.view.snapshot().announcements;
     const fallback = this.defaultInterface();
     for (const plan of this.plans) {
       if (plan.announcer !== this.options.nodeName) continue;
-      const choice = interfacesFor({ plan, node: self, announcements });
+      const choice = interfacesFor({ plan, node: self, announcements: snapshot.announcements });
       const names = [...choice.named, ...(choice.useDefault && fallback ? [fallback] : [])];
       if (choice.useDefault && !fallback)
         this.options.logger.warn({ ip: plan.ip }, 'no default interface found');

@@ -1,2 +1,3 @@
 export * from './types.js';
 export * from './plan.js';
+export * from './plan-memo.js';

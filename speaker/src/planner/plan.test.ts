@@ -6,6 +6,8 @@ import {
 } from '@ironlb/shared';
 import { describe, expect, it } from 'vitest';
 import type { NodeFacts } from '../eligibility/index.js';
+import { electAnnouncer } from '../election/index.js';
+import { PlanMemo } from './plan-memo.js';
 import { interfacesFor, planAnnouncements } from './plan.js';
 import type { PlanInput, ServiceView } from './types.js';
 
@@ -156,5 +158,28 @@ describe('planAnnouncements', () => {
       'NodeExcluded',
       null,
     ]);
+  });
+});
+
+describe('PlanMemo', () => {
+  it('gives the same announcers as a fresh election, across node and membership changes', () => {
+    const memo = new PlanMemo();
+    const services = Array.from({ length: 200 }, (_, i) =>
+      svc(`s${i}`, [`2001:db8:100::${(i + 1).toString(16)}`]),
+    );
+    const all = ['n1', 'n2', 'n3', 'n4', 'n5'];
+    for (let round = 0; round < 20; round++) {
+      const present = all.filter((_, i) => (round + i) % 4 !== 0);
+      const alive = new Set(present.filter((_, i) => (round * 7 + i) % 3 !== 0));
+      const input = { ...base, services, nodes: present.map((n) => node(n)), alive };
+      for (const plan of planAnnouncements(input, memo)) {
+        expect(plan.announcer).toBe(
+          electAnnouncer(
+            plan.ip,
+            [...alive].filter((n) => present.includes(n)),
+          ),
+        );
+      }
+    }
   });
 });

@@ -2,11 +2,9 @@ import {
   announcementCoversNode,
   announcementCoversPool,
   parseIP,
-  rangesContain,
-  type IPPoolConfig,
   type L2AnnouncementConfig,
 } from '@ironlb/shared';
-import { electAnnouncer } from '../election/index.js';
+import { PlanMemo } from './plan-memo.js';
 import { explainNodes, type IpFacts, type NodeFacts } from '../eligibility/index.js';
 import type { InterfaceChoice, IpPlan, PlanInput, ServiceRef, ServiceView } from './types.js';
 
@@ -20,21 +18,22 @@ import type { InterfaceChoice, IpPlan, PlanInput, ServiceRef, ServiceView } from
  *   satisfied by a local endpoint of any of them).
  * - An IP outside every IPPool belongs to someone else and is never announced.
  */
-export function planAnnouncements(input: PlanInput): IpPlan[] {
+export function planAnnouncements(input: PlanInput, memo = new PlanMemo()): IpPlan[] {
   const byIp = groupByIp(input.services);
   // Oldest pool first, as the controller does when pools overlap (the newer one is not Ready).
   const pools = [...input.pools].sort(
     (a, b) => a.creationTimestamp.localeCompare(b.creationTimestamp) || a.name.localeCompare(b.name),
   );
+  memo.prepare({ nodes: input.nodes.map((n) => n.name), pools });
   const plans: IpPlan[] = [];
-  for (const [ip, services] of byIp) plans.push(planIp({ ip, services, input: { ...input, pools } }));
+  for (const [ip, services] of byIp) plans.push(planIp({ ip, services, input, memo }));
   return plans.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
 }
 
-function planIp(args: { ip: string; services: ServiceView[]; input: PlanInput }): IpPlan {
-  const { ip, services, input } = args;
+function planIp(args: { ip: string; services: ServiceView[]; input: PlanInput; memo: PlanMemo }): IpPlan {
+  const { ip, services, input, memo } = args;
   const refs: ServiceRef[] = services.map((s) => ({ namespace: s.namespace, name: s.name, uid: s.uid }));
-  const pool = poolOf(ip, input.pools);
+  const pool = memo.poolOf(ip);
   if (!pool) return { ip, pool: null, services: refs, announcer: null, announcements: [], nodes: [] };
   const covering = input.announcements.filter((a) =>
     announcementCoversPool(a, { name: pool.name, labels: pool.labels }),
@@ -53,12 +52,13 @@ function planIp(args: { ip: string; services: ServiceView[]; input: PlanInput })
     })),
   };
   const nodes = explainNodes({ ip: facts, nodes: input.nodes, aliveSpeakers: input.alive });
-  const eligible = nodes.filter((n) => n.ineligible === null).map((n) => n.node);
+  const eligible = new Set(nodes.filter((n) => n.ineligible === null).map((n) => n.node));
   return {
     ip,
     pool: pool.name,
     services: refs,
-    announcer: electAnnouncer(ip, eligible),
+    // The first eligible node in the IP's ranking: the same as electAnnouncer(ip, eligible).
+    announcer: memo.ranking(ip).find((n) => eligible.has(n)) ?? null,
     announcements: covering.map((a) => a.name),
     nodes,
   };
@@ -93,11 +93,4 @@ function groupByIp(services: readonly ServiceView[]): Map<string, ServiceView[]>
     }
   }
   return byIp;
-}
-
-/** The pool containing the IP. Pools never overlap in effect: the controller refuses the newer one. */
-function poolOf(ip: string, pools: readonly IPPoolConfig[]): IPPoolConfig | undefined {
-  const address = parseIP(ip);
-  if (!address) return undefined;
-  return pools.find((p) => rangesContain(p.ranges, address));
 }
