@@ -208,23 +208,23 @@ describe.skipIf(helmBin === undefined)('charts/ironlb', () => {
       expect(JSON.stringify(o.rules)).not.toContain('*');
     }
     expect(rules(find(objects, 'ClusterRole', 'ironlb-controller'))).toEqual([
-      'core/services: get,list,patch,watch',
-      'core/services/status: patch,update',
-      'core/namespaces: get,list,watch',
-      'ironlb.io/ippools: get,list,watch',
-      'ironlb.io/ippools/status: patch,update',
-      'ironlb.io/l2announcements: get,list,watch',
+      'core/services: list,patch,watch',
+      'core/services/status: patch',
+      'core/namespaces: list,watch',
+      'ironlb.io/ippools: list,watch',
+      'ironlb.io/ippools/status: patch',
+      'ironlb.io/l2announcements: list,watch',
       'events.k8s.io/events: create,patch',
     ]);
     const role = find(objects, 'Role', 'ironlb-controller');
     expect(role.metadata.namespace).toBe('ironlb-system');
     expect(rules(role)).toEqual(['coordination.k8s.io/leases: create,get,update']);
     expect(rules(find(objects, 'ClusterRole', 'ironlb-speaker'))).toEqual([
-      'core/services: get,list,watch',
-      'discovery.k8s.io/endpointslices: get,list,watch',
-      'core/nodes: get,list,patch,watch',
-      'ironlb.io/ippools: get,list,watch',
-      'ironlb.io/l2announcements: get,list,watch',
+      'core/services: list,watch',
+      'discovery.k8s.io/endpointslices: list,watch',
+      'core/nodes: list,patch,watch',
+      'ironlb.io/ippools: list,watch',
+      'ironlb.io/l2announcements: list,watch',
       'events.k8s.io/events: create,patch',
     ]);
     expect(get(find(objects, 'RoleBinding', 'ironlb-controller'), 'subjects')).toEqual([
