@@ -1,0 +1,449 @@
+/**
+ * Issue 5, "install it like users will": charts/ironlb rendered by the real helm and applied to the lab's real
+ * kube-apiserver, then the controller and the three speakers run with tokens of the chart's OWN ServiceAccounts
+ * (TokenRequest, no client certificate). They must do their whole job without one 403, and a sample of verbs
+ * they do not need must be denied. The Deployment and DaemonSet never get pods (the lab has no kubelet); the
+ * processes run from the build with exactly the args and env the chart renders for the containers, except the
+ * membership key path, which is the Secret's content written to a file instead of a volume mount.
+ *
+ * Unique per run: release name = release namespace (`ironlb-chart-<hex>`), IPPool/L2Announcement, the
+ * Service's label (the controller only watches it) and loadBalancerClass (a controller another run leaves
+ * behind ignores Services of a class). 203.0.113.96/30 is used only here.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  DiscoveryV1Api,
+  EventsV1Api,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../lab/exec.js';
+import {
+  applyServerSide,
+  canI,
+  type ChartObject,
+  type ChildRun,
+  containerArgs,
+  findObject,
+  forbiddenLines,
+  grantsOf,
+  question,
+  renderChart,
+  serviceAccountKubeconfig,
+  startChild,
+} from './support/chart.js';
+import { opsGet } from './support/controller-process.js';
+import { apply, deleteObjects, installCrds, kubectl, serviceEvents } from './support/ironlb.js';
+import { createTestNamespace, kubeClients, type TestNamespace } from './support/kube.js';
+import { L2Capture } from './support/l2-capture.js';
+import { httpGetFromClient } from './support/http.js';
+import { startInNetns, type NetnsProcess } from './support/netns.js';
+import { labNode, labNodes } from './support/nodes.js';
+import { waitFor } from './support/wait.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SUFFIX = randomBytes(3).toString('hex');
+const RELEASE = `ironlb-chart-${SUFFIX}`;
+const NS = RELEASE;
+const CONTROLLER_SA = `${RELEASE}-controller`;
+const SPEAKER_SA = `${RELEASE}-speaker`;
+const POOL = `e2e-chart-${SUFFIX}`;
+const CLASS = `ironlb.io/e2e-chart-${SUFFIX}`;
+const LABEL = 'ironlb.io/e2e-chart';
+const PORTS = { controllerMetrics: 17490, speakerMetrics: 17493, membership: 17946 };
+const CHART_SECRET_FILE = '/etc/ironlb/membership/secretKey';
+
+/** Chart values a user might set; nothing here is test-only except the ports and the Service label selector. */
+const VALUES = {
+  quickStart: { enabled: false },
+  loadBalancerClass: CLASS,
+  logLevel: 'debug',
+  controller: {
+    metricsPort: PORTS.controllerMetrics,
+    extraArgs: ['--metrics-host=127.0.0.1', `--service-label-selector=${LABEL}=${SUFFIX}`],
+  },
+  speaker: { metricsPort: PORTS.speakerMetrics, membership: { port: PORTS.membership } },
+};
+
+const sa = (name: string): string => `system:serviceaccount:${NS}:${name}`;
+const { core, kc } = kubeClients();
+const custom = kc.makeApiClient(CustomObjectsApi);
+const coordination = kc.makeApiClient(CoordinationV1Api);
+
+let dir: string;
+let app: TestNamespace | undefined;
+let objects: ChartObject[] = [];
+let applied: string[] = [];
+let controller: ChildRun | undefined;
+const speakers: NetnsProcess[] = [];
+let capture: L2Capture | undefined;
+
+/**
+ * Every verb the chart grants, with the code that needs it: the API client method (searched in `file`, so a
+ * removed call fails this test) or, for watches, the informer's watch path. Informers LIST and WATCH and never
+ * GET; every write is a JSON merge patch, never an update, except the leader Lease (read, create, replace).
+ */
+interface Need {
+  readonly file: string;
+  readonly code: string;
+  /** The API client method behind `code` when `code` is not the method itself (also searched in `file`). */
+  readonly method?: string;
+}
+const informers = 'controller/src/k8s/informers.ts';
+const view = 'speaker/src/k8s/cluster-view.ts';
+const recorder = 'shared/src/kube/event-recorder.ts';
+const elector = 'shared/src/kube/leader-election.ts';
+const CONTROLLER_NEEDS: Record<string, Need> = {
+  'core/services:list': { file: informers, code: 'listServiceForAllNamespaces' },
+  'core/services:watch': { file: informers, code: "path: '/api/v1/services'" },
+  'core/services:patch': { file: 'controller/src/k8s/service-writer.ts', code: 'patchNamespacedService' },
+  'core/services/status:patch': {
+    file: 'shared/src/kube/status-patch.ts',
+    code: 'patchNamespacedServiceStatus',
+  },
+  'core/namespaces:list': { file: informers, code: 'listNamespace' },
+  'core/namespaces:watch': { file: informers, code: "path: '/api/v1/namespaces'" },
+  'ironlb.io/ippools:list': {
+    file: informers,
+    code: 'listCustom<PoolObject>(clients, IPPOOL_PLURAL)',
+    method: 'listClusterCustomObject',
+  },
+  'ironlb.io/ippools:watch': { file: informers, code: 'path: `${gv}/${IPPOOL_PLURAL}`' },
+  'ironlb.io/ippools/status:patch': {
+    file: 'shared/src/kube/status-patch.ts',
+    code: 'patchClusterCustomObjectStatus',
+  },
+  'ironlb.io/l2announcements:list': {
+    file: informers,
+    code: 'listCustom<L2Object>(clients, L2_ANNOUNCEMENT_PLURAL)',
+    method: 'listClusterCustomObject',
+  },
+  'ironlb.io/l2announcements:watch': { file: informers, code: 'path: `${gv}/${L2_ANNOUNCEMENT_PLURAL}`' },
+  'events.k8s.io/events:create': { file: recorder, code: 'createNamespacedEvent' },
+  'events.k8s.io/events:patch': { file: recorder, code: 'patchNamespacedEvent' },
+};
+const CONTROLLER_ROLE_NEEDS: Record<string, Need> = {
+  'coordination.k8s.io/leases:get': { file: elector, code: 'readNamespacedLease' },
+  'coordination.k8s.io/leases:create': { file: elector, code: 'createNamespacedLease' },
+  'coordination.k8s.io/leases:update': { file: elector, code: 'replaceNamespacedLease' },
+};
+const SPEAKER_NEEDS: Record<string, Need> = {
+  'core/services:list': { file: view, code: 'listServiceForAllNamespaces' },
+  'core/services:watch': { file: view, code: "path: '/api/v1/services'" },
+  'discovery.k8s.io/endpointslices:list': { file: view, code: 'listEndpointSliceForAllNamespaces' },
+  'discovery.k8s.io/endpointslices:watch': {
+    file: view,
+    code: "path: '/apis/discovery.k8s.io/v1/endpointslices'",
+  },
+  'core/nodes:list': { file: view, code: 'listNode' },
+  'core/nodes:watch': { file: view, code: "path: '/api/v1/nodes'" },
+  'core/nodes:patch': { file: 'speaker/src/k8s/node-annotation.ts', code: 'patchNode' },
+  'ironlb.io/ippools:list': {
+    file: view,
+    code: 'customInformer(IPPOOL_PLURAL)',
+    method: 'listClusterCustomObject',
+  },
+  'ironlb.io/ippools:watch': { file: view, code: 'path: `/apis/${API_GROUP}/${API_VERSION}/${plural}`' },
+  'ironlb.io/l2announcements:list': {
+    file: view,
+    code: 'customInformer(L2_ANNOUNCEMENT_PLURAL)',
+    method: 'listClusterCustomObject',
+  },
+  'ironlb.io/l2announcements:watch': {
+    file: view,
+    code: 'path: `/apis/${API_GROUP}/${API_VERSION}/${plural}`',
+  },
+  'events.k8s.io/events:create': { file: recorder, code: 'createNamespacedEvent' },
+  'events.k8s.io/events:patch': { file: recorder, code: 'patchNamespacedEvent' },
+};
+
+/** Names of every Kubernetes API method the programs could call (a `.name(` in the source that is one of these). */
+const API_METHODS = new Set(
+  [CoreV1Api, DiscoveryV1Api, CustomObjectsApi, CoordinationV1Api, EventsV1Api].flatMap((api) =>
+    Object.getOwnPropertyNames(api.prototype).filter((m) => m !== 'constructor'),
+  ),
+);
+
+function apiCallsIn(files: readonly string[]): string[] {
+  const found = new Set<string>();
+  for (const file of files) {
+    for (const m of readFileSync(join(ROOT, file), 'utf8').matchAll(/\.([a-z]\w*)\(/gu)) {
+      if (m[1] !== undefined && API_METHODS.has(m[1])) found.add(m[1]);
+    }
+  }
+  return [...found].sort();
+}
+
+async function sourceFiles(dirs: readonly string[]): Promise<string[]> {
+  const out = await Promise.all(
+    dirs.map(async (d) => {
+      const { stdout } = await run('git', ['-C', ROOT, 'ls-files', `${d}/*.ts`]);
+      return stdout
+        .split('\n')
+        .filter((f) => f !== '' && !f.endsWith('.test.ts') && !f.includes('/testing/'));
+    }),
+  );
+  return out.flat();
+}
+
+function role(kind: 'ClusterRole' | 'Role', name: string): ChartObject {
+  return findObject(objects, { kind, name });
+}
+
+async function membershipKeyFile(): Promise<string> {
+  const secret = await core.readNamespacedSecret({ namespace: NS, name: `${RELEASE}-membership` });
+  const key = Buffer.from(secret.data?.secretKey ?? '', 'base64').toString('utf8');
+  const path = join(dir, 'secretKey');
+  writeFileSync(path, key, { mode: 0o400 });
+  return path;
+}
+
+async function startSpeakers(kubeconfig: string): Promise<void> {
+  const args = containerArgs(findObject(objects, { kind: 'DaemonSet', name: SPEAKER_SA }));
+  expect(args).toContain(`--membership-secret-file=${CHART_SECRET_FILE}`);
+  const keyFile = await membershipKeyFile();
+  const argv = args.map((a) =>
+    a === `--membership-secret-file=${CHART_SECRET_FILE}` ? `--membership-secret-file=${keyFile}` : a,
+  );
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: NS };
+  delete env.IRONLB_MEMBERSHIP_SECRET;
+  for (const node of labNodes()) {
+    const { ipv4 } = labNode(node);
+    speakers.push(
+      startInNetns({
+        netns: node,
+        name: `e2e-chart-${SUFFIX}-speaker-${node}`,
+        cwd: ROOT,
+        argv: [process.execPath, ...argv],
+        env: { ...env, NODE_NAME: node, HOST_IP: ipv4, POD_NAME: `${SPEAKER_SA}-${node}` },
+      }),
+    );
+  }
+}
+
+function startController(kubeconfig: string): ChildRun {
+  const args = containerArgs(findObject(objects, { kind: 'Deployment', name: CONTROLLER_SA }));
+  return startChild({
+    argv: [process.execPath, ...args],
+    env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAME: `${CONTROLLER_SA}-e2e`, POD_NAMESPACE: NS },
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ironlb-chart-'));
+  const valuesFile = join(dir, 'values.json');
+  writeFileSync(valuesFile, JSON.stringify(VALUES));
+  await installCrds();
+  const rendered = await renderChart({ release: RELEASE, namespace: NS, valuesFile });
+  objects = rendered.objects;
+  // What `helm install --create-namespace` does first.
+  await kubectl(['create', 'namespace', NS]);
+  applied = await applyServerSide(rendered.yaml);
+  app = await createTestNamespace('chart-app');
+  await apply(
+    [
+      `apiVersion: ironlb.io/v1alpha1\nkind: IPPool\nmetadata: {name: ${POOL}}\nspec:\n  addresses: ["203.0.113.96/30"]\n  serviceAllocation: {priority: 0, namespaces: [${app.name}]}`,
+      `apiVersion: ironlb.io/v1alpha1\nkind: L2Announcement\nmetadata: {name: ${POOL}}\nspec:\n  ipPools: [${POOL}]`,
+    ].join('\n---\n'),
+  );
+  const [controllerConfig, speakerConfig] = await Promise.all([
+    serviceAccountKubeconfig({ namespace: NS, name: CONTROLLER_SA, dir }),
+    serviceAccountKubeconfig({ namespace: NS, name: SPEAKER_SA, dir }),
+  ]);
+  controller = startController(controllerConfig);
+  await startSpeakers(speakerConfig);
+  capture = new L2Capture({
+    netns: process.env.LAB_CLIENT_NETNS ?? 'ilb-client',
+    iface: 'eth0',
+    ipv4: '192.0.2.100',
+    ipv6: '2001:db8::100',
+  });
+  await capture.start();
+}, 120_000);
+
+afterAll(async () => {
+  capture?.stop();
+  await Promise.all([controller?.stop(), ...speakers.map((s) => s.stop())]);
+  if (process.env.IRONLB_E2E_LOGS === '1') process.stdout.write(controller?.logs() ?? '');
+  await app?.cleanup();
+  await deleteObjects('l2announcements.ironlb.io', [POOL]);
+  await deleteObjects('ippools.ironlb.io', [POOL]);
+  const clusterScoped = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding');
+  for (const o of clusterScoped) await deleteObjects(o.kind.toLowerCase(), [o.metadata.name]);
+  await deleteObjects('namespace', [NS]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('charts/ironlb installed on the lab API server', () => {
+  it('the API server accepts every rendered object (server-side apply), pods or not', async () => {
+    expect(objects.some((o) => o.kind === 'IPPool')).toBe(false);
+    expect(applied).toHaveLength(objects.length);
+    for (const line of applied) expect(line).toMatch(/ serverside-applied$/u);
+    const names = objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    const live = await kubectl(
+      ['get', '-f', '-', '-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.name}{"\\n"}{end}'],
+      stringifyDocs(objects),
+    );
+    expect(live.trim().split('\n').sort()).toEqual(names);
+  });
+
+  it('with only the chart ServiceAccounts: IP, status, events, pool status, Lease, one ARP answer, no 403', async () => {
+    const name = 'web';
+    const ns = app?.name ?? '';
+    await core.createNamespacedService({ namespace: ns, body: lbService(name) });
+    const ip = await waitFor(
+      async () =>
+        (await core.readNamespacedService({ namespace: ns, name })).status?.loadBalancer?.ingress?.[0]?.ip,
+      { what: 'an IP in Service status', timeoutMs: 20_000 },
+    );
+    expect(ip).toMatch(/^203\.0\.113\.(9[6-9])$/u);
+    const svc = await core.readNamespacedService({ namespace: ns, name });
+    expect(svc.metadata?.annotations?.['ironlb.io/allocated-from-pool']).toBe(POOL);
+    // The Lease in the release namespace (POD_NAMESPACE from the chart's downward API), renewed by update.
+    const lease = await coordination.readNamespacedLease({ namespace: NS, name: 'ironlb-controller' });
+    expect(lease.spec?.holderIdentity).toBe(`${CONTROLLER_SA}-e2e`);
+    const renewed = String(lease.spec?.renewTime);
+    await waitFor(
+      async () =>
+        String(
+          (await coordination.readNamespacedLease({ namespace: NS, name: 'ironlb-controller' })).spec
+            ?.renewTime,
+        ) !== renewed,
+      { what: 'the Lease renewed', timeoutMs: 10_000 },
+    );
+    await waitFor(
+      async () => {
+        const p = (await custom.getClusterCustomObject({
+          group: 'ironlb.io',
+          version: 'v1alpha1',
+          plural: 'ippools',
+          name: POOL,
+        })) as {
+          status?: { assigned?: { ipv4?: string } };
+        };
+        return p.status?.assigned?.ipv4 === '1';
+      },
+      { what: `IPPool ${POOL} status assigned ipv4 1`, timeoutMs: 15_000, intervalMs: 100 },
+    );
+    const node = await waitFor(
+      async () => {
+        const macs = (await capture?.whoAnswers(ip)) ?? [];
+        return macs.length === 1
+          ? labNodes().find((n) => labNode(n).mac.toLowerCase() === macs[0])
+          : undefined;
+      },
+      { what: `exactly one lab node answering ARP for ${ip}`, timeoutMs: 20_000, intervalMs: 200 },
+    );
+    const get = await httpGetFromClient({ ip });
+    expect(get.ok && get.body.trim()).toBe(node);
+    // One of THIS test's speakers announces it (its own log), not only a speaker another run left running.
+    const mine = speakers.find((p) => p.name.endsWith(node));
+    await waitFor(
+      () =>
+        readFileSync(mine?.log ?? '', 'utf8')
+          .split('\n')
+          .some((l) => l.includes(`"ip":"${ip}"`) && l.includes('"msg":"announcing"')),
+      { what: `the test's speaker on ${node} announcing ${ip}`, timeoutMs: 15_000 },
+    );
+    await waitFor(
+      async () =>
+        (await core.readNode({ name: node })).metadata?.annotations?.['ironlb.io/announcing']
+          ?.split(',')
+          .includes(ip),
+      { what: 'node annotation listing the IP' },
+    );
+    for (const reason of ['IPAllocated', 'Announcing']) {
+      await waitFor(async () => (await serviceEvents({ namespace: ns, name, reason })).length > 0, {
+        what: `${reason} event on ${ns}/${name}`,
+        timeoutMs: 15_000,
+      });
+    }
+    const ops = await opsGet(PORTS.controllerMetrics, '/readyz');
+    expect(ops?.[0]).toBe(200);
+    expect(forbiddenLines(controller?.logs() ?? '')).toEqual([]);
+    for (const s of speakers) expect(forbiddenLines(readFileSync(s.log, 'utf8'))).toEqual([]);
+  });
+
+  it('grants exactly the verbs the code calls, and the code calls no API method it was not granted', async () => {
+    expect(grantsOf(role('ClusterRole', CONTROLLER_SA))).toEqual(Object.keys(CONTROLLER_NEEDS).sort());
+    expect(grantsOf(role('Role', CONTROLLER_SA))).toEqual(Object.keys(CONTROLLER_ROLE_NEEDS).sort());
+    expect(grantsOf(role('ClusterRole', SPEAKER_SA))).toEqual(Object.keys(SPEAKER_NEEDS).sort());
+    for (const needs of [CONTROLLER_NEEDS, CONTROLLER_ROLE_NEEDS, SPEAKER_NEEDS]) {
+      for (const [grant, need] of Object.entries(needs)) {
+        const text = readFileSync(join(ROOT, need.file), 'utf8');
+        for (const code of [need.code, need.method ?? need.code])
+          expect(text, `${grant}: ${code} in ${need.file}`).toContain(code);
+      }
+    }
+    // The other direction: every API client method the program's own code calls is listed above.
+    const named = (...needs: Record<string, Need>[]): Set<string> =>
+      new Set(needs.flatMap((n) => Object.values(n).flatMap((x) => [x.code, x.method ?? x.code])));
+    const controllerCalls = await sourceFiles(['controller/src']).then(apiCallsIn);
+    const speakerCalls = await sourceFiles(['speaker/src']).then(apiCallsIn);
+    const controllerNamed = named(CONTROLLER_NEEDS, CONTROLLER_ROLE_NEEDS);
+    expect(controllerCalls.filter((c) => !controllerNamed.has(c))).toEqual([]);
+    expect(speakerCalls.filter((c) => !named(SPEAKER_NEEDS).has(c))).toEqual([]);
+  });
+
+  it('the live RBAC allows every granted verb and denies a sample of others (SubjectAccessReview)', async () => {
+    const other = app?.name ?? 'default';
+    for (const g of Object.keys(CONTROLLER_NEEDS))
+      expect(await canI(sa(CONTROLLER_SA), question(g)), g).toBe(true);
+    for (const g of Object.keys(CONTROLLER_ROLE_NEEDS)) {
+      expect(await canI(sa(CONTROLLER_SA), question(g, NS)), `${g} in ${NS}`).toBe(true);
+      expect(await canI(sa(CONTROLLER_SA), question(g, other)), `${g} in ${other}`).toBe(false);
+    }
+    for (const g of Object.keys(SPEAKER_NEEDS)) expect(await canI(sa(SPEAKER_SA), question(g)), g).toBe(true);
+    const denied: [string, string, string | undefined][] = [
+      [CONTROLLER_SA, 'core/services:delete', other],
+      [CONTROLLER_SA, 'core/services:update', other],
+      [CONTROLLER_SA, 'core/services:get', other],
+      [CONTROLLER_SA, 'core/pods:create', other],
+      [CONTROLLER_SA, 'core/secrets:get', NS],
+      [CONTROLLER_SA, 'core/secrets:list', undefined],
+      [CONTROLLER_SA, 'coordination.k8s.io/leases:update', 'kube-system'],
+      [CONTROLLER_SA, 'coordination.k8s.io/leases:delete', NS],
+      [CONTROLLER_SA, 'ironlb.io/ippools:update', undefined],
+      [CONTROLLER_SA, 'ironlb.io/ippools:delete', undefined],
+      [CONTROLLER_SA, 'core/nodes:patch', undefined],
+      [SPEAKER_SA, 'core/services/status:patch', other],
+      [SPEAKER_SA, 'core/services:patch', other],
+      [SPEAKER_SA, 'core/secrets:list', undefined],
+      [SPEAKER_SA, 'core/secrets:get', NS],
+      [SPEAKER_SA, 'ironlb.io/ippools:create', undefined],
+      [SPEAKER_SA, 'ironlb.io/ippools/status:patch', undefined],
+      [SPEAKER_SA, 'core/nodes:delete', undefined],
+      [SPEAKER_SA, 'core/nodes/status:patch', undefined],
+      [SPEAKER_SA, 'coordination.k8s.io/leases:create', NS],
+      [SPEAKER_SA, 'core/pods:list', undefined],
+    ];
+    for (const [who, grant, ns] of denied) {
+      expect(await canI(sa(who), question(grant, ns)), `${who} ${grant} ${ns ?? '(cluster)'}`).toBe(false);
+    }
+  });
+});
+
+function lbService(name: string): V1Service {
+  return {
+    metadata: { name, labels: { [LABEL]: SUFFIX } },
+    spec: {
+      type: 'LoadBalancer',
+      loadBalancerClass: CLASS,
+      selector: { app: name },
+      ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+    },
+  };
+}
+
+function stringifyDocs(list: readonly ChartObject[]): string {
+  return list
+    .map((o) => JSON.stringify({ apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata }))
+    .join('\n---\n');
+}
