@@ -59,7 +59,7 @@ export class ServiceReconciler {
     if (svc === undefined) return this.#forget(key);
     const namespaceLabels = this.#d.namespaces.get(svc.metadata?.namespace ?? '')?.metadata?.labels ?? {};
     const result = requestOf(svc, { loadBalancerClass: this.#d.loadBalancerClass, namespaceLabels });
-    if (result.kind === 'ignored') return this.#release(svc, { key, why: result.message });
+    if (result.kind === 'ignored') return this.#release(svc, { key, ...result });
     if (result.kind === 'invalid') {
       this.#d.metrics.allocationFailures.inc({ reason: 'InvalidAnnotation' });
       this.#warn(svc, { key, reason: EVENT_REASONS.invalidAnnotation, message: result.problems.join('; ') });
@@ -83,16 +83,25 @@ export class ServiceReconciler {
     return 'done';
   }
 
-  /** Not (or no longer) ours: release what we hold and clear what we wrote. */
-  async #release(svc: V1Service, opts: { key: string; why: string }): Promise<ProcessOutcome> {
+  /**
+   * Not (or no longer) ours: release what we hold and clear what we wrote. A Service of another
+   * class is never written unless this session holds an address for it: another controller (of that
+   * class) owns its status, and the pool annotation may be that controller's.
+   */
+  async #release(
+    svc: V1Service,
+    opts: { key: string; reason: 'NotLoadBalancer' | 'ClassNotOurs'; message: string },
+  ): Promise<ProcessOutcome> {
     const held = this.#d.allocator.assignmentOf(opts.key) !== undefined;
-    const wrote = svc.metadata?.annotations?.[ALLOCATED_FROM_POOL_ANNOTATION] !== undefined;
-    this.#d.logger.debug({ service: opts.key, why: opts.why, held }, 'service not handled');
+    const wrote =
+      opts.reason === 'NotLoadBalancer' &&
+      svc.metadata?.annotations?.[ALLOCATED_FROM_POOL_ANNOTATION] !== undefined;
+    this.#d.logger.debug({ service: opts.key, why: opts.message, held }, 'service not handled');
     if (!held && !wrote) return 'done';
     this.#forget(opts.key);
     const r = await this.#d.sync.sync(svc, { key: opts.key, desired: { ips: [], pools: null } });
     if (r.kind === 'failed') return this.#writeFailed(opts.key, r);
-    this.#d.logger.info({ service: opts.key, why: opts.why }, 'released addresses');
+    this.#d.logger.info({ service: opts.key, why: opts.message }, 'released addresses');
     return 'done';
   }
 
