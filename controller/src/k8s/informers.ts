@@ -91,12 +91,13 @@ export function createInformers(opts: {
   };
 }
 
-const all = (i: ControllerInformers): Informer<KubernetesObject>[] => [
-  i.services,
-  i.pools as Informer<KubernetesObject>,
-  i.namespaces,
-  i.l2 as Informer<KubernetesObject>,
-];
+interface Syncable {
+  start(signal?: AbortSignal): Promise<void>;
+  stop(): Promise<void>;
+  hasSynced(): boolean;
+}
+
+const all = (i: ControllerInformers): Syncable[] => [i.services, i.pools, i.namespaces, i.l2];
 
 /** Starts all informers; resolves true once every cache holds a complete LIST, false if aborted first. */
 export async function startAndSync(informers: ControllerInformers, signal: AbortSignal): Promise<boolean> {
