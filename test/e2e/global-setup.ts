@@ -8,8 +8,9 @@
  * machine still uses the lab (runs register in `<lab>/users`; the last one out brings it down).
  */
 import type { TestProject } from 'vitest/node';
-import { labConfig } from '../lab/config.js';
+import { labConfig, labPaths } from '../lab/config.js';
 import { labDown, labEnv, labUp } from '../lab/lab.js';
+import { listRecords, stopRecorded } from '../lab/processes.js';
 import { registerLabUser, releaseLabUser } from '../lab/sharing.js';
 
 export interface LabContext {
@@ -31,6 +32,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const config = labConfig();
   registerLabUser(config);
   const report = await labUp(config);
+  // A demo install (`make demo`) announces every pool on the lab: the tests need the LAN to themselves.
+  const pids = labPaths(config).pids;
+  for (const record of listRecords(pids).filter((r) => r.name.startsWith('ironlb-'))) {
+    await stopRecorded({ pidDir: pids, name: record.name });
+    process.stdout.write(`[lab] stopped ${record.name} (left by the demo) so the tests own the LAN\n`);
+  }
   const env = labEnv(config);
   Object.assign(process.env, env);
   process.stdout.write(

@@ -18,6 +18,7 @@ import {
   setIngress,
   startClientProbe,
   waitFor,
+  E2E_SPEAKER_PORTS,
 } from './support/index.js';
 import { speakerEnvironment, type SpeakerEnvironment } from './support/speaker-env.js';
 
@@ -43,7 +44,9 @@ async function restartAndSettle(node: string): Promise<void> {
   // The restarted speaker hears its peers during warm-up and then takes back the IPs it ranks first for.
   await waitFor(
     async () =>
-      (await netnsExec(node, ['curl', '-sf', 'http://127.0.0.1:7473/readyz'])).stdout.includes('ok'),
+      (
+        await netnsExec(node, ['curl', '-sf', `http://127.0.0.1:${E2E_SPEAKER_PORTS.metrics}/readyz`])
+      ).stdout.includes('ok'),
     {
       what: `${node} speaker ready`,
       timeoutMs: 20_000,
@@ -138,7 +141,11 @@ describe('speaker failover', () => {
     const changes = async (): Promise<number> => {
       let total = 0;
       for (const node of env.nodes) {
-        const m = await netnsExec(node, ['curl', '-s', 'http://127.0.0.1:7473/metrics']);
+        const m = await netnsExec(node, [
+          'curl',
+          '-s',
+          `http://127.0.0.1:${E2E_SPEAKER_PORTS.metrics}/metrics`,
+        ]);
         total += Number(/ironlb_speaker_election_changes_total (\d+)/.exec(m.stdout)?.[1] ?? 'NaN');
       }
       return total;

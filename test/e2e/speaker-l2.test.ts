@@ -16,6 +16,7 @@ import {
   serviceEvents,
   setIngress,
   waitFor,
+  E2E_SPEAKER_PORTS,
 } from './support/index.js';
 import { speakerEnvironment, type SpeakerEnvironment } from './support/speaker-env.js';
 
@@ -64,7 +65,11 @@ describe('speaker: L2 announcements on the lab', () => {
     });
     expect(events[0]?.message).toContain(`${ip} is announced by node ${node}`);
 
-    const metrics = await netnsExec(node, ['curl', '-s', 'http://127.0.0.1:7473/metrics']);
+    const metrics = await netnsExec(node, [
+      'curl',
+      '-s',
+      `http://127.0.0.1:${E2E_SPEAKER_PORTS.metrics}/metrics`,
+    ]);
     const replies = /ironlb_speaker_replies_sent_total\{family="ipv4"\} (\d+)/.exec(metrics.stdout);
     expect(Number(replies?.[1])).toBeGreaterThan(0);
     expect(metrics.stdout).toMatch(/ironlb_speaker_announced_ips\{family="ipv4"\} [1-9]/);

@@ -4,6 +4,8 @@ import { startInNetns, type NetnsProcess } from './netns.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const TEST_MEMBERSHIP_SECRET = 'e2e-membership-secret-0123456789';
+/** Ports of e2e speakers: not the defaults, so a demo install left running on the lab does not collide. */
+export const E2E_SPEAKER_PORTS = { metrics: 27473, membership: 27946 } as const;
 
 /** Speakers running as real processes (`node speaker/dist/main.js`) inside the lab's node namespaces. */
 export class SpeakerSet {
@@ -20,7 +22,14 @@ export class SpeakerSet {
       netns: node,
       name: `e2e-speaker-${node}`,
       cwd: ROOT,
-      argv: [process.execPath, 'speaker/dist/main.js', ...(this.options.args ?? []), ...extraArgs],
+      argv: [
+        process.execPath,
+        'speaker/dist/main.js',
+        `--metrics-port=${E2E_SPEAKER_PORTS.metrics}`,
+        `--membership-port=${E2E_SPEAKER_PORTS.membership}`,
+        ...(this.options.args ?? []),
+        ...extraArgs,
+      ],
       env: {
         ...process.env,
         NODE_NAME: node,
