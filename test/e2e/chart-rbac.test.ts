@@ -57,7 +57,8 @@ const SPEAKER_SA = `${RELEASE}-speaker`;
 const POOL = `e2e-chart-${SUFFIX}`;
 const CLASS = `ironlb.io/e2e-chart-${SUFFIX}`;
 const LABEL = 'ironlb.io/e2e-chart';
-const PORTS = { controllerMetrics: 17490, speakerMetrics: 17493, membership: 17946 };
+// Ports no other suite or bench uses (the controller listens in the root namespace, speakers in node namespaces).
+const PORTS = { controllerMetrics: 17460, speakerMetrics: 37473, membership: 37946 };
 const CHART_SECRET_FILE = '/etc/ironlb/membership/secretKey';
 
 /** Chart values a user might set; nothing here is test-only except the ports and the Service label selector. */
