@@ -8,7 +8,7 @@
  *
  * Environment: API_SERVER, CA_FILE, CERT_FILE, KEY_FILE, NODE_NAME, LB_DEVICE, RESPONDER_PORT.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { promisify } from 'node:util';
 import { apiClientFromEnv, expectOk } from './api.js';
@@ -43,20 +43,36 @@ async function currentAddresses(): Promise<string[]> {
   return (links[0]?.addr_info ?? []).filter((a) => a.scope !== 'link').map((a) => a.local);
 }
 
+/** Runs many `ip` commands in one process (`ip -force -batch -`): a bench with 10,000 IPs syncs in seconds. */
+function ipBatch(lines: readonly string[]): Promise<void> {
+  if (lines.length === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['-force', '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`ip -batch exited ${code ?? 'null'}: ${stderr.slice(0, 300)}`));
+    });
+    child.stdin.end(`${lines.join('\n')}\n`);
+  });
+}
+
 async function sync(): Promise<void> {
   const want = new Set([...ingress.values()].flat());
   const have = new Set(await currentAddresses());
-  for (const ip of want) {
-    if (have.has(ip)) continue;
-    const args = ip.includes(':') ? [`${ip}/128`, 'dev', device, 'nodad'] : [`${ip}/32`, 'dev', device];
-    await exec('ip', ['addr', 'add', ...args]);
-    log('added', { ip });
-  }
-  for (const ip of have) {
-    if (want.has(ip)) continue;
-    await exec('ip', ['addr', 'del', ip.includes(':') ? `${ip}/128` : `${ip}/32`, 'dev', device]);
-    log('removed', { ip });
-  }
+  const add = [...want].filter((ip) => !have.has(ip));
+  const remove = [...have].filter((ip) => !want.has(ip));
+  await ipBatch([
+    ...add.map((ip) =>
+      ip.includes(':') ? `addr add ${ip}/128 dev ${device} nodad` : `addr add ${ip}/32 dev ${device}`,
+    ),
+    ...remove.map((ip) => `addr del ${ip}/${ip.includes(':') ? 128 : 32} dev ${device}`),
+  ]);
+  if (add.length > 0 || remove.length > 0) log('synced', { added: add, removed: remove });
 }
 
 // Syncs are serialized and coalesced: at most one running and one queued.
