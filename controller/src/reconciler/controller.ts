@@ -1,16 +1,8 @@
-import { type KubeClients, LeaderElector } from '@ironlb/shared/kube';
-import type { Logger } from '@ironlb/shared/log';
-import type { ControllerMetrics } from '../http/metrics.js';
-import { Session } from './session.js';
+import { LeaderElector } from '@ironlb/shared/kube';
+import { Session, type SessionOptions } from './session.js';
 
-export interface ControllerConfig {
-  readonly clients: KubeClients;
-  readonly logger: Logger;
-  readonly metrics: ControllerMetrics;
-  readonly loadBalancerClass: string | undefined;
-  readonly identity: string;
-  readonly workers: number;
-  readonly serviceLabelSelector: string | undefined;
+/** What a Session needs, plus how to campaign for the Lease. */
+export interface ControllerConfig extends SessionOptions {
   /** undefined: no leader election, this process leads from the start (single replica). */
   readonly election:
     | {
