@@ -40,7 +40,7 @@ import {
   startChild,
 } from './support/chart.js';
 import { opsGet } from './support/controller-process.js';
-import { apply, deleteObjects, installCrds, kubectl, serviceEvents } from './support/ironlb.js';
+import { apply, deleteObjects, installCrds, kubectl, waitForEvent } from './support/ironlb.js';
 import { createTestNamespace, kubeClients, type TestNamespace } from './support/kube.js';
 import { L2Capture } from './support/l2-capture.js';
 import { httpGetFromClient } from './support/http.js';
@@ -361,10 +361,7 @@ describe('charts/ironlb installed on the lab API server', () => {
       { what: 'node annotation listing the IP' },
     );
     for (const reason of ['IPAllocated', 'Announcing']) {
-      await waitFor(async () => (await serviceEvents({ namespace: ns, name, reason })).length > 0, {
-        what: `${reason} event on ${ns}/${name}`,
-        timeoutMs: 15_000,
-      });
+      await waitForEvent({ namespace: ns, name, reason, timeoutMs: 15_000 });
     }
     const ops = await opsGet(PORTS.controllerMetrics, '/readyz');
     expect(ops?.[0]).toBe(200);

@@ -15,7 +15,7 @@ import {
   startController,
   waitReady,
 } from './support/controller-process.js';
-import { apply, deleteObjects, installCrds, kubectl, serviceEvents } from './support/ironlb.js';
+import { apply, deleteObjects, installCrds, kubectl, serviceEvents, waitForEvent } from './support/ironlb.js';
 import { createTestNamespace, kubeClients, type TestNamespace } from './support/kube.js';
 import { waitFor } from './support/wait.js';
 
@@ -53,13 +53,14 @@ async function ipsOf(ns: string, name: string, count = 1): Promise<string[]> {
 }
 
 async function eventNote(o: { ns: string; name: string; reason: string; contains: string }): Promise<string> {
-  return waitFor(
-    async () => {
-      const events = await serviceEvents({ namespace: o.ns, name: o.name, reason: o.reason });
-      return events.map((e) => e.message ?? '').find((m) => m.includes(o.contains));
-    },
-    { what: `${o.reason} event on ${o.ns}/${o.name} containing "${o.contains}"`, timeoutMs: 15_000 },
-  );
+  const event = await waitForEvent({
+    namespace: o.ns,
+    name: o.name,
+    reason: o.reason,
+    contains: o.contains,
+    timeoutMs: 15_000,
+  });
+  return event.message ?? '';
 }
 
 beforeAll(async () => {

@@ -13,7 +13,7 @@ import {
   kubeClients,
   labNode,
   netnsExec,
-  serviceEvents,
+  waitForEvent,
   setIngress,
   waitFor,
   E2E_SPEAKER_PORTS,
@@ -59,11 +59,8 @@ describe('speaker: L2 announcements on the lab', () => {
           .includes(ip),
       { what: 'node annotation listing the IP' },
     );
-    const events = await waitFor(async () => {
-      const list = await serviceEvents({ namespace: env.ns.name, name: 'web', reason: 'Announcing' });
-      return list.length > 0 ? list : undefined;
-    });
-    expect(events[0]?.message).toContain(`${ip} is announced by node ${node}`);
+    const announcing = await waitForEvent({ namespace: env.ns.name, name: 'web', reason: 'Announcing' });
+    expect(announcing.message).toContain(`${ip} is announced by node ${node}`);
 
     const metrics = await netnsExec(node, [
       'curl',
@@ -110,11 +107,12 @@ describe('speaker: L2 announcements on the lab', () => {
 
     await core.deleteNamespacedPod({ namespace: env.ns.name, name: 'local-2', gracePeriodSeconds: 0 });
     await waitFor(async () => (await env.capture.whoAnswers(ip)).length === 0, { what: 'nobody announces' });
-    const events = await waitFor(async () => {
-      const list = await serviceEvents({ namespace: env.ns.name, name: 'local', reason: 'NotAnnounced' });
-      return list.length > 0 ? list : undefined;
+    const notAnnounced = await waitForEvent({
+      namespace: env.ns.name,
+      name: 'local',
+      reason: 'NotAnnounced',
     });
-    expect(events[0]?.message).toContain('has no ready endpoint');
+    expect(notAnnounced.message).toContain('has no ready endpoint');
   });
 
   it('respects the nodeSelector and the interfaces of an L2Announcement', async () => {
@@ -147,20 +145,15 @@ describe('speaker: L2 announcements on the lab', () => {
     const client = process.env.LAB_CLIENT_NETNS ?? 'ilb-client';
     await netnsExec(client, ['ip', 'addr', 'add', `${ip}/32`, 'dev', 'eth0']);
     try {
-      const events = await waitFor(
-        async () => {
-          const list = await serviceEvents({
-            namespace: env.ns.name,
-            name: 'conflict',
-            reason: 'IPConflict',
-          });
-          return list.length > 0 ? list : undefined;
-        },
-        { what: 'IPConflict event', timeoutMs: 15_000 },
-      );
-      expect(events[0]?.type).toBe('Warning');
-      expect(events[0]?.message).toContain(`${ip} is also claimed by 02:00:00:00:00:64`);
-      expect(events[0]?.message).toContain(node);
+      const conflict = await waitForEvent({
+        namespace: env.ns.name,
+        name: 'conflict',
+        reason: 'IPConflict',
+        timeoutMs: 15_000,
+      });
+      expect(conflict.type).toBe('Warning');
+      expect(conflict.message).toContain(`${ip} is also claimed by 02:00:00:00:00:64`);
+      expect(conflict.message).toContain(node);
     } finally {
       await netnsExec(client, ['ip', 'addr', 'del', `${ip}/32`, 'dev', 'eth0']);
     }

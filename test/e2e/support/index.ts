@@ -33,6 +33,7 @@ export {
   kubectl,
   serviceEvents,
   setIngress,
+  waitForEvent,
 } from './ironlb.js';
 export type { LbServiceOptions } from './ironlb.js';
 export { L2Capture } from './l2-capture.js';

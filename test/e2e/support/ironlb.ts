@@ -10,6 +10,7 @@ import {
 import { labConfig } from '../../lab/config.js';
 import { run } from '../../lab/exec.js';
 import { kubeClients, labKubeconfigPath } from './kube.js';
+import { waitFor } from './wait.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -100,4 +101,28 @@ export async function serviceEvents(o: {
     fieldSelector: `involvedObject.kind=Service,involvedObject.name=${o.name}`,
   });
   return list.items.filter((e) => o.reason === undefined || e.reason === o.reason);
+}
+
+/**
+ * Waits for the first event with `reason` about the Service (whose message includes `contains`, if given) and
+ * returns it.
+ */
+export async function waitForEvent(o: {
+  namespace: string;
+  name: string;
+  reason: string;
+  contains?: string;
+  timeoutMs?: number;
+}): Promise<CoreV1Event> {
+  const contains = o.contains;
+  return waitFor(
+    async () => {
+      const events = await serviceEvents(o);
+      return contains === undefined ? events[0] : events.find((e) => (e.message ?? '').includes(contains));
+    },
+    {
+      what: `${o.reason} event on ${o.namespace}/${o.name}${contains === undefined ? '' : ` containing "${contains}"`}`,
+      timeoutMs: o.timeoutMs ?? 30_000,
+    },
+  );
 }
