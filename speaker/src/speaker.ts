@@ -73,7 +73,6 @@ export class Speaker {
     this.membership = new Membership({
       ...options.membership,
       self: options.nodeName,
-      macs: () => this.ownMacs(),
       onChange: (changes) => {
         for (const c of changes)
           logger.info({ member: c.node, alive: c.alive, reason: c.reason }, 'membership change');
@@ -111,6 +110,7 @@ export class Speaker {
   async start(signal: AbortSignal): Promise<void> {
     this.announcer.start(signal);
     this.recorder.start(signal);
+    this.publishState();
     await this.membership.start(signal);
     // Warm-up: hear every live peer (and learn its MACs) before announcing anything, so a starting
     // speaker neither grabs IPs that others hold nor mistakes their frames for conflicts.
@@ -165,6 +165,7 @@ export class Speaker {
   private plan(): void {
     if (!this.started || !this.view.hasSynced()) return;
     this.updatePeers();
+    this.publishState();
     if (performance.now() < this.warmUntil) return;
     const started = performance.now();
     const alive = this.membership.alive();
@@ -220,6 +221,11 @@ export class Speaker {
       if (addrs?.some((a) => ips.has(a.address))) return name;
     }
     return undefined;
+  }
+
+  /** What peers hear from us (claims come with the claim-based election). */
+  private publishState(): void {
+    this.membership.publish({ claims: new Map(), stalenessMs: 0, stale: false, macs: this.ownMacs() });
   }
 
   /** Our MACs, refreshed at most every few seconds (heartbeats carry them). */

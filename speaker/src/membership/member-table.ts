@@ -1,4 +1,5 @@
 import type { Heartbeat } from './heartbeat-codec.js';
+import type { MembershipChange } from './types.js';
 
 /**
  * Liveness bookkeeping for speaker membership. Pure: callers pass the time.
@@ -20,7 +21,7 @@ export interface MemberState {
   alive: boolean;
 }
 
-export type MembershipChange = { node: string; alive: boolean; reason: string };
+export type { MembershipChange };
 
 export class MemberTable {
   private readonly members = new Map<string, MemberState>();

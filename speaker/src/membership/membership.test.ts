@@ -21,10 +21,12 @@ function startAll(opts: { timeoutMs: number }): { members: Membership[]; changes
         intervalMs: 50,
         timeoutMs: opts.timeoutMs,
         stallToleranceMs: 2000,
-        macs: () => [`02:00:00:00:00:1${i}`],
         onChange: (c) => changes[i]?.push(...c),
       }),
   );
+  members.forEach((m, i) => {
+    m.publish({ claims: new Map(), stalenessMs: 0, stale: false, macs: [`02:00:00:00:00:1${i}`] });
+  });
   running = members;
   return { members, changes };
 }
@@ -99,7 +101,6 @@ describe('Membership over UDP', () => {
       intervalMs: 50,
       timeoutMs: 300,
       stallToleranceMs: 1000,
-      macs: () => [],
       onChange: () => undefined,
       onInvalid: (r) => invalid.push(r),
     });
@@ -111,7 +112,6 @@ describe('Membership over UDP', () => {
       intervalMs: 50,
       timeoutMs: 300,
       stallToleranceMs: 1000,
-      macs: () => [],
       onChange: () => undefined,
     });
     running = [a, b];

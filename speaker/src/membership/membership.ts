@@ -1,7 +1,8 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { decodeHeartbeat, encodeHeartbeat } from './heartbeat-codec.js';
 import { HeartbeatSender, monotonicMs, type Peer } from './heartbeat-sender.js';
-import { MemberTable, type MembershipChange } from './member-table.js';
+import { MemberTable } from './member-table.js';
+import type { LocalState, MembershipChange, PeerReport } from './types.js';
 
 /**
  * Speakers learn each other's liveness directly over authenticated UDP, so failover does not wait for
@@ -22,9 +23,9 @@ export interface MembershipOptions {
   timeoutMs: number;
   /** How long a stalled main thread is covered by pre-signed heartbeats before we go silent. */
   stallToleranceMs: number;
-  /** MACs of the interfaces we announce on (peers use them to tell handover from a conflict). */
-  macs: () => string[];
   onChange: (changes: MembershipChange[]) => void;
+  /** Called when an alive peer's claim set or stale flag changed (see peers()). */
+  onPeerState?: (node: string) => void;
   onInvalid?: (reason: string) => void;
 }
 
@@ -34,7 +35,8 @@ export class Membership {
   private readonly sender: HeartbeatSender;
   private socket: Socket | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
-  private peers: Peer[] = [];
+  private peerList: Peer[] = [];
+  private local: LocalState = { claims: new Map(), stalenessMs: 0, stale: false, macs: [] };
 
   constructor(private readonly options: MembershipOptions) {
     this.table = new MemberTable(options.timeoutMs);
@@ -43,7 +45,13 @@ export class Membership {
       aheadSlots: Math.max(1, Math.ceil(options.stallToleranceMs / options.intervalMs)),
       sign: (slot, kind) =>
         encodeHeartbeat(
-          { kind, node: options.self, incarnation: this.incarnation, sequence: slot, macs: options.macs() },
+          {
+            kind,
+            node: options.self,
+            incarnation: this.incarnation,
+            sequence: slot,
+            macs: this.local.macs.slice(0, 8),
+          },
           options.secret,
         ),
     });
@@ -65,22 +73,37 @@ export class Membership {
       });
     });
     this.socket = socket;
-    this.sender.start(this.peers);
+    this.sender.start(this.peerList);
     this.scheduleSweep();
     signal?.addEventListener('abort', () => void this.stop(), { once: true });
   }
 
   /** The other speakers to heartbeat (self is filtered out). */
   setPeers(peers: Peer[]): void {
-    this.peers = peers.filter((p) => p.name !== this.options.self);
-    this.sender.setPeers(this.peers);
-    const changes = this.table.retain(new Set(this.peers.map((p) => p.name)));
+    this.peerList = peers.filter((p) => p.name !== this.options.self);
+    this.sender.setPeers(this.peerList);
+    const changes = this.table.retain(new Set(this.peerList.map((p) => p.name)));
     if (changes.length > 0) this.options.onChange(changes);
   }
 
   /** Alive speakers, including this one. */
   alive(): Set<string> {
     return new Set([this.options.self, ...this.table.alive()]);
+  }
+
+  /** What each alive peer last told us (alive peers only; self excluded). */
+  peers(): ReadonlyMap<string, PeerReport> {
+    const reports = new Map<string, PeerReport>();
+    for (const m of this.table.all()) {
+      if (!m.alive) continue;
+      reports.set(m.node, { node: m.node, stalenessMs: 0, stale: false, claims: undefined, macs: m.macs });
+    }
+    return reports;
+  }
+
+  /** Sets what we tell peers about ourselves; cheap when nothing changed. */
+  publish(state: LocalState): void {
+    this.local = state;
   }
 
   /** MACs each alive peer announces from (for telling a peer's takeover from a foreign claim). */
@@ -114,7 +137,7 @@ export class Membership {
       return;
     }
     if (decoded.value.node === this.options.self) return;
-    if (!this.peers.some((p) => p.name === decoded.value.node)) return;
+    if (!this.peerList.some((p) => p.name === decoded.value.node)) return;
     const change = this.table.observe(decoded.value, monotonicMs());
     if (change) this.options.onChange([change]);
   }
@@ -139,4 +162,4 @@ export class Membership {
   }
 }
 
-export type { MembershipChange, Peer };
+export type { LocalState, MembershipChange, PeerReport, Peer };
