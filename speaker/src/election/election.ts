@@ -1,4 +1,4 @@
-import { formatIp, parseIp } from '../packet/addresses.js';
+import { formatIP, parseIP } from '@ironlb/shared';
 
 /**
  * Deterministic per-IP announcer election (rendezvous / highest-random-weight hashing).
@@ -48,8 +48,8 @@ export function fmix64(value: bigint): bigint {
 
 /** Canonical text of an IP ("2001:DB8:0::1" and "2001:db8::1" hash alike); unparsable input is used as is. */
 export function canonicalIp(ip: string): string {
-  const bytes = parseIp(ip.trim());
-  return bytes === null ? ip : formatIp(bytes);
+  const address = parseIP(ip.trim());
+  return address === undefined ? ip : formatIP(address);
 }
 
 export function nodeScore(node: string, ip: string): bigint {
