@@ -4,8 +4,11 @@
 
 ARG NODE_VERSION=24.21.0
 ARG PNPM_VERSION=12.21.0
+# Base images of the two stages. The lab builds without a registry and passes its own (test/lab/scripts/build-images.sh).
+ARG BUILD_IMAGE=node:${NODE_VERSION}-bookworm
+ARG RUNTIME_IMAGE=node:${NODE_VERSION}-bookworm-slim
 
-FROM node:${NODE_VERSION}-bookworm AS build
+FROM ${BUILD_IMAGE} AS build
 ARG PNPM_VERSION
 RUN npm install -g pnpm@${PNPM_VERSION}
 WORKDIR /src
@@ -32,7 +35,7 @@ RUN pnpm build \
  && CI=true pnpm install --prod --frozen-lockfile --ignore-scripts \
  && rm -rf */src */tsconfig*.json packet-socket/build/Release/obj.target
 
-FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 ARG VERSION=dev
 LABEL org.opencontainers.image.title="ironlb" \
       org.opencontainers.image.description="Bare-metal Kubernetes LoadBalancer: IP allocation and L2 (ARP/NDP) announcements" \
