@@ -1,5 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Three projects, all run by `pnpm test`:
+ * - unit: pure and shell tests beside their code (`x.test.ts`), the lab's own helpers, the chart; no root needed.
+ * - netns: tests that create network namespaces and links (`x.netns.test.ts`); need root and iproute2.
+ * - e2e: end-to-end tests against the lab (global setup brings it up); need root.
+ */
 export default defineConfig({
   resolve: { conditions: ['ironlb-source'] },
   ssr: { resolve: { conditions: ['ironlb-source'] } },
@@ -12,7 +18,17 @@ export default defineConfig({
           include: [
             '{shared,controller,speaker,packet-socket,cli}/src/**/*.test.ts',
             'test/lab/**/*.test.ts',
+            'test/chart/**/*.test.ts',
           ],
+          exclude: ['**/node_modules/**', '**/*.netns.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'netns',
+          include: ['{shared,controller,speaker,packet-socket,cli}/src/**/*.netns.test.ts'],
+          fileParallelism: false,
         },
       },
       {

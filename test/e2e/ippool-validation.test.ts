@@ -5,7 +5,8 @@
  * so no pool of this file can ever overlap another suite's pools.
  */
 import { ApiException, CustomObjectsApi } from '@kubernetes/client-node';
-import { invalidIPPools, parseIPPool } from '@ironlb/shared';
+import { parseIPPool } from '@ironlb/shared';
+import { invalidIPPools } from '../../shared/src/config/testing/invalid-ippools.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installCrds } from './support/ironlb.js';
 import { kubeClients } from './support/kube.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Allocator } from './allocator.js';
 import { poolMayServe } from './eligibility.js';
 import { sharingConflict } from './sharing.js';
-import { ip, pool, req } from './test-helpers.js';
+import { ip, pool, req } from './testing/builders.js';
 import type { AllocationRequest, IPFamilyPolicy } from './types.js';
 
 /** Each pool name has a few variants; an edit swaps the variant or deletes the pool. */

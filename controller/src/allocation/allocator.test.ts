@@ -1,7 +1,7 @@
 import { formatIP } from '@ironlb/shared';
 import { describe, expect, it } from 'vitest';
 import { Allocator } from './allocator.js';
-import { ip, pool, req, texts } from './test-helpers.js';
+import { ip, pool, req, texts } from './testing/builders.js';
 
 function allocator(...pools: Parameters<Allocator['setPools']>[0]): Allocator {
   const a = new Allocator();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sharingConflict } from './sharing.js';
-import { req } from './test-helpers.js';
+import { req } from './testing/builders.js';
 
 describe('sharingConflict', () => {
   const a = req('a', { sharingKey: 'k', ports: [{ protocol: 'TCP', port: 80 }] });

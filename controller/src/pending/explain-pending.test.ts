@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Allocator } from '../allocation/allocator.js';
-import { ip, pool, req } from '../allocation/test-helpers.js';
+import { ip, pool, req } from '../allocation/testing/builders.js';
 import type { AllocationRequest } from '../allocation/types.js';
 import { explainPending } from './explain-pending.js';
 

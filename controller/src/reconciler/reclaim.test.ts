@@ -1,7 +1,7 @@
 import type { V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { type AllocationRequest, Allocator } from '../allocation/index.js';
-import { pool } from '../allocation/test-helpers.js';
+import { pool } from '../allocation/testing/builders.js';
 import { reclaim } from './reclaim.js';
 import { requestOf } from './service-view.js';
 

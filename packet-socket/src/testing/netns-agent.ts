@@ -1,7 +1,7 @@
 /**
  * Test helper, not part of the package build: runs inside a network namespace (spawned through
  * `ip netns exec <ns> node --import tsx netns-agent.ts <interface>`) and drives packet sockets on behalf of
- * packet-socket.test.ts. Protocol: one JSON command per stdin line, one JSON reply or event per stdout line.
+ * packet-socket.netns.test.ts. Protocol: one JSON command per stdin line, one JSON reply or event per stdout line.
  * Frames travel as hex strings.
  */
 import { createInterface } from 'node:readline';

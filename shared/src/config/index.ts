@@ -1,5 +1,4 @@
 export * from './address-entry.js';
-export * from './invalid-ippools.fixture.js';
 export * from './ip-pool.js';
 export * from './l2-announcement.js';
 export * from './label-selector.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { invalidIPPools } from './invalid-ippools.fixture.js';
+import { invalidIPPools } from './testing/invalid-ippools.js';
 import { parseIPPool, poolCapacity } from './ip-pool.js';
 import { computePoolReadiness, buildPoolStatus } from './pool-conditions.js';
 import type { IPPoolConfig } from './ip-pool.js';

@@ -1,7 +1,7 @@
 import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKubeClients, type KubeClients } from './client-factory.js';
-import { startFakeApiServer, type FakeApiServer } from './test-fixtures/fake-api-server.js';
+import { startFakeApiServer, type FakeApiServer } from './testing/fake-api-server.js';
 
 const svc = (name: string): object => ({
   apiVersion: 'v1',

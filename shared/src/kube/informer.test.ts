@@ -9,7 +9,7 @@ import {
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createKubeClients, type KubeClients } from './client-factory.js';
 import { Informer } from './informer.js';
-import { startFakeApiServer, type FakeApiServer } from './test-fixtures/fake-api-server.js';
+import { startFakeApiServer, type FakeApiServer } from './testing/fake-api-server.js';
 
 /** A stand-in for the library informer: records start() calls, lets the test emit events. */
 function fakeLibrary(): {

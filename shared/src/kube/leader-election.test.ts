@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LeaderElector } from './leader-election.js';
-import { FakeLeaseStore } from './test-fixtures/fake-lease-api.js';
+import { FakeLeaseStore } from './testing/fake-lease-api.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_700_000_000_000 });

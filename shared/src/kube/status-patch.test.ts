@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKubeClients, type KubeClients } from './client-factory.js';
 import { patchCustomStatus, patchServiceStatus } from './status-patch.js';
-import { startFakeApiServer, type FakeApiServer } from './test-fixtures/fake-api-server.js';
+import { startFakeApiServer, type FakeApiServer } from './testing/fake-api-server.js';
 
 interface Seen {
   method: string;

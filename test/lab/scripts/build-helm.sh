@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the helm v3 CLI from the helm.sh/helm/v3 Go module (through the Go module proxy) and caches it
-# by version outside the repository. The chart tests (cli/src/chart/chart.test.ts) and the lab use it.
+# by version outside the repository. The chart tests (test/chart/chart.test.ts) and the lab use it.
 #
 # helm's go.mod has no replace directives, so a plain `go install module@version` works. The link flags
 # are the ones helm's Makefile sets: the release version (for `helm version`) and the Kubernetes version

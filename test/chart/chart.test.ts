@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * Renders charts/ironlb with the real helm (IRONLB_HELM from scripts/toolchain.sh, else helm on PATH)
  * and checks properties of the objects, not text. Skipped, with a message, only when there is no helm.
  */
-const chart = fileURLToPath(new URL('../../../charts/ironlb', import.meta.url));
+const chart = fileURLToPath(new URL('../../charts/ironlb', import.meta.url));
 const helmBin =
   process.env.IRONLB_HELM ??
   (spawnSync('helm', ['version'], { stdio: 'ignore' }).status === 0 ? 'helm' : undefined);

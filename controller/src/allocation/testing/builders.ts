@@ -1,8 +1,8 @@
 import { type IPPoolConfig, formatIP, parseIP, parseIPPool } from '@ironlb/shared';
 import type { IPAddress } from '@ironlb/shared';
-import type { AllocationRequest, Assignment } from './types.js';
+import type { AllocationRequest, Assignment } from '../types.js';
 
-/** Test-only builders (not exported from the package barrel). */
+/** Test-only builders (a testing/ folder: excluded from the build, imported only by tests). */
 export function pool(
   name: string,
   spec: Record<string, unknown>,
