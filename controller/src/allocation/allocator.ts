@@ -11,8 +11,8 @@ import {
   ok,
   sameIP,
 } from '@ironlb/shared';
-import { explainPending } from '../pending/explain-pending.js';
-import { type PendingReason, eventReason } from '../pending/reasons.js';
+import { explainPending } from './explain-pending.js';
+import { type PendingReason, eventReason } from './pending-reason.js';
 import { comparePoolPriority, poolAutoServes, poolMayServe } from './eligibility.js';
 import { familyPlan } from './family-plan.js';
 import { PoolState } from './pool-state.js';

@@ -10,9 +10,8 @@ import {
 } from '@ironlb/shared';
 import type { EventRecorder, Informer, ProcessOutcome } from '@ironlb/shared/kube';
 import type { Logger } from '@ironlb/shared/log';
-import type { AllocationRequest, Allocator } from '../allocation/index.js';
+import type { AllocationRequest, Allocator, PendingReason } from '../allocation/index.js';
 import type { ControllerMetrics } from '../http/metrics.js';
-import type { PendingReason } from '../pending/index.js';
 import { EventNotes } from './event-notes.js';
 import { type DesiredService, ServiceSync } from './service-sync.js';
 import { regardingOf, requestOf } from './service-view.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Allocator } from '../allocation/allocator.js';
-import { ip, pool, req } from '../allocation/testing/builders.js';
-import type { AllocationRequest } from '../allocation/types.js';
+import { Allocator } from './allocator.js';
+import { ip, pool, req } from './testing/builders.js';
+import type { AllocationRequest } from './types.js';
 import { explainPending } from './explain-pending.js';
 
 function explain(a: Allocator, request: AllocationRequest): string | null {

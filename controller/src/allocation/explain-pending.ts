@@ -1,11 +1,11 @@
 import { type IPAddress, type IPFamily, formatIP, isBuggyIP } from '@ironlb/shared';
-import { poolAutoServes, poolMayServe } from '../allocation/eligibility.js';
-import { type FamilyPlan, familyPlan } from '../allocation/family-plan.js';
-import type { ServiceRequestResult } from '../allocation/service-request.js';
-import { sharingConflict } from '../allocation/sharing.js';
-import type { AllocationRequest } from '../allocation/types.js';
-import type { AllocatorView, PoolView } from '../allocation/view.js';
-import { type PendingReason, eventReason } from './reasons.js';
+import { poolAutoServes, poolMayServe } from './eligibility.js';
+import { type FamilyPlan, familyPlan } from './family-plan.js';
+import type { ServiceRequestResult } from './service-request.js';
+import { sharingConflict } from './sharing.js';
+import type { AllocationRequest } from './types.js';
+import type { AllocatorView, PoolView } from './view.js';
+import { type PendingReason, eventReason } from './pending-reason.js';
 
 export interface PendingContext {
   readonly request: AllocationRequest;

@@ -1,2 +1,0 @@
-export * from './explain-pending.js';
-export * from './reasons.js';
