@@ -53,7 +53,3 @@ export interface PoolStats {
   readonly ipv4: FamilyStats;
   readonly ipv6: FamilyStats;
 }
-
-export function serviceKeyOf(r: { namespace: string; name: string }): string {
-  return `${r.namespace}/${r.name}`;
-}

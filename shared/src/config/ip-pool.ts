@@ -22,11 +22,11 @@ import {
 } from './fields.js';
 import { readLabelSelector } from './label-selector.js';
 
-export const NAMESPACE_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
-export const NAMESPACES_MAX_ITEMS = 64;
+const NAMESPACE_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+const NAMESPACES_MAX_ITEMS = 64;
 const namespaceRe = new RegExp(NAMESPACE_PATTERN);
 
-export const poolMessages = {
+const poolMessages = {
   priority: 'priority must be >= 0 (lower numbers win)',
   namespace: (ns: string): string =>
     `'${ns}' is not a valid namespace name (DNS label: lowercase letters, digits and '-', at most 63 characters)`,
@@ -151,9 +151,4 @@ export function poolCapacity(pool: IPPoolConfig, family: IPFamily): bigint {
     total += rangeSize(r) - (pool.avoidBuggyIPs ? countBuggy(r) : 0n);
   }
   return total;
-}
-
-export function poolFamilies(pool: IPPoolConfig): IPFamily[] {
-  const fams = new Set(pool.ranges.map((r) => r.family));
-  return (['IPv4', 'IPv6'] as const).filter((f) => fams.has(f));
 }

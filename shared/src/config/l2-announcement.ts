@@ -13,13 +13,13 @@ import {
 import { matchesLabelSelector, readLabelSelector } from './label-selector.js';
 
 /** Linux interface names: 1-15 bytes, no '/', ':' or whitespace, not '.' or '..'. */
-export const INTERFACE_PATTERN = '^[^/:\\s]{1,15}$';
-export const POOL_NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
-export const L2_LIST_MAX_ITEMS = 64;
+const INTERFACE_PATTERN = '^[^/:\\s]{1,15}$';
+const POOL_NAME_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+const L2_LIST_MAX_ITEMS = 64;
 const interfaceRe = new RegExp(INTERFACE_PATTERN);
 const poolNameRe = new RegExp(POOL_NAME_PATTERN);
 
-export const l2Messages = {
+const l2Messages = {
   interfaceName: (s: string): string =>
     `'${s}' is not a valid interface name (1-15 characters, no '/', ':' or whitespace)`,
   poolName: (s: string): string => `'${s}' is not a valid IPPool name (DNS subdomain)`,

@@ -11,15 +11,15 @@ import {
 } from './fields.js';
 
 /** Label key: optional DNS-subdomain prefix + '/' + name (the CRD uses the same patterns). */
-export const LABEL_KEY_PATTERN =
+const LABEL_KEY_PATTERN =
   '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
-export const LABEL_VALUE_PATTERN = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
-export const SELECTOR_MAX_ITEMS = 32;
+const LABEL_VALUE_PATTERN = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
+const SELECTOR_MAX_ITEMS = 32;
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 const keyRe = new RegExp(LABEL_KEY_PATTERN);
 const valueRe = new RegExp(LABEL_VALUE_PATTERN);
 
-export const selectorMessages = {
+const selectorMessages = {
   badKey: (key: string): string => `'${key}' is not a valid label key`,
   badValue: (value: string): string =>
     `'${value}' is not a valid label value (at most 63 letters, digits, '-', '_' or '.')`,

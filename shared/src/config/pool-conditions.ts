@@ -11,7 +11,7 @@ export interface PoolReadiness {
 }
 
 /** Older first: creationTimestamp ascending (RFC 3339 sorts as text), then name. */
-export function comparePoolAge(a: IPPoolConfig, b: IPPoolConfig): number {
+function comparePoolAge(a: IPPoolConfig, b: IPPoolConfig): number {
   if (a.creationTimestamp !== b.creationTimestamp) return a.creationTimestamp < b.creationTimestamp ? -1 : 1;
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
@@ -38,7 +38,7 @@ export function computePoolReadiness(pools: readonly IPPoolConfig[]): Map<string
   return out;
 }
 
-export function readyCondition(r: PoolReadiness): Condition {
+function readyCondition(r: PoolReadiness): Condition {
   return { type: 'Ready', status: r.ready ? 'True' : 'False', reason: r.reason, message: r.message };
 }
 

@@ -11,11 +11,9 @@ export interface IPAddress {
   readonly value: bigint;
 }
 
-export const IPV4_BITS = 32;
-export const IPV6_BITS = 128;
-
+/** Address width in bits: 32 for IPv4, 128 for IPv6. */
 export function familyBits(family: IPFamily): number {
-  return family === 'IPv4' ? IPV4_BITS : IPV6_BITS;
+  return family === 'IPv4' ? 32 : 128;
 }
 
 const OCTET = /^(0|[1-9][0-9]{0,2})$/;

@@ -1,5 +1,5 @@
 import { type Result, err, ok } from '../types/result.js';
-import { type IPAddress, type IPFamily, familyBits, formatIP, parseIP } from './address.js';
+import { type IPFamily, familyBits, formatIP, parseIP } from './address.js';
 
 export interface Cidr {
   readonly family: IPFamily;
@@ -37,15 +37,4 @@ export function parseCIDR(text: string): Result<Cidr, CidrError> {
     return err({ kind: 'host-bits', masked: `${masked}/${lenText}` });
   }
   return ok({ family: address.family, base: address.value, prefixLength });
-}
-
-export function formatCIDR(cidr: Cidr): string {
-  return `${formatIP({ family: cidr.family, value: cidr.base })}/${cidr.prefixLength}`;
-}
-
-export function cidrContains(cidr: Cidr, address: IPAddress): boolean {
-  return (
-    cidr.family === address.family &&
-    (address.value & ~hostMask(cidr.family, cidr.prefixLength)) === cidr.base
-  );
 }

@@ -1,6 +1,4 @@
 /** Service annotations understood by ironlb. The first name of each list wins when several are set. */
-export const ANNOTATION_PREFIX = 'ironlb.io/';
-
 export const LOAD_BALANCER_IPS_ANNOTATIONS = [
   'ironlb.io/load-balancer-ips',
   'metallb.io/loadBalancerIPs',
@@ -25,9 +23,6 @@ export const ALLOW_SHARED_IP_ANNOTATIONS = [
  * status.loadBalancer.ingress stays the source of truth.
  */
 export const ALLOCATED_FROM_POOL_ANNOTATION = 'ironlb.io/allocated-from-pool';
-
-/** Default `spec.loadBalancerClass` the controller answers to (Services with no class are served too). */
-export const DEFAULT_LOAD_BALANCER_CLASS = 'ironlb.io/ironlb';
 
 /** Event reasons emitted by the controller on Services. */
 export const EVENT_REASONS = {
