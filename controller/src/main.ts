@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
  * ironlb controller entry point. The only place that reads flags and the environment.
- * Exit codes: 0 after SIGTERM/SIGINT, 2 for bad flags, 1 when it cannot start.
+ * Exit codes: 0 after SIGTERM/SIGINT, 2 for bad flags, 1 when it cannot start or meets an unexpected error.
  */
 import { hostname } from 'node:os';
 import { createKubeClients } from '@ironlb/shared/kube';
 import { createOpsServer } from '@ironlb/shared/http';
-import { createLogger } from '@ironlb/shared/log';
+import { createLogger, installCrashHandlers } from '@ironlb/shared/log';
 import { createControllerMetrics } from './http/metrics.js';
 import { parseFlags } from './options/flags.js';
 import { Controller } from './reconciler/controller.js';
@@ -32,6 +32,7 @@ async function main(): Promise<number> {
     level: o.logLevel,
     base: { identity: o.identity },
   });
+  installCrashHandlers({ logger });
   const clients = await createKubeClients({ kubeconfigPath: o.kubeconfig, maxSockets: o.workers });
   if (!clients.ok) {
     logger.fatal({ err: clients.error }, 'cannot create Kubernetes clients');
@@ -99,14 +100,13 @@ async function main(): Promise<number> {
   return 0;
 }
 
+// An error out of main is unexpected: rethrown, it reaches the crash handlers (fatal log line with the
+// stack, exit 1), or before they are installed Node's default (stack on stderr, exit 1).
 main().then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(
-      `ironlb-controller: fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
+    throw error;
   },
 );

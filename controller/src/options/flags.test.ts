@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HELP, parseDuration, parseFlags } from './flags.js';
+import { HELP, parseFlags } from './flags.js';
 
 const env = { fallbackIdentity: 'host_1' };
 
@@ -68,10 +68,33 @@ describe('parseFlags', () => {
       expect(HELP).toContain(f);
   });
 
-  it('parses durations', () => {
-    expect(parseDuration('500ms')).toBe(500);
-    expect(parseDuration('3')).toBe(3000);
-    expect(parseDuration('1.5m')).toBe(90_000);
-    expect(parseDuration('3h')).toBeUndefined();
+  it('validates every number, duration and the log level', () => {
+    const bad = (flag: string): string => {
+      const r = parseFlags([flag], env);
+      return r.ok ? 'accepted' : r.error;
+    };
+    expect(bad('--metrics-port=0')).toBe("--metrics-port: '0' is not an integer in 1..65535");
+    expect(bad('--metrics-port=')).toBe("--metrics-port: '' is not an integer in 1..65535");
+    expect(bad('--workers=0')).toBe("--workers: '0' is not an integer in 1..256");
+    expect(bad('--workers=2.5')).toBe("--workers: '2.5' is not an integer in 1..256");
+    expect(bad('--retry-period=0')).toBe("--retry-period: '0' is not between 100ms and 1h");
+    expect(bad('--lease-duration=15')).toBe(
+      "--lease-duration: '15' needs a unit: ms, s, m or h (e.g. 15ms or 15s)",
+    );
+    expect(bad('--renew-deadline=soon')).toBe(
+      "--renew-deadline: 'soon' is not a duration like 100ms, 15s or 2m",
+    );
+    expect(bad('--log-level=')).toBe(
+      "--log-level: '' is not one of trace, debug, info, warn, error, fatal, silent",
+    );
+  });
+
+  it('reads compound durations', () => {
+    const r = parseFlags(['--lease-duration=1m30s', '--renew-deadline=1m', '--retry-period=1.5s'], env);
+    expect(r.ok && r.value.kind === 'run' && r.value.options).toMatchObject({
+      leaseDurationSeconds: 90,
+      renewDeadlineMs: 60_000,
+      retryPeriodMs: 1500,
+    });
   });
 });

@@ -1,6 +1,14 @@
 import { parseArgs } from 'node:util';
-import { type Result, err, ok } from '@ironlb/shared';
-import type { LogLevel } from '@ironlb/shared/log';
+import {
+  type LogLevelName,
+  type Result,
+  durationFlag,
+  err,
+  intFlag,
+  logLevelFlag,
+  ok,
+  portFlag,
+} from '@ironlb/shared';
 
 /** Everything the controller is configured with; built only in main.ts (flags + env). */
 export interface ControllerOptions {
@@ -14,7 +22,7 @@ export interface ControllerOptions {
   readonly leaseDurationSeconds: number;
   readonly renewDeadlineMs: number;
   readonly retryPeriodMs: number;
-  readonly logLevel: LogLevel;
+  readonly logLevel: LogLevelName;
   readonly metricsHost: string;
   readonly metricsPort: number;
   /** Services reconciled in parallel; also the bound on concurrent status writes. */
@@ -59,37 +67,8 @@ Flags:
                                no other controller serves the same pools (tests, shards)
   --help                       print this text
 
-Durations: a number with unit ms, s or m (e.g. 500ms, 3s).
+Durations: a number with unit ms, s, m or h (e.g. 500ms, 15s, 2m, 1m30s).
 `;
-
-const LEVELS: readonly string[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
-
-/** '500ms' | '3s' | '1.5m' | '2' (seconds) → milliseconds; undefined when malformed. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (m === null) return undefined;
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  return Math.round(unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000);
-}
-
-function intFlag(
-  text: string | undefined,
-  opts: { name: string; def: number; min: number; max: number },
-): Result<number> {
-  if (text === undefined) return ok(opts.def);
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < opts.min || n > opts.max)
-    return err(`--${opts.name}: '${text}' is not an integer in ${opts.min}..${opts.max}`);
-  return ok(n);
-}
-
-function durationFlag(text: string | undefined, opts: { name: string; defMs: number }): Result<number> {
-  if (text === undefined) return ok(opts.defMs);
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) return err(`--${opts.name}: '${text}' is not a duration like 500ms or 3s`);
-  return ok(ms);
-}
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -132,6 +111,12 @@ const str = (v: Values, name: string): string | undefined => {
   return typeof x === 'string' && x !== '' ? x : undefined;
 };
 
+/** The text as given, '' included: a value flag given empty is an error, not the default. */
+const raw = (v: Values, name: string): string | undefined => {
+  const x = v[name];
+  return typeof x === 'string' ? x : undefined;
+};
+
 interface Timing {
   leaseDurationSeconds: number;
   renewDeadlineMs: number;
@@ -139,9 +124,10 @@ interface Timing {
 }
 
 function timing(v: Values): Result<Timing> {
-  const lease = durationFlag(str(v, 'lease-duration'), { name: 'lease-duration', defMs: 15_000 });
-  const renew = durationFlag(str(v, 'renew-deadline'), { name: 'renew-deadline', defMs: 10_000 });
-  const retry = durationFlag(str(v, 'retry-period'), { name: 'retry-period', defMs: 2_000 });
+  const range = { minMs: 100, maxMs: 3_600_000 };
+  const lease = durationFlag(raw(v, 'lease-duration'), { name: 'lease-duration', defMs: 15_000, ...range });
+  const renew = durationFlag(raw(v, 'renew-deadline'), { name: 'renew-deadline', defMs: 10_000, ...range });
+  const retry = durationFlag(raw(v, 'retry-period'), { name: 'retry-period', defMs: 2_000, ...range });
   if (!lease.ok) return lease;
   if (!renew.ok) return renew;
   if (!retry.ok) return retry;
@@ -155,10 +141,14 @@ function timing(v: Values): Result<Timing> {
   });
 }
 
-function logLevel(v: Values): Result<LogLevel> {
-  const level = str(v, 'log-level') ?? 'info';
-  if (!LEVELS.includes(level)) return err(`--log-level: '${level}' is not one of ${LEVELS.join(', ')}`);
-  return ok(level as LogLevel);
+function numbers(v: Values): Result<Pick<ControllerOptions, 'metricsPort' | 'workers' | 'logLevel'>> {
+  const port = portFlag(raw(v, 'metrics-port'), { name: 'metrics-port', def: 7472 });
+  if (!port.ok) return port;
+  const workers = intFlag(raw(v, 'workers'), { name: 'workers', def: 8, min: 1, max: 256 });
+  if (!workers.ok) return workers;
+  const level = logLevelFlag(raw(v, 'log-level'));
+  if (!level.ok) return level;
+  return ok({ metricsPort: port.value, workers: workers.value, logLevel: level.value });
 }
 
 /** Parses argv (without node and script). Bad flags are a value, never a throw. */
@@ -169,12 +159,8 @@ export function parseFlags(argv: readonly string[], env: FlagEnv): Result<FlagsO
   if (v.help === true) return ok({ kind: 'help', text: HELP });
   const t = timing(v);
   if (!t.ok) return t;
-  const port = intFlag(str(v, 'metrics-port'), { name: 'metrics-port', def: 7472, min: 0, max: 65535 });
-  if (!port.ok) return port;
-  const workers = intFlag(str(v, 'workers'), { name: 'workers', def: 8, min: 1, max: 256 });
-  if (!workers.ok) return workers;
-  const level = logLevel(v);
-  if (!level.ok) return level;
+  const n = numbers(v);
+  if (!n.ok) return n;
   return ok({
     kind: 'run',
     options: {
@@ -185,10 +171,8 @@ export function parseFlags(argv: readonly string[], env: FlagEnv): Result<FlagsO
       leaseNamespace: str(v, 'lease-namespace') ?? (env.POD_NAMESPACE || 'ironlb-system'),
       identity: str(v, 'identity') ?? (env.POD_NAME || env.fallbackIdentity),
       ...t.value,
-      logLevel: level.value,
+      ...n.value,
       metricsHost: str(v, 'metrics-host') ?? '0.0.0.0',
-      metricsPort: port.value,
-      workers: workers.value,
       serviceLabelSelector: str(v, 'service-label-selector'),
     },
   });
