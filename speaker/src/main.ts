@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createOpsServer } from '@ironlb/shared/http';
 import { createKubeClients } from '@ironlb/shared/kube';
-import { createLogger, type LogLevel } from '@ironlb/shared/log';
+import { createLogger, installCrashHandlers } from '@ironlb/shared/log';
 import { createSpeakerMetrics } from './metrics.js';
 import { HELP, parseSpeakerOptions } from './options.js';
 import { Speaker } from './speaker.js';
@@ -26,9 +26,8 @@ async function main(): Promise<number> {
     process.stderr.write('ironlb speaker: the membership secret must be at least 16 characters\n');
     return 2;
   }
-  const logger = createLogger({ level: o.logLevel as LogLevel, name: 'ironlb-speaker' }).child({
-    node: o.nodeName,
-  });
+  const logger = createLogger({ level: o.logLevel, name: 'ironlb-speaker', base: { node: o.nodeName } });
+  installCrashHandlers({ logger });
   const clients = await createKubeClients({ kubeconfigPath: o.kubeconfig });
   if (!clients.ok) {
     logger.error({ error: clients.error }, 'cannot reach Kubernetes');
@@ -51,6 +50,7 @@ async function main(): Promise<number> {
     conflictProbeIntervalMs: o.conflictProbeIntervalMs,
     handoverMs: o.handoverMs,
     resyncMs: o.resyncMs,
+    election: { claimGraceMs: o.claimGraceMs, staleAfterMs: o.staleAfterMs },
     defaultInterface: o.interface,
     loadBalancerClass: o.loadBalancerClass,
   });
@@ -83,12 +83,11 @@ async function main(): Promise<number> {
   return 0;
 }
 
+// An error out of main is unexpected: rethrown, it reaches the crash handlers (fatal log line with the
+// stack, exit 1), or before they are installed Node's default (stack on stderr, exit 1).
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(
-      `ironlb speaker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
+    throw error;
   },
 );

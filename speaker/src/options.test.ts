@@ -1,23 +1,57 @@
 import { describe, expect, it } from 'vitest';
-import { parseSpeakerOptions } from './options.js';
+import { HELP, parseSpeakerOptions } from './options.js';
+
+const parse = (...argv: string[]): ReturnType<typeof parseSpeakerOptions> =>
+  parseSpeakerOptions({ argv, env: { NODE_NAME: 'n' } });
+const error = (...argv: string[]): string => {
+  const r = parse(...argv);
+  return r.ok ? 'accepted' : r.error;
+};
 
 describe('parseSpeakerOptions', () => {
   it('takes the node name from NODE_NAME and applies defaults', () => {
     const r = parseSpeakerOptions({ argv: [], env: { NODE_NAME: 'n1', KUBECONFIG: '/k' } });
-    expect(r).toMatchObject({
+    expect(r).toEqual({
       ok: true,
-      value: { nodeName: 'n1', kubeconfig: '/k', metricsPort: 7473, membershipPort: 7946, deadAfterMs: 500 },
+      value: {
+        help: false,
+        nodeName: 'n1',
+        kubeconfig: '/k',
+        logLevel: 'info',
+        metricsHost: '0.0.0.0',
+        metricsPort: 7473,
+        membershipBind: '0.0.0.0',
+        membershipPort: 7946,
+        membershipSecretFile: undefined,
+        heartbeatIntervalMs: 100,
+        deadAfterMs: 500,
+        stallToleranceMs: 2000,
+        conflictProbeIntervalMs: 10_000,
+        handoverMs: 1000,
+        resyncMs: 5000,
+        claimGraceMs: 300,
+        staleAfterMs: 3000,
+        interface: undefined,
+        loadBalancerClass: undefined,
+      },
     });
   });
 
-  it('lets flags win over the environment', () => {
+  it('lets flags win over the environment and reads durations with units', () => {
     const r = parseSpeakerOptions({
       argv: [
         '--node-name',
         'n2',
-        '--heartbeat-interval-ms',
-        '50',
-        '--dead-after-ms=300',
+        '--heartbeat-interval',
+        '50ms',
+        '--dead-after=300ms',
+        '--stall-tolerance=0',
+        '--conflict-probe-interval=0',
+        '--handover=1.5s',
+        '--resync=1m',
+        '--claim-grace=200ms',
+        '--stale-after=1m30s',
+        '--log-level=debug',
         '--interface',
         'eth1',
       ],
@@ -25,7 +59,19 @@ describe('parseSpeakerOptions', () => {
     });
     expect(r).toMatchObject({
       ok: true,
-      value: { nodeName: 'n2', heartbeatIntervalMs: 50, deadAfterMs: 300, interface: 'eth1' },
+      value: {
+        nodeName: 'n2',
+        heartbeatIntervalMs: 50,
+        deadAfterMs: 300,
+        stallToleranceMs: 0,
+        conflictProbeIntervalMs: 0,
+        handoverMs: 1500,
+        resyncMs: 60_000,
+        claimGraceMs: 200,
+        staleAfterMs: 90_000,
+        logLevel: 'debug',
+        interface: 'eth1',
+      },
     });
   });
 
@@ -34,22 +80,63 @@ describe('parseSpeakerOptions', () => {
       ok: false,
       error: 'the node name is required: set NODE_NAME or --node-name',
     });
-    expect(parseSpeakerOptions({ argv: ['--metrics-port', 'x'], env: { NODE_NAME: 'n' } })).toEqual({
-      ok: false,
-      error: "--metrics-port: 'x' is not a non-negative integer",
-    });
-    expect(parseSpeakerOptions({ argv: ['--dead-after-ms', '150'], env: { NODE_NAME: 'n' } })).toEqual({
-      ok: false,
-      error: '--dead-after-ms must be more than twice --heartbeat-interval-ms',
-    });
-    const unknown = parseSpeakerOptions({ argv: ['--bogus'], env: { NODE_NAME: 'n' } });
-    expect(unknown.ok).toBe(false);
+    expect(error('--metrics-port', 'x')).toBe("--metrics-port: 'x' is not an integer in 1..65535");
+    expect(error('--dead-after', '150ms')).toBe('--dead-after must be more than twice --heartbeat-interval');
+    expect(error('--bogus')).toMatch(/bogus/);
   });
 
-  it('allows --help without a node name', () => {
+  it('rejects zero where a period would spin, and out-of-range values', () => {
+    expect(error('--heartbeat-interval=0')).toBe("--heartbeat-interval: '0' is not between 10ms and 1m");
+    expect(error('--heartbeat-interval=0ms')).toBe("--heartbeat-interval: '0ms' is not between 10ms and 1m");
+    expect(error('--resync=0')).toBe("--resync: '0' is not between 100ms and 1h");
+    expect(error('--claim-grace=0')).toBe("--claim-grace: '0' is not between 10ms and 1m");
+    expect(error('--stale-after=0s')).toBe("--stale-after: '0s' is not between 100ms and 1h");
+    expect(error('--conflict-probe-interval=10ms')).toBe(
+      "--conflict-probe-interval: '10ms' is not between 100ms and 1h (or 0 = off)",
+    );
+    expect(error('--handover=2m')).toBe("--handover: '2m' is not between 0 and 1m");
+    expect(error('--membership-port=0')).toBe("--membership-port: '0' is not an integer in 1..65535");
+    expect(error('--membership-port=65536')).toBe("--membership-port: '65536' is not an integer in 1..65535");
+    expect(error('--metrics-port=')).toBe("--metrics-port: '' is not an integer in 1..65535");
+  });
+
+  it('wants a unit on every duration', () => {
+    expect(error('--heartbeat-interval', '100')).toBe(
+      "--heartbeat-interval: '100' needs a unit: ms, s, m or h (e.g. 100ms or 100s)",
+    );
+    expect(error('--resync=soon')).toBe("--resync: 'soon' is not a duration like 100ms, 15s or 2m");
+  });
+
+  it('checks the log level against the allowed list', () => {
+    expect(error('--log-level=verbose')).toBe(
+      "--log-level: 'verbose' is not one of trace, debug, info, warn, error, fatal, silent",
+    );
+  });
+
+  it('names the replacement of a renamed millisecond flag', () => {
+    expect(error('--heartbeat-interval-ms', '100')).toBe(
+      '--heartbeat-interval-ms was renamed to --heartbeat-interval, which takes a duration with a unit (e.g. --heartbeat-interval 100ms)',
+    );
+    expect(error('--resync-ms=3000')).toMatch(/^--resync-ms was renamed to --resync,/);
+  });
+
+  it('allows --help without a node name, and the help lists every duration flag', () => {
     expect(parseSpeakerOptions({ argv: ['--help'], env: {} })).toMatchObject({
       ok: true,
       value: { help: true },
     });
+    for (const flag of [
+      'heartbeat-interval',
+      'dead-after',
+      'stall-tolerance',
+      'conflict-probe-interval',
+      'handover',
+      'resync',
+      'claim-grace',
+      'stale-after',
+    ]) {
+      expect(HELP).toContain(`--${flag} <dur>`);
+      expect(parse('--dead-after=1m', `--${flag}=5s`).ok).toBe(true);
+    }
   });
 });

@@ -1,11 +1,20 @@
 import { parseArgs } from 'node:util';
-import type { Result } from '@ironlb/shared';
+import {
+  type DurationRule,
+  type LogLevelName,
+  type Result,
+  durationFlag,
+  err,
+  logLevelFlag,
+  ok,
+  portFlag,
+} from '@ironlb/shared';
 
 export interface SpeakerCliOptions {
   help: boolean;
   nodeName: string;
   kubeconfig: string | undefined;
-  logLevel: string;
+  logLevel: LogLevelName;
   metricsHost: string;
   metricsPort: number;
   membershipBind: string;
@@ -14,9 +23,14 @@ export interface SpeakerCliOptions {
   heartbeatIntervalMs: number;
   deadAfterMs: number;
   stallToleranceMs: number;
+  /** 0 = off. */
   conflictProbeIntervalMs: number;
   handoverMs: number;
   resyncMs: number;
+  /** How long the top-ranked live peer has to claim an IP before the next in rank takes it. */
+  claimGraceMs: number;
+  /** A view of the API older than this is stale: peers stop deferring to it. */
+  staleAfterMs: number;
   interface: string | undefined;
   loadBalancerClass: string | undefined;
 }
@@ -28,37 +42,50 @@ ironlb speaker: elects one announcer per LoadBalancer IP and answers ARP/NDP for
 Flags:
   --node-name <name>                 this node's name (default: $NODE_NAME; required)
   --kubeconfig <path>                kubeconfig (default: $KUBECONFIG, else in-cluster)
-  --log-level <level>                trace|debug|info|warn|error (default: info)
+  --log-level <level>                trace|debug|info|warn|error|fatal|silent (default: info)
   --metrics-host <addr>              address of /healthz, /readyz, /metrics (default: 0.0.0.0)
   --metrics-port <port>              (default: 7473)
   --membership-bind <addr>           address to receive heartbeats on (default: 0.0.0.0)
   --membership-port <port>           UDP port of speaker heartbeats (default: 7946)
   --membership-secret-file <path>    file holding the shared heartbeat secret
                                      (or $IRONLB_MEMBERSHIP_SECRET; required)
-  --heartbeat-interval-ms <ms>       heartbeat period (default: 100)
-  --dead-after-ms <ms>               silence after which a speaker is dead (default: 500)
-  --stall-tolerance-ms <ms>          event-loop stall covered by pre-signed heartbeats (default: 2000)
-  --conflict-probe-interval-ms <ms>  period of the IP conflict probe, 0 = off (default: 10000)
-  --handover-ms <ms>                 keep answering this long after leaving on SIGTERM (default: 1000)
-  --resync-ms <ms>                   periodic re-plan (default: 5000)
+  --heartbeat-interval <dur>         heartbeat period, 10ms..1m (default: 100ms)
+  --dead-after <dur>                 silence after which a speaker is dead, more than twice
+                                     --heartbeat-interval, at most 10m (default: 500ms)
+  --stall-tolerance <dur>            event-loop stall covered by pre-signed heartbeats, 0..1m
+                                     (default: 2s)
+  --conflict-probe-interval <dur>    period of the IP conflict probe, 100ms..1h, 0 = off (default: 10s)
+  --handover <dur>                   keep answering this long after leaving on SIGTERM, 0..1m
+                                     (default: 1s)
+  --resync <dur>                     periodic re-plan, 100ms..1h (default: 5s)
+  --claim-grace <dur>                an IP the first-ranked live peer does not claim within this is
+                                     announced by the next in rank, 10ms..1m (default: 300ms)
+  --stale-after <dur>                a view of the API server older than this is stale and peers stop
+                                     deferring to it, 100ms..1h (default: 3s)
   --load-balancer-class <name>       also announce Services with this spec.loadBalancerClass
                                      (Services without a class are always announced)
   --interface <name>                 interface for L2Announcements that name none
                                      (default: the one holding the node's InternalIP)
   --help                             show this help
+
+Durations: a number with unit ms, s, m or h (e.g. 100ms, 15s, 2m, 1m30s).
 `;
 
-const NUMBER_DEFAULTS = {
-  'metrics-port': 7473,
-  'membership-port': 7946,
-  'heartbeat-interval-ms': 100,
-  'dead-after-ms': 500,
-  'stall-tolerance-ms': 2000,
-  'conflict-probe-interval-ms': 10_000,
-  'handover-ms': 1000,
-  'resync-ms': 5000,
-} as const;
-type NumberFlag = keyof typeof NUMBER_DEFAULTS;
+const DURATIONS = {
+  'heartbeat-interval': { defMs: 100, minMs: 10, maxMs: 60_000 },
+  'dead-after': { defMs: 500, minMs: 30, maxMs: 600_000 },
+  'stall-tolerance': { defMs: 2000, minMs: 0, maxMs: 60_000 },
+  'conflict-probe-interval': { defMs: 10_000, minMs: 100, maxMs: 3_600_000, zeroMeansOff: true },
+  handover: { defMs: 1000, minMs: 0, maxMs: 60_000 },
+  resync: { defMs: 5000, minMs: 100, maxMs: 3_600_000 },
+  'claim-grace': { defMs: 300, minMs: 10, maxMs: 60_000 },
+  'stale-after': { defMs: 3000, minMs: 100, maxMs: 3_600_000 },
+} as const satisfies Record<string, Omit<DurationRule, 'name'>>;
+type DurationName = keyof typeof DURATIONS;
+
+const PORTS = { 'metrics-port': 7473, 'membership-port': 7946 } as const;
+type PortName = keyof typeof PORTS;
+
 const STRING_FLAGS = [
   'node-name',
   'kubeconfig',
@@ -70,32 +97,66 @@ const STRING_FLAGS = [
   'load-balancer-class',
 ] as const;
 
+/** Flags of earlier releases (integer milliseconds) and what replaced them. */
+const RENAMED: Readonly<Record<string, string>> = {
+  'heartbeat-interval-ms': 'heartbeat-interval',
+  'dead-after-ms': 'dead-after',
+  'stall-tolerance-ms': 'stall-tolerance',
+  'conflict-probe-interval-ms': 'conflict-probe-interval',
+  'handover-ms': 'handover',
+  'resync-ms': 'resync',
+};
+
 type Values = Record<string, string | boolean | undefined>;
 
+function renamedFlag(argv: readonly string[]): string | undefined {
+  for (const arg of argv) {
+    const name = /^--([a-z-]+)(?:=|$)/.exec(arg)?.[1];
+    const now = name === undefined ? undefined : RENAMED[name];
+    if (now !== undefined)
+      return `--${name ?? ''} was renamed to --${now}, which takes a duration with a unit (e.g. --${now} 100ms)`;
+  }
+  return undefined;
+}
+
 function readFlags(argv: string[]): Result<Values> {
+  const renamed = renamedFlag(argv);
+  if (renamed !== undefined) return err(renamed);
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const k of [...STRING_FLAGS, ...Object.keys(NUMBER_DEFAULTS)]) options[k] = { type: 'string' };
+  for (const k of [...STRING_FLAGS, ...Object.keys(DURATIONS), ...Object.keys(PORTS)])
+    options[k] = { type: 'string' };
   try {
-    return { ok: true, value: parseArgs({ args: argv, strict: true, options }).values };
+    return ok(parseArgs({ args: argv, strict: true, options }).values);
   } catch (e) {
-    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    return err(e instanceof Error ? e.message : String(e));
   }
 }
 
-function readNumbers(values: Values): Result<Record<NumberFlag, number>> {
-  const out = { ...NUMBER_DEFAULTS } as Record<NumberFlag, number>;
-  for (const k of Object.keys(NUMBER_DEFAULTS) as NumberFlag[]) {
-    const raw = values[k];
-    if (typeof raw !== 'string') continue;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0)
-      return { ok: false, error: `--${k}: '${raw}' is not a non-negative integer` };
-    out[k] = n;
+const text = (values: Values, k: string): string | undefined =>
+  typeof values[k] === 'string' ? values[k] : undefined;
+
+interface Numbers {
+  durations: Record<DurationName, number>;
+  ports: Record<PortName, number>;
+}
+
+function readNumbers(values: Values): Result<Numbers> {
+  const durations = {} as Record<DurationName, number>;
+  for (const name of Object.keys(DURATIONS) as DurationName[]) {
+    const r = durationFlag(text(values, name), { name, ...DURATIONS[name] });
+    if (!r.ok) return r;
+    durations[name] = r.value;
   }
-  if (out['dead-after-ms'] <= out['heartbeat-interval-ms'] * 2) {
-    return { ok: false, error: '--dead-after-ms must be more than twice --heartbeat-interval-ms' };
+  const ports = {} as Record<PortName, number>;
+  for (const name of Object.keys(PORTS) as PortName[]) {
+    const r = portFlag(text(values, name), { name, def: PORTS[name] });
+    if (!r.ok) return r;
+    ports[name] = r.value;
   }
-  return { ok: true, value: out };
+  // A peer is declared dead only after it missed at least two heartbeats in a row.
+  if (durations['dead-after'] <= durations['heartbeat-interval'] * 2)
+    return err('--dead-after must be more than twice --heartbeat-interval');
+  return ok({ durations, ports });
 }
 
 /** Parses flags; environment values come in as data (only main.ts reads the environment). */
@@ -106,35 +167,34 @@ export function parseSpeakerOptions(args: {
   const flags = readFlags(args.argv);
   if (!flags.ok) return flags;
   const values = flags.value;
-  const str = (k: (typeof STRING_FLAGS)[number]): string | undefined =>
-    typeof values[k] === 'string' ? values[k] : undefined;
+  const str = (k: (typeof STRING_FLAGS)[number]): string | undefined => text(values, k);
   const numbers = readNumbers(values);
   if (!numbers.ok) return numbers;
-  const n = numbers.value;
+  const { durations: d, ports } = numbers.value;
+  const level = logLevelFlag(str('log-level'));
+  if (!level.ok) return level;
   const nodeName = str('node-name') ?? args.env.NODE_NAME ?? '';
   const help = values.help === true;
-  if (!help && nodeName === '')
-    return { ok: false, error: 'the node name is required: set NODE_NAME or --node-name' };
-  return {
-    ok: true,
-    value: {
-      help,
-      nodeName,
-      kubeconfig: str('kubeconfig') ?? args.env.KUBECONFIG,
-      logLevel: str('log-level') ?? 'info',
-      metricsHost: str('metrics-host') ?? '0.0.0.0',
-      metricsPort: n['metrics-port'],
-      membershipBind: str('membership-bind') ?? '0.0.0.0',
-      membershipPort: n['membership-port'],
-      membershipSecretFile: str('membership-secret-file'),
-      heartbeatIntervalMs: n['heartbeat-interval-ms'],
-      deadAfterMs: n['dead-after-ms'],
-      stallToleranceMs: n['stall-tolerance-ms'],
-      conflictProbeIntervalMs: n['conflict-probe-interval-ms'],
-      handoverMs: n['handover-ms'],
-      resyncMs: n['resync-ms'],
-      interface: str('interface'),
-      loadBalancerClass: str('load-balancer-class'),
-    },
-  };
+  if (!help && nodeName === '') return err('the node name is required: set NODE_NAME or --node-name');
+  return ok({
+    help,
+    nodeName,
+    kubeconfig: str('kubeconfig') ?? args.env.KUBECONFIG,
+    logLevel: level.value,
+    metricsHost: str('metrics-host') ?? '0.0.0.0',
+    metricsPort: ports['metrics-port'],
+    membershipBind: str('membership-bind') ?? '0.0.0.0',
+    membershipPort: ports['membership-port'],
+    membershipSecretFile: str('membership-secret-file'),
+    heartbeatIntervalMs: d['heartbeat-interval'],
+    deadAfterMs: d['dead-after'],
+    stallToleranceMs: d['stall-tolerance'],
+    conflictProbeIntervalMs: d['conflict-probe-interval'],
+    handoverMs: d.handover,
+    resyncMs: d.resync,
+    claimGraceMs: d['claim-grace'],
+    staleAfterMs: d['stale-after'],
+    interface: str('interface'),
+    loadBalancerClass: str('load-balancer-class'),
+  });
 }

@@ -30,6 +30,8 @@ export interface SpeakerOptions {
   handoverMs: number;
   /** Periodic re-plan, a safety net behind the event-driven one. */
   resyncMs: number;
+  /** Claim election timings (--claim-grace, --stale-after); the election's defaults when absent. */
+  election?: { claimGraceMs: number; staleAfterMs: number } | undefined;
   /** Interface used when an L2Announcement names none; default: the one holding the node's InternalIP. */
   defaultInterface?: string | undefined;
   /** Services with this spec.loadBalancerClass are announced too (unset class always is). */

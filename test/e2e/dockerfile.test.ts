@@ -172,7 +172,7 @@ describe('Dockerfile (replayed without Docker)', () => {
       JSON.stringify({
         loadBalancerClass: 'ironlb.io/l2',
         controller: { extraArgs: ['--workers=4'] },
-        speaker: { extraArgs: ['--resync-ms=3000'] },
+        speaker: { extraArgs: ['--resync=3s'] },
       }),
     );
     const { objects } = await renderChart({ release: 'ironlb', namespace: 'ironlb-system', valuesFile });

@@ -24,6 +24,9 @@ export interface SpeakerEnvironment {
 export async function speakerEnvironment(o: {
   name: string;
   addresses: readonly string[];
+  /** Extra speaker flags, e.g. --load-balancer-class; ports and process names for suites run beside others. */
+  speakerArgs?: readonly string[];
+  ports?: { metrics: number; membership: number };
 }): Promise<SpeakerEnvironment> {
   await installCrds();
   await apply(
@@ -36,7 +39,8 @@ export async function speakerEnvironment(o: {
   const nodes = labNodes();
   const speakers = new SpeakerSet({
     nodes,
-    args: ['--conflict-probe-interval-ms', '1000', '--log-level', 'debug'],
+    args: ['--conflict-probe-interval', '1s', '--log-level', 'debug', ...(o.speakerArgs ?? [])],
+    ...(o.ports ? { ports: o.ports, name: `${o.name}-speaker` } : {}),
   });
   speakers.startAll();
   const client = process.env.LAB_CLIENT_NETNS ?? 'ilb-client';
