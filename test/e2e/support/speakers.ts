@@ -11,7 +11,16 @@ export const E2E_SPEAKER_PORTS = { metrics: 27473, membership: 27946 } as const;
 export class SpeakerSet {
   private readonly procs = new Map<string, NetnsProcess>();
 
-  constructor(private readonly options: { nodes: readonly string[]; args?: readonly string[] }) {}
+  constructor(
+    private readonly options: {
+      nodes: readonly string[];
+      args?: readonly string[];
+      /** Default E2E_SPEAKER_PORTS; a suite that may run beside others picks its own. */
+      ports?: { metrics: number; membership: number };
+      /** Prefix of the recorded process names (unique while running); default 'e2e-speaker'. */
+      name?: string;
+    },
+  ) {}
 
   startAll(): void {
     for (const node of this.options.nodes) this.start(node);
@@ -20,13 +29,13 @@ export class SpeakerSet {
   start(node: string, extraArgs: readonly string[] = []): NetnsProcess {
     const proc = startInNetns({
       netns: node,
-      name: `e2e-speaker-${node}`,
+      name: `${this.options.name ?? 'e2e-speaker'}-${node}`,
       cwd: ROOT,
       argv: [
         process.execPath,
         'speaker/dist/main.js',
-        `--metrics-port=${E2E_SPEAKER_PORTS.metrics}`,
-        `--membership-port=${E2E_SPEAKER_PORTS.membership}`,
+        `--metrics-port=${(this.options.ports ?? E2E_SPEAKER_PORTS).metrics}`,
+        `--membership-port=${(this.options.ports ?? E2E_SPEAKER_PORTS).membership}`,
         ...(this.options.args ?? []),
         ...extraArgs,
       ],
@@ -43,6 +52,11 @@ export class SpeakerSet {
 
   pid(node: string): number | undefined {
     return this.procs.get(node)?.pid;
+  }
+
+  /** The process this set started for `node` (name, PID, log file), if any. */
+  processOf(node: string): NetnsProcess | undefined {
+    return this.procs.get(node);
   }
 
   /** SIGKILL: the speaker dies without handing over. */
