@@ -117,7 +117,13 @@ async function ensureMember(config: LabConfig, m: LabMember, isNode: boolean): P
       m.netns,
     ]);
   }
-  await sysctls(m.netns, { 'net/ipv6/conf/eth0/accept_dad': '0' });
+  await sysctls(m.netns, {
+    'net/ipv6/conf/eth0/accept_dad': '0',
+    // As on a real node, a link flap (`ip link set eth0 down; … up`) keeps the IPv6 addresses, and with them
+    // the on-link /64 that is the node's only route to the API server; the kernel restores the prefix route
+    // on link up. Without it the kernel deletes them on down and a flapped node never reaches the API again.
+    ...(isNode ? { 'net/ipv6/conf/eth0/keep_addr_on_down': '1' } : {}),
+  });
   await run('ip', [...ns, 'addr', 'replace', `${m.ipv4}/24`, 'dev', 'eth0']);
   await run('ip', [...ns, 'addr', 'replace', `${m.ipv6}/64`, 'dev', 'eth0', 'nodad']);
   await run('ip', [...ns, 'link', 'set', 'eth0', 'up']);
