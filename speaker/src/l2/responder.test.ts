@@ -9,14 +9,14 @@ import {
   encodeNeighborSolicitation,
   encodeUnsolicitedNa,
   formatMac,
-  parseIp,
+  ipTextToBytes,
   parseMac,
   ZERO_MAC,
 } from '../packet/index.js';
 import { conflictProbe, decideArp, decideNdp, takeoverFrames, type ResponderContext } from './responder.js';
 
 function ip(text: string): Uint8Array {
-  const v = parseIp(text);
+  const v = ipTextToBytes(text);
   if (!v) throw new Error(text);
   return v;
 }

@@ -8,7 +8,7 @@ import {
   encodeNaReply,
   encodeNeighborSolicitation,
   encodeUnsolicitedNa,
-  formatIp,
+  ipBytesToText,
   formatMac,
   isArpProbe,
   isDadNs,
@@ -60,19 +60,19 @@ export function decideArp(frame: Uint8Array, ctx: ResponderContext): FrameDecisi
   if (!arp) return IGNORE;
   const kind: FrameKind = arp.op === 'request' ? 'arp-request' : 'arp-reply';
   const conflict = arpConflict(arp, ctx);
-  const target = formatIp(arp.targetIp);
+  const target = ipBytesToText(arp.targetIp);
   const reply = arp.op === 'request' && ctx.announced.has(target) ? encodeArpReply(arp, ctx.mac) : null;
   return { kind, reply: conflict ? null : reply, conflict };
 }
 
 function arpConflict(arp: ArpPacket, ctx: ResponderContext): Conflict | null {
   if (isArpProbe(arp)) return null;
-  const sender = formatIp(arp.senderIp);
+  const sender = ipBytesToText(arp.senderIp);
   if (!ctx.announced.has(sender)) return null;
   const mac = formatMac(arp.senderMac);
   if (ctx.friendlyMacs.has(mac)) return null;
   const evidence =
-    arp.op === 'reply' ? 'ARP reply' : sender === formatIp(arp.targetIp) ? 'gratuitous ARP' : 'ARP request';
+    arp.op === 'reply' ? 'ARP reply' : sender === ipBytesToText(arp.targetIp) ? 'gratuitous ARP' : 'ARP request';
   return { ip: sender, mac, evidence };
 }
 
@@ -84,10 +84,10 @@ export function decideNdp(frame: Uint8Array, ctx: ResponderContext): FrameDecisi
 }
 
 function decideNs(ns: NeighborSolicitation, ctx: ResponderContext): FrameDecision {
-  const target = formatIp(ns.target);
+  const target = ipBytesToText(ns.target);
   if (!ctx.announced.has(target)) return { kind: 'ndp-ns', reply: null, conflict: null };
   // A solicitation *from* our address by a foreign MAC means another host uses it.
-  const src = formatIp(ns.src);
+  const src = ipBytesToText(ns.src);
   if (!isDadNs(ns) && src === target) {
     const mac = formatMac(ns.sourceLinkLayer ?? ns.ethSrc);
     if (!ctx.friendlyMacs.has(mac)) {
@@ -102,7 +102,7 @@ function decideNs(ns: NeighborSolicitation, ctx: ResponderContext): FrameDecisio
 }
 
 function naConflict(na: NeighborAdvertisement, ctx: ResponderContext): Conflict | null {
-  const target = formatIp(na.target);
+  const target = ipBytesToText(na.target);
   if (!ctx.announced.has(target)) return null;
   const mac = formatMac(na.targetLinkLayer ?? na.ethSrc);
   if (ctx.friendlyMacs.has(mac)) return null;

@@ -34,7 +34,8 @@ function planIp(args: { ip: string; services: ServiceView[]; input: PlanInput; m
   const { ip, services, input, memo } = args;
   const refs: ServiceRef[] = services.map((s) => ({ namespace: s.namespace, name: s.name, uid: s.uid }));
   const pool = memo.poolOf(ip);
-  if (!pool) return { ip, pool: null, services: refs, announcer: null, announcements: [], nodes: [] };
+  if (!pool)
+    return { ip, pool: null, services: refs, announcer: null, candidates: [], announcements: [], nodes: [] };
   const covering = input.announcements.filter((a) =>
     announcementCoversPool(a, { name: pool.name, labels: pool.labels }),
   );
@@ -53,12 +54,14 @@ function planIp(args: { ip: string; services: ServiceView[]; input: PlanInput; m
   };
   const nodes = explainNodes({ ip: facts, nodes: input.nodes, aliveSpeakers: input.alive });
   const eligible = new Set(nodes.filter((n) => n.ineligible === null).map((n) => n.node));
+  const candidates = memo.ranking(ip).filter((n) => eligible.has(n));
   return {
     ip,
     pool: pool.name,
     services: refs,
     // The first eligible node in the IP's ranking: the same as electAnnouncer(ip, eligible).
-    announcer: memo.ranking(ip).find((n) => eligible.has(n)) ?? null,
+    announcer: candidates[0] ?? null,
+    candidates,
     announcements: covering.map((a) => a.name),
     nodes,
   };

@@ -37,6 +37,8 @@ export interface IpPlan {
   services: readonly ServiceRef[];
   /** Elected node, or null when no node may announce. */
   announcer: string | null;
+  /** Eligible alive nodes, best first (announcer is the first); the claim election walks them. */
+  candidates: readonly string[];
   /** Names of the L2Announcements covering the IP's pool. */
   announcements: readonly string[];
   /** Why each node may not announce (null = eligible), in node order. */
