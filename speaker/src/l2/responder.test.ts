@@ -96,6 +96,46 @@ describe('decideArp', () => {
   it('ignores frames that are not ARP', () => {
     expect(decideArp(new Uint8Array(60), ctx)).toEqual({ kind: 'other', reply: null, conflict: null });
   });
+
+  const requestTo = (ethDst: Uint8Array): Uint8Array =>
+    encodeArp({
+      op: 'request',
+      ethDst,
+      senderMac: client,
+      senderIp: ip('192.0.2.100'),
+      targetMac: ZERO_MAC,
+      targetIp: ip('198.51.100.1'),
+    });
+
+  it('answers a request unicast to our MAC (a neighbour-cache refresh)', () => {
+    const reply = decodeArp(decideArp(requestTo(ours), ctx).reply ?? new Uint8Array());
+    expect(formatMac(reply?.senderMac ?? ZERO_MAC)).toBe('02:00:00:00:00:11');
+  });
+
+  it('does not answer a request unicast to another host’s MAC', () => {
+    expect(decideArp(requestTo(peer), ctx)).toEqual({ kind: 'arp-request', reply: null, conflict: null });
+    expect(decideArp(requestTo(squatter), ctx).reply).toBeNull();
+  });
+
+  it('answers a request to a multicast MAC (group bit set)', () => {
+    expect(decideArp(requestTo(mac('01:00:5e:00:00:01')), ctx).reply).not.toBeNull();
+  });
+
+  it('still reports a conflict seen in a frame unicast to another MAC', () => {
+    const claim = encodeArp({
+      op: 'request',
+      ethDst: client,
+      senderMac: squatter,
+      senderIp: ip('198.51.100.1'),
+      targetMac: ZERO_MAC,
+      targetIp: ip('192.0.2.100'),
+    });
+    expect(decideArp(claim, ctx)).toEqual({
+      kind: 'arp-request',
+      reply: null,
+      conflict: { ip: '198.51.100.1', mac: '02:00:00:00:00:99', evidence: 'ARP request' },
+    });
+  });
 });
 
 describe('decideNdp', () => {
@@ -111,6 +151,27 @@ describe('decideNdp', () => {
     if (na?.kind !== 'na') throw new Error('not an NA');
     expect(formatMac(na.targetLinkLayer ?? ZERO_MAC)).toBe('02:00:00:00:00:11');
     expect(na.target).toEqual(ip('2001:db8:100::1'));
+  });
+
+  const nsTo = (ethDst: Uint8Array): Uint8Array =>
+    encodeNeighborSolicitation({
+      mac: client,
+      src: ip('2001:db8::100'),
+      target: ip('2001:db8:100::1'),
+      dst: ip('2001:db8:100::1'),
+      ethDst,
+    });
+
+  it('answers an NS unicast to our MAC (neighbour unreachability detection)', () => {
+    expect(decodeNdp(decideNdp(nsTo(ours), ctx).reply ?? new Uint8Array())).toMatchObject({
+      kind: 'na',
+      solicited: true,
+    });
+  });
+
+  it('does not answer an NS unicast to another host’s MAC', () => {
+    expect(decideNdp(nsTo(peer), ctx)).toEqual({ kind: 'ndp-ns', reply: null, conflict: null });
+    expect(decideNdp(nsTo(squatter), ctx).reply).toBeNull();
   });
 
   it('answers a DAD probe for our address (defends it)', () => {

@@ -1,5 +1,6 @@
 import {
   IPV4_ANY,
+  bytesEqual,
   decodeArp,
   decodeNdp,
   encodeArpReply,
@@ -27,6 +28,10 @@ import {
  *   is a conflict unless the MAC belongs to this node or to another ironlb speaker (a handover).
  * - Probes from hosts doing duplicate address detection (ARP probe, DAD NS) are answered, which is how
  *   RFC 5227 / RFC 4862 tell them the address is taken; they are not conflicts by themselves.
+ * - A request (ARP request, NS) is answered only when its Ethernet destination is broadcast, multicast or our
+ *   MAC. One unicast to another MAC (a flooded unicast refresh to the previous announcer, a capture on a
+ *   promiscuous port) was not asked of us: answering it would give the requester a second MAC for the IP.
+ *   Such frames still count as evidence of a conflict: who claims an IP does not depend on who was asked.
  */
 export interface ResponderContext {
   /** The interface's MAC. */
@@ -61,7 +66,8 @@ export function decideArp(frame: Uint8Array, ctx: ResponderContext): FrameDecisi
   const kind: FrameKind = arp.op === 'request' ? 'arp-request' : 'arp-reply';
   const conflict = arpConflict(arp, ctx);
   const target = ipBytesToText(arp.targetIp);
-  const reply = arp.op === 'request' && ctx.announced.has(target) ? encodeArpReply(arp, ctx.mac) : null;
+  const asked = arp.op === 'request' && ctx.announced.has(target) && addressedToUs(arp.ethDst, ctx);
+  const reply = asked ? encodeArpReply(arp, ctx.mac) : null;
   return { kind, reply: conflict ? null : reply, conflict };
 }
 
@@ -72,7 +78,11 @@ function arpConflict(arp: ArpPacket, ctx: ResponderContext): Conflict | null {
   const mac = formatMac(arp.senderMac);
   if (ctx.friendlyMacs.has(mac)) return null;
   const evidence =
-    arp.op === 'reply' ? 'ARP reply' : sender === ipBytesToText(arp.targetIp) ? 'gratuitous ARP' : 'ARP request';
+    arp.op === 'reply'
+      ? 'ARP reply'
+      : sender === ipBytesToText(arp.targetIp)
+        ? 'gratuitous ARP'
+        : 'ARP request';
   return { ip: sender, mac, evidence };
 }
 
@@ -98,7 +108,13 @@ function decideNs(ns: NeighborSolicitation, ctx: ResponderContext): FrameDecisio
       };
     }
   }
-  return { kind: 'ndp-ns', reply: encodeNaReply(ns, ctx.mac), conflict: null };
+  const reply = addressedToUs(ns.ethDst, ctx) ? encodeNaReply(ns, ctx.mac) : null;
+  return { kind: 'ndp-ns', reply, conflict: null };
+}
+
+/** Group frames (broadcast, multicast: I/G bit set) are for everyone; a unicast frame only for its MAC. */
+function addressedToUs(ethDst: Uint8Array, ctx: ResponderContext): boolean {
+  return ((ethDst[0] ?? 0) & 0x01) === 0x01 || bytesEqual(ethDst, ctx.mac);
 }
 
 function naConflict(na: NeighborAdvertisement, ctx: ResponderContext): Conflict | null {
