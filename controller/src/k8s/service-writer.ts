@@ -1,9 +1,9 @@
 import type { CoreV1Api, V1Service } from '@kubernetes/client-node';
-import { type Result, err, ok } from '@ironlb/shared';
+import { type Result, err } from '@ironlb/shared';
 import {
   type Limiter,
-  type PatchFailure,
-  describeApiError,
+  type WriteFailure,
+  attemptWrite,
   mergePatchOptions,
   patchServiceStatus,
 } from '@ironlb/shared/kube';
@@ -23,13 +23,13 @@ export interface ServiceTarget {
   readonly resourceVersion: string | undefined;
 }
 
-const notLeading: PatchFailure = { kind: 'error', code: undefined, message: 'not leading any more' };
+const notLeading: WriteFailure = { kind: 'error', code: undefined, message: 'not leading any more' };
 
 /** Writes status.loadBalancer.ingress = ips (ipMode VIP); [] clears it. Only while leading. */
 export async function writeIngress(
   deps: ServiceWriterDeps,
   target: ServiceTarget & { ips: readonly string[] },
-): Promise<Result<V1Service, PatchFailure>> {
+): Promise<Result<V1Service, WriteFailure>> {
   return deps.limiter(async () => {
     if (deps.signal.aborted) return err(notLeading);
     return patchServiceStatus(deps.core, {
@@ -45,22 +45,20 @@ export async function writeIngress(
 export async function writeAnnotation(
   deps: ServiceWriterDeps,
   target: ServiceTarget & { annotation: string; value: string | null },
-): Promise<Result<string | undefined>> {
+): Promise<Result<string | undefined, WriteFailure>> {
   return deps.limiter(async () => {
-    if (deps.signal.aborted) return err(notLeading.message);
-    try {
-      const rv = target.resourceVersion === undefined ? {} : { resourceVersion: target.resourceVersion };
-      const updated = await deps.core.patchNamespacedService(
+    if (deps.signal.aborted) return err(notLeading);
+    const rv = target.resourceVersion === undefined ? {} : { resourceVersion: target.resourceVersion };
+    const written = await attemptWrite(() =>
+      deps.core.patchNamespacedService(
         {
           namespace: target.namespace,
           name: target.name,
           body: { metadata: { ...rv, annotations: { [target.annotation]: target.value } } },
         },
         mergePatchOptions,
-      );
-      return ok(updated.metadata?.resourceVersion);
-    } catch (error) {
-      return err(describeApiError(error));
-    }
+      ),
+    );
+    return written.ok ? { ok: true, value: written.value.metadata?.resourceVersion } : written;
   });
 }

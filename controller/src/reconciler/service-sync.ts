@@ -1,6 +1,6 @@
 import type { V1Service } from '@kubernetes/client-node';
 import { ALLOCATED_FROM_POOL_ANNOTATION } from '@ironlb/shared';
-import type { PatchFailure, ProcessOutcome } from '@ironlb/shared/kube';
+import type { ProcessOutcome, WriteFailure } from '@ironlb/shared/kube';
 import { type ServiceWriterDeps, writeAnnotation, writeIngress } from '../k8s/service-writer.js';
 import { sameList, statusIPs } from './service-view.js';
 
@@ -76,7 +76,7 @@ export class ServiceSync {
         annotation: ALLOCATED_FROM_POOL_ANNOTATION,
         value: desired.pools,
       });
-      if (!w.ok) return failed('annotation', { kind: 'error', code: undefined, message: w.error });
+      if (!w.ok) return failed('annotation', w.error);
       staleRVs.add(rv);
       rv = w.value ?? rv;
     }
@@ -110,7 +110,7 @@ export class ServiceSync {
   }
 }
 
-function failed(what: string, f: PatchFailure): SyncResult {
+function failed(what: string, f: WriteFailure): SyncResult {
   // not-found: the Service is gone; its delete event will forget it.
   const outcome: ProcessOutcome = f.kind === 'not-found' ? 'done' : 'retry';
   return { kind: 'failed', outcome, what, message: f.message, conflict: f.kind === 'conflict' };

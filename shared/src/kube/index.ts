@@ -21,7 +21,7 @@ export {
   patchCustomStatus,
   patchServiceStatus,
   type CustomStatusPatch,
-  type PatchFailure,
   type ServiceStatusPatch,
 } from './status-patch.js';
 export { WorkQueue, type ProcessOutcome, type WorkQueueOptions } from './work-queue.js';
+export { attemptWrite, writeFailure, type WriteFailure } from './write-failure.js';

@@ -102,6 +102,24 @@ describe('patchServiceStatus', () => {
     expect(!result.ok && result.error.kind).toBe('not-found');
     expect(seen[0]?.body).toEqual({ status: {} });
   });
+
+  it('returns 5xx as a generic error with its code', async () => {
+    await start(() => [503, { kind: 'Status', code: 503, message: 'etcd unavailable' }]);
+    const result = await patchServiceStatus(clients.core, { namespace: 'shop', name: 'web', status: {} });
+    expect(result).toEqual({
+      ok: false,
+      error: { kind: 'error', code: 503, message: 'HTTP 503: etcd unavailable' },
+    });
+  });
+
+  it('returns a network failure (nothing listening) as an error without a code', async () => {
+    await start(() => [200, {}]);
+    await server.close();
+    const result = await patchServiceStatus(clients.core, { namespace: 'shop', name: 'web', status: {} });
+    expect(!result.ok && result.error.kind).toBe('error');
+    expect(!result.ok && result.error.code).toBeUndefined();
+    expect(!result.ok && result.error.message.length).toBeGreaterThan(0);
+  });
 });
 
 describe('patchCustomStatus', () => {
@@ -127,5 +145,29 @@ describe('patchCustomStatus', () => {
       ['/apis/ironlb.io/v1alpha1/ippools/p/status', 'application/merge-patch+json'],
       ['/apis/ironlb.io/v1alpha1/namespaces/ns/things/t/status', 'application/merge-patch+json'],
     ]);
+  });
+
+  it('maps 409, 404 and 5xx of a pool status write like every other write', async () => {
+    const codes = [409, 404, 500];
+    await start(() => {
+      const code = codes.shift() ?? 200;
+      return [code, { kind: 'Status', code, message: `status ${code}` }];
+    });
+    const write = (): ReturnType<typeof patchCustomStatus> =>
+      patchCustomStatus(clients.custom, {
+        group: 'ironlb.io',
+        version: 'v1alpha1',
+        plural: 'ippools',
+        name: 'p',
+        status: {},
+        resourceVersion: '3',
+      });
+    const kinds = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await write();
+      kinds.push(r.ok ? 'ok' : `${r.error.kind} ${r.error.code}`);
+    }
+    expect(kinds).toEqual(['conflict 409', 'not-found 404', 'error 500']);
+    expect(seen[0]?.body).toEqual({ metadata: { resourceVersion: '3' }, status: {} });
   });
 });

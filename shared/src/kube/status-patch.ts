@@ -6,27 +6,14 @@ import {
   type V1Service,
   type V1ServiceStatus,
 } from '@kubernetes/client-node';
-import { err, ok, type Result } from '../types/result.js';
-import { apiStatusCode, describeApiError } from './api-error.js';
-
-/** Why a status write did not happen. 'conflict' = resourceVersion moved on: re-read and retry. */
-export interface PatchFailure {
-  readonly kind: 'conflict' | 'not-found' | 'error';
-  readonly code: number | undefined;
-  readonly message: string;
-}
+import type { Result } from '../types/result.js';
+import { attemptWrite, type WriteFailure } from './write-failure.js';
 
 /**
  * Per-call options making the client send `Content-Type: application/merge-patch+json`
  * (the library defaults PATCH to json-patch). Pass as the 2nd argument of any patch call.
  */
 export const mergePatchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
-function failure(error: unknown): PatchFailure {
-  const code = apiStatusCode(error);
-  const kind = code === 409 ? 'conflict' : code === 404 ? 'not-found' : 'error';
-  return { kind, code, message: describeApiError(error) };
-}
 
 /** The merge-patch body; with `resourceVersion` the write fails with 409 if the object changed. */
 function statusBody(status: unknown, resourceVersion: string | undefined): object {
@@ -46,20 +33,17 @@ export interface ServiceStatusPatch {
 export async function patchServiceStatus(
   core: Pick<CoreV1Api, 'patchNamespacedServiceStatus'>,
   patch: ServiceStatusPatch,
-): Promise<Result<V1Service, PatchFailure>> {
-  try {
-    const updated = await core.patchNamespacedServiceStatus(
+): Promise<Result<V1Service, WriteFailure>> {
+  return attemptWrite(() =>
+    core.patchNamespacedServiceStatus(
       {
         name: patch.name,
         namespace: patch.namespace,
         body: statusBody(patch.status, patch.resourceVersion),
       },
       mergePatchOptions,
-    );
-    return ok(updated);
-  } catch (error) {
-    return err(failure(error));
-  }
+    ),
+  );
 }
 
 export interface CustomStatusPatch {
@@ -77,22 +61,15 @@ export interface CustomStatusPatch {
 export async function patchCustomStatus(
   custom: Pick<CustomObjectsApi, 'patchNamespacedCustomObjectStatus' | 'patchClusterCustomObjectStatus'>,
   patch: CustomStatusPatch,
-): Promise<Result<unknown, PatchFailure>> {
+): Promise<Result<unknown, WriteFailure>> {
   const { group, version, plural, name } = patch;
   const body = statusBody(patch.status, patch.resourceVersion);
-  try {
-    const updated: unknown =
-      patch.namespace === undefined
-        ? await custom.patchClusterCustomObjectStatus(
-            { group, version, plural, name, body },
-            mergePatchOptions,
-          )
-        : await custom.patchNamespacedCustomObjectStatus(
-            { group, version, plural, name, namespace: patch.namespace, body },
-            mergePatchOptions,
-          );
-    return ok(updated);
-  } catch (error) {
-    return err(failure(error));
-  }
+  return attemptWrite(async (): Promise<unknown> =>
+    patch.namespace === undefined
+      ? custom.patchClusterCustomObjectStatus({ group, version, plural, name, body }, mergePatchOptions)
+      : custom.patchNamespacedCustomObjectStatus(
+          { group, version, plural, name, namespace: patch.namespace, body },
+          mergePatchOptions,
+        ),
+  );
 }

@@ -102,7 +102,11 @@ export class AnnouncementReporter {
       annotations: { [ANNOUNCING_ANNOTATION]: value },
     });
     if (result.ok) this.writtenAnnotation = value;
-    else this.options.logger.warn({ error: result.error }, 'could not record announced IPs on the node');
+    else
+      this.options.logger.warn(
+        { kind: result.error.kind, code: result.error.code, err: result.error.message },
+        'could not record announced IPs on the node',
+      );
     if (this.wantedAnnotation !== this.writtenAnnotation)
       this.setAnnounced(this.wantedAnnotation?.split(',') ?? []);
   }
