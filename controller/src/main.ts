@@ -8,6 +8,7 @@ import { createKubeClients } from '@ironlb/shared/kube';
 import { createOpsServer } from '@ironlb/shared/http';
 import { createLogger, installCrashHandlers } from '@ironlb/shared/log';
 import { createControllerMetrics } from './http/metrics.js';
+import { ensureMembershipSecret } from './k8s/membership-secret.js';
 import { parseFlags } from './options/flags.js';
 import { Controller } from './reconciler/controller.js';
 
@@ -92,7 +93,17 @@ async function main(): Promise<number> {
     'starting',
   );
   controller.start(stop.signal);
+  // Every replica, leader or not: create-only, and 409 (made by another replica or an older chart) is success.
+  const secret = o.membershipSecret;
+  const membershipSecret =
+    secret === undefined
+      ? undefined
+      : ensureMembershipSecret(
+          { core: clients.value.core, ...secret, logger: logger.child({ component: 'membership-secret' }) },
+          stop.signal,
+        );
   await done;
+  await membershipSecret;
   await controller.stop();
   await ops.stop();
   await clients.value.close();

@@ -107,13 +107,16 @@ describe.skipIf(helmBin === undefined)('charts/ironlb', () => {
       'PodDisruptionBudget/ironlb-controller',
       'Role/ironlb-controller',
       'RoleBinding/ironlb-controller',
-      'Secret/ironlb-membership',
       'Service/ironlb-controller-metrics',
       'Service/ironlb-speaker-metrics',
       'ServiceAccount/ironlb-controller',
       'ServiceAccount/ironlb-speaker',
+      'ValidatingAdmissionPolicy/ironlb-speaker-own-node',
+      'ValidatingAdmissionPolicyBinding/ironlb-speaker-own-node',
     ]);
-    const namespaced = objects.filter((o) => !o.kind.startsWith('Cluster'));
+    const namespaced = objects.filter(
+      (o) => !o.kind.startsWith('Cluster') && !o.kind.startsWith('ValidatingAdmissionPolicy'),
+    );
     expect(new Set(namespaced.map((o) => o.metadata.namespace))).toEqual(new Set(['ironlb-system']));
   });
 
@@ -191,15 +194,47 @@ describe.skipIf(helmBin === undefined)('charts/ironlb', () => {
     expect(get(named(list(pod, 'volumes'), 'membership'), 'secret.secretName')).toBe('ironlb-membership');
   });
 
-  it('generates the membership key once, keeps it on uninstall, and honours an existing Secret', async () => {
-    const secret = find(await template(), 'Secret', 'ironlb-membership');
-    expect(get(secret, 'metadata.annotations')).toEqual({ 'helm.sh/resource-policy': 'keep' });
-    const key = Buffer.from(String(get(secret, 'data.secretKey')), 'base64').toString();
-    expect(key).toMatch(/^[A-Za-z0-9]{64}$/u);
+  it('renders no membership key: the controller creates the Secret, speakers mount it optional; existingSecret', async () => {
+    const objects = await template();
+    expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
+    const controllerArgs = args(container(find(objects, 'Deployment', 'ironlb-controller')));
+    expect(controllerArgs).toContain('--membership-secret=ironlb-membership');
+    const volumes = list(find(objects, 'DaemonSet', 'ironlb-speaker'), 'spec.template.spec.volumes');
+    expect(get(named(volumes, 'membership'), 'secret')).toMatchObject({
+      secretName: 'ironlb-membership',
+      optional: true,
+    });
     const own = await template(['--set', 'speaker.membership.existingSecret=my-key']);
     expect(own.some((o) => o.kind === 'Secret')).toBe(false);
-    const volumes = list(find(own, 'DaemonSet', 'ironlb-speaker'), 'spec.template.spec.volumes');
-    expect(get(named(volumes, 'membership'), 'secret.secretName')).toBe('my-key');
+    const ownArgs = args(container(find(own, 'Deployment', 'ironlb-controller')));
+    expect(ownArgs.some((a) => a.startsWith('--membership-secret'))).toBe(false);
+    expect(rules(find(own, 'Role', 'ironlb-controller'))).toEqual([
+      'coordination.k8s.io/leases: create,get,update',
+    ]);
+    const ownVolumes = list(find(own, 'DaemonSet', 'ironlb-speaker'), 'spec.template.spec.volumes');
+    expect(get(named(ownVolumes, 'membership'), 'secret')).toMatchObject({
+      secretName: 'my-key',
+      optional: false,
+    });
+  });
+
+  it('confines the speaker to its own Node with an admission policy (off with nodePolicy.enabled=false)', async () => {
+    const objects = await template();
+    const policy = find(objects, 'ValidatingAdmissionPolicy', 'ironlb-speaker-own-node');
+    expect(get(policy, 'spec.failurePolicy')).toBe('Fail');
+    expect(get(policy, 'spec.matchConditions')).toEqual([
+      {
+        name: 'speaker-service-account',
+        expression: "request.userInfo.username == 'system:serviceaccount:ironlb-system:ironlb-speaker'",
+      },
+    ]);
+    const binding = find(objects, 'ValidatingAdmissionPolicyBinding', 'ironlb-speaker-own-node');
+    expect(get(binding, 'spec')).toEqual({
+      policyName: 'ironlb-speaker-own-node',
+      validationActions: ['Deny'],
+    });
+    const off = await template(['--set', 'speaker.nodePolicy.enabled=false']);
+    expect(off.some((o) => o.kind.startsWith('ValidatingAdmissionPolicy'))).toBe(false);
   });
 
   it('grants least-privilege RBAC: no wildcards, exactly the listed verbs', async () => {
@@ -218,7 +253,7 @@ describe.skipIf(helmBin === undefined)('charts/ironlb', () => {
     ]);
     const role = find(objects, 'Role', 'ironlb-controller');
     expect(role.metadata.namespace).toBe('ironlb-system');
-    expect(rules(role)).toEqual(['coordination.k8s.io/leases: create,get,update']);
+    expect(rules(role)).toEqual(['coordination.k8s.io/leases: create,get,update', 'core/secrets: create']);
     expect(rules(find(objects, 'ClusterRole', 'ironlb-speaker'))).toEqual([
       'core/services: list,watch',
       'discovery.k8s.io/endpointslices: list,watch',

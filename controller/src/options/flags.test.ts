@@ -89,6 +89,26 @@ describe('parseFlags', () => {
     );
   });
 
+  it('--membership-secret: in $POD_NAMESPACE (else ironlb-system), unset by default, a bad name is an error', () => {
+    const opts = (argv: string[], e: Parameters<typeof parseFlags>[1]): unknown => {
+      const r = parseFlags(argv, e);
+      return r.ok && r.value.kind === 'run' ? r.value.options.membershipSecret : r.ok ? 'help' : r.error;
+    };
+    expect(opts([], env)).toBeUndefined();
+    expect(opts(['--membership-secret=ironlb-membership'], { ...env, POD_NAMESPACE: 'lb' })).toEqual({
+      namespace: 'lb',
+      name: 'ironlb-membership',
+    });
+    expect(opts(['--membership-secret=k'], env)).toEqual({ namespace: 'ironlb-system', name: 'k' });
+    expect(opts(['--membership-secret='], env)).toBe(
+      "--membership-secret: '' is not a valid Secret name (a DNS subdomain)",
+    );
+    expect(opts(['--membership-secret=Bad_Name'], env)).toBe(
+      "--membership-secret: 'Bad_Name' is not a valid Secret name (a DNS subdomain)",
+    );
+    expect(HELP).toContain('--membership-secret=NAME');
+  });
+
   it('reads compound durations', () => {
     const r = parseFlags(['--lease-duration=1m30s', '--renew-deadline=1m', '--retry-period=1.5s'], env);
     expect(r.ok && r.value.kind === 'run' && r.value.options).toMatchObject({

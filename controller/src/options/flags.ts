@@ -29,6 +29,8 @@ export interface ControllerOptions {
   readonly workers: number;
   /** Only Services matching this label selector are seen (sharding, shared test clusters). */
   readonly serviceLabelSelector: string | undefined;
+  /** Create this Secret (the speakers' membership key) if it is missing; undefined: do not. */
+  readonly membershipSecret: { readonly namespace: string; readonly name: string } | undefined;
 }
 
 /** Values main.ts takes from the environment (flags win). */
@@ -65,6 +67,9 @@ Flags:
   --service-label-selector=SEL only watch Services matching this label selector (default: all);
                                pools and their status are still global, so use it only where
                                no other controller serves the same pools (tests, shards)
+  --membership-secret=NAME     create this Secret (key secretKey, 64 random characters) in
+                               $POD_NAMESPACE (else ironlb-system) if it is missing; an existing
+                               one is never read or changed (default: none)
   --help                       print this text
 
 Durations: a number with unit ms, s, m or h (e.g. 500ms, 15s, 2m, 1m30s).
@@ -96,6 +101,7 @@ function readArgs(argv: readonly string[]): Result<Values> {
             'metrics-port',
             'workers',
             'service-label-selector',
+            'membership-secret',
           ].map((n) => [n, { type: 'string' as const }]),
         ),
       },
@@ -141,6 +147,17 @@ function timing(v: Values): Result<Timing> {
   });
 }
 
+/** A Secret name is a DNS subdomain (lowercase alphanumerics, '-' and '.', at most 253 characters). */
+const SECRET_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/u;
+
+function membershipSecret(v: Values, env: FlagEnv): Result<ControllerOptions['membershipSecret']> {
+  const name = raw(v, 'membership-secret');
+  if (name === undefined) return ok(undefined);
+  if (name.length > 253 || !SECRET_NAME.test(name))
+    return err(`--membership-secret: '${name}' is not a valid Secret name (a DNS subdomain)`);
+  return ok({ namespace: env.POD_NAMESPACE || 'ironlb-system', name });
+}
+
 function numbers(v: Values): Result<Pick<ControllerOptions, 'metricsPort' | 'workers' | 'logLevel'>> {
   const port = portFlag(raw(v, 'metrics-port'), { name: 'metrics-port', def: 7472 });
   if (!port.ok) return port;
@@ -161,6 +178,8 @@ export function parseFlags(argv: readonly string[], env: FlagEnv): Result<FlagsO
   if (!t.ok) return t;
   const n = numbers(v);
   if (!n.ok) return n;
+  const secret = membershipSecret(v, env);
+  if (!secret.ok) return secret;
   return ok({
     kind: 'run',
     options: {
@@ -174,6 +193,7 @@ export function parseFlags(argv: readonly string[], env: FlagEnv): Result<FlagsO
       ...n.value,
       metricsHost: str(v, 'metrics-host') ?? '0.0.0.0',
       serviceLabelSelector: str(v, 'service-label-selector'),
+      membershipSecret: secret.value,
     },
   });
 }
