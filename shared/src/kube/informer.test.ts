@@ -8,11 +8,15 @@ import {
 } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createKubeClients, type KubeClients } from './client-factory.js';
+import { ApiRecovery } from './api-recovery.js';
 import { Informer } from './informer.js';
 import { startFakeApiServer, type FakeApiServer } from './testing/fake-api-server.js';
 
-/** A stand-in for the library informer: records start() calls, lets the test emit events. */
-function fakeLibrary(): {
+/**
+ * A stand-in for the library informer: records start() calls, lets the test emit events. `onStart`
+ * runs inside start() (e.g. to report an error while the fake API server is down, like the library).
+ */
+function fakeLibrary(onStart?: (emit: (verb: string, arg?: unknown) => void) => void): {
   make: typeof makeInformer;
   emit: (verb: string, arg?: unknown) => void;
   starts: () => number;
@@ -21,6 +25,9 @@ function fakeLibrary(): {
   const handlers = new Map<string, ((x: unknown) => void)[]>();
   let starts = 0;
   let listFn: (() => Promise<KubernetesListObject<KubernetesObject>>) | undefined;
+  const emitAll = (verb: string, arg?: unknown): void => {
+    for (const cb of handlers.get(verb) ?? []) cb(arg);
+  };
   const make = ((
     _kc: unknown,
     _path: string,
@@ -32,6 +39,7 @@ function fakeLibrary(): {
       off: () => undefined,
       start: async () => {
         starts += 1;
+        onStart?.(emitAll);
       },
       stop: async () => {
         for (const cb of handlers.get('error') ?? [])
@@ -42,9 +50,7 @@ function fakeLibrary(): {
   }) as unknown as typeof makeInformer;
   return {
     make,
-    emit: (verb, arg) => {
-      for (const cb of handlers.get(verb) ?? []) cb(arg);
-    },
+    emit: emitAll,
     starts: () => starts,
     listFn: () => listFn!(),
   };
@@ -53,6 +59,16 @@ function fakeLibrary(): {
 afterEach(() => {
   vi.useRealTimers();
 });
+
+const neverRecovers = { whenRecovered: () => () => undefined };
+
+/** An error as the library reports it when the API server answered with `code`. */
+const httpError = (code: number): Error => Object.assign(new Error(`HTTP ${code}`), { statusCode: code });
+/** A network-level failure (no HTTP status), as fetch reports a refused connection. */
+const refused = (): Error =>
+  new TypeError('fetch failed', {
+    cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+  });
 
 describe('Informer (fake library informer)', () => {
   it('constructor does no work; restarts on error with growing backoff; ignores errors after stop', async () => {
@@ -64,6 +80,7 @@ describe('Informer (fake library informer)', () => {
       list: async () => ({ items: [] }),
       makeInformer: lib.make,
       backoff: { baseMs: 100, maxMs: 1000 },
+      recovery: neverRecovers,
     });
     expect(lib.starts()).toBe(0);
     await inf.start();
@@ -82,6 +99,104 @@ describe('Informer (fake library informer)', () => {
     lib.emit('error', new Error('late'));
     await vi.advanceTimersByTimeAsync(60_000);
     expect(lib.starts()).toBe(3);
+  });
+
+  it('restarts within one probe interval once the API server is back, not after the remaining backoff', async () => {
+    vi.useFakeTimers();
+    let apiUp = false;
+    let probes = 0;
+    const recovery = new ApiRecovery({
+      probe: () => {
+        probes += 1;
+        return Promise.resolve(apiUp);
+      },
+      intervalMs: 200,
+    });
+    // While the API server is down every start fails like the library's: an error event, no throw.
+    const lib = fakeLibrary((emit) => {
+      if (!apiUp) emit('error', refused());
+    });
+    const inf = new Informer({
+      kubeConfig: {} as never,
+      path: '/api/v1/services',
+      list: async () => ({ items: [] }),
+      makeInformer: lib.make,
+      backoff: { baseMs: 1000, maxMs: 30_000 },
+      recovery,
+    });
+    await inf.start(); // fails: restarts at 1, 3, 7, 15 s, then the next is 16 s later (31 s)
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(lib.starts()).toBe(5);
+    expect(probes).toBe(101); // one probe per 200 ms while waiting, shared
+    apiUp = true;
+    await vi.advanceTimersByTimeAsync(199);
+    expect(lib.starts()).toBe(5);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(lib.starts()).toBe(6); // 200 ms after the API server came back, not at 31 s
+    expect(recovery.waiting()).toBe(0);
+    // The restart succeeded and the watch stayed up: the backoff starts over (1 s after the next failure).
+    await vi.advanceTimersByTimeAsync(5_000);
+    lib.emit('error', httpError(500));
+    await vi.advanceTimersByTimeAsync(999);
+    expect(lib.starts()).toBe(6);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(lib.starts()).toBe(7);
+    await inf.stop();
+  });
+
+  it('an HTTP error while the API server is ready waits out its backoff (no restart storm)', async () => {
+    vi.useFakeTimers();
+    let probes = 0;
+    const recovery = new ApiRecovery({
+      probe: () => {
+        probes += 1;
+        return Promise.resolve(true);
+      },
+      intervalMs: 200,
+    });
+    const lib = fakeLibrary((emit) => {
+      emit('error', httpError(403));
+    });
+    const inf = new Informer({
+      kubeConfig: {} as never,
+      path: '/api/v1/services',
+      list: async () => ({ items: [] }),
+      makeInformer: lib.make,
+      backoff: { baseMs: 1000, maxMs: 4000 },
+      recovery,
+    });
+    await inf.start();
+    // Restarts at 1, 3, 7, 11, 15, 19 s: doubling, capped at 4 s.
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(lib.starts()).toBe(7);
+    expect(probes).toBeGreaterThan(0);
+    await inf.stop();
+    const after = probes;
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(recovery.waiting()).toBe(0);
+    expect(probes).toBe(after);
+    expect(lib.starts()).toBe(7);
+  });
+
+  it('never restarts sooner than the base delay after a failure, even when the server is ready at once', async () => {
+    vi.useFakeTimers();
+    const recovery = new ApiRecovery({ probe: () => Promise.resolve(true), intervalMs: 50 });
+    const lib = fakeLibrary();
+    const inf = new Informer({
+      kubeConfig: {} as never,
+      path: '/api/v1/services',
+      list: async () => ({ items: [] }),
+      makeInformer: lib.make,
+      backoff: { baseMs: 300, maxMs: 10_000 },
+      recovery,
+    });
+    await inf.start();
+    lib.emit('error', refused());
+    await vi.advanceTimersByTimeAsync(299);
+    expect(lib.starts()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(lib.starts()).toBe(2);
+    await inf.stop();
   });
 
   it('LIST replaces the store, marks synced, enqueues listed and vanished keys', async () => {

@@ -6,9 +6,12 @@ import {
   makeInformer,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { apiStatusCode } from './api-error.js';
+import type { RecoveryNotifier } from './api-recovery.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { normalizeObject } from './normalize.js';
 import { objectKey } from './object-key.js';
+import { sharedRecovery } from './readyz-probe.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 
@@ -26,20 +29,30 @@ export interface InformerOptions<T extends KubernetesObject> {
   /** Extra handler, called after the store is updated. */
   readonly onEvent?: (event: InformerEvent, obj: T) => void;
   readonly logger?: Pick<Logger, 'warn' | 'debug'>;
-  /** Restart backoff (default 1 s doubling to 30 s, 20 % jitter). */
+  /** Restart backoff (default 1 s doubling to 10 s, 20 % jitter). */
   readonly backoff?: BackoffOptions;
+  /**
+   * Cuts a backoff short once the API server is reachable again. Default: the one readiness prober
+   * of this kubeConfig (GET /readyz), shared by every informer built on it.
+   */
+  readonly recovery?: RecoveryNotifier;
   /** Seam for tests; defaults to the library's makeInformer. */
   readonly makeInformer?: typeof makeInformer;
 }
 
-const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 30_000, jitter: 0.2 };
+const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 10_000, jitter: 0.2 };
 
 /**
  * A list+watch cache that keeps running: the library's informer stops for good on any error
- * other than 410/timeout, so this one restarts it with exponential backoff + jitter.
+ * other than 410/timeout, so this one restarts it with exponential backoff + jitter, cut short when
+ * the recovery notifier sees the API server reachable again (so a restart of the API server costs
+ * at most one probe interval, not the remaining backoff).
  * Invariants: the store holds objects in the normalized (typed) representation keyed by
  * `objectKey`; `hasSynced()` turns true once the store holds a complete LIST and stays true;
- * after `stop()` nothing restarts and the AbortError the library emits is ignored.
+ * at most one restart is pending; a restart never comes sooner than `backoff.baseMs` after the
+ * failure; the backoff starts over once a LIST succeeds, an event arrives or a watch stays up for
+ * `backoff.baseMs`; after `stop()` nothing restarts
+ * and the AbortError the library emits is ignored.
  */
 export class Informer<T extends KubernetesObject> {
   readonly #options: InformerOptions<T>;
@@ -48,7 +61,12 @@ export class Informer<T extends KubernetesObject> {
   #synced = false;
   #stopped = true;
   #attempt = 0;
+  /** Errors reported so far: a start() during which none arrived established its watch. */
+  #errors = 0;
+  /** When the running watch was established (undefined while failed). */
+  #connectedAt: number | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
+  #cancelRecovery: (() => void) | undefined;
 
   constructor(options: InformerOptions<T>) {
     this.#options = options;
@@ -80,7 +98,7 @@ export class Informer<T extends KubernetesObject> {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#restartTimer);
+    this.#cancelPendingRestart();
     await this.#inner?.stop();
   }
 
@@ -101,11 +119,15 @@ export class Informer<T extends KubernetesObject> {
   }
 
   async #run(): Promise<void> {
+    const errorsBefore = this.#errors;
     try {
       await this.#inner?.start();
     } catch (error) {
       this.#onError(error);
+      return;
     }
+    // start() resolves once the watch answered; an error during it was reported (and counted) first.
+    if (this.#errors === errorsBefore && !this.#stopped) this.#connectedAt = Date.now();
   }
 
   /** LIST wrapper: replaces the store (client-go Replace) so deletions missed while down show up. */
@@ -145,13 +167,51 @@ export class Informer<T extends KubernetesObject> {
   #onError(error: unknown): void {
     // After stop() the library reports the aborted watch as an AbortError: not a failure.
     if (this.#stopped) return;
-    const delay = backoffDelay(this.#options.backoff ?? DEFAULT_BACKOFF, this.#attempt);
+    this.#errors += 1;
+    const o = this.#options;
+    const backoff = o.backoff ?? DEFAULT_BACKOFF;
+    // A watch that stayed up for the base delay was a success: the backoff starts over. One that
+    // drops sooner counts as another failed attempt, so a flapping connection keeps backing off.
+    if (this.#connectedAt !== undefined && Date.now() - this.#connectedAt >= backoff.baseMs)
+      this.#attempt = 0;
+    this.#connectedAt = undefined;
+    const delay = backoffDelay(backoff, this.#attempt);
     this.#attempt += 1;
-    this.#options.logger?.warn(
-      { path: this.#options.path, err: error, retryInMs: Math.round(delay) },
-      'informer failed; restarting',
-    );
+    o.logger?.warn({ path: o.path, err: error, retryInMs: Math.round(delay) }, 'informer failed; restarting');
+    this.#cancelPendingRestart();
+    const failedAt = Date.now();
+    this.#restartTimer = setTimeout(() => {
+      this.#restart();
+    }, delay);
+    const recovery = o.recovery ?? sharedRecovery(o.kubeConfig);
+    this.#cancelRecovery = recovery.whenRecovered({
+      // No HTTP status: the request never reached the API server (refused, reset, timed out).
+      unreachable: apiStatusCode(error) === undefined,
+      onRecovered: () => {
+        this.#cancelRecovery = undefined;
+        const wait = Math.max(0, failedAt + backoff.baseMs - Date.now());
+        o.logger?.debug({ path: o.path, restartInMs: Math.round(wait) }, 'API server reachable again');
+        if (wait === 0) {
+          this.#restart();
+          return;
+        }
+        clearTimeout(this.#restartTimer);
+        this.#restartTimer = setTimeout(() => {
+          this.#restart();
+        }, wait);
+      },
+    });
+  }
+
+  #restart(): void {
+    this.#cancelPendingRestart();
+    if (!this.#stopped) void this.#run();
+  }
+
+  #cancelPendingRestart(): void {
     clearTimeout(this.#restartTimer);
-    this.#restartTimer = setTimeout(() => void this.#run(), delay);
+    this.#restartTimer = undefined;
+    this.#cancelRecovery?.();
+    this.#cancelRecovery = undefined;
   }
 }
