@@ -5,9 +5,14 @@
  *   status                      processes, namespaces, apiserver readiness
  *   env                         shell exports (eval "$(pnpm -s lab env)")
  *   kubelet stop|start <node>   stop/start one node's kubelet stand-in (the node goes NotReady / Ready)
+ *   apiserver stop|start|restart [seconds]
+ *                               kill kube-apiserver (SIGKILL) / start it and wait for /readyz / both, with
+ *                               `seconds` (default 20) of outage; disturbs every run sharing the lab
  * Environment: IRONLB_LAB_DIR (default /tmp/ironlb-lab), IRONLB_LAB_NODES (default 3), IRONLB_K8S_BIN_DIR, IRONLB_ETCD.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { labConfig } from './config.js';
+import { ensureApiserver, stopApiserver } from './control-plane.js';
 import { labDown, labEnv, labStatus, labUp } from './lab.js';
 import { startAgent, stopAgent } from './node-agents.js';
 import { otherLabUsers } from './sharing.js';
@@ -63,8 +68,27 @@ async function kubelet(action: string | undefined, node: string | undefined): Pr
   return 0;
 }
 
+async function apiserver(action: string | undefined, seconds: string | undefined): Promise<number> {
+  const config = labConfig();
+  const outageMs = seconds === undefined ? 20_000 : Number(seconds) * 1000;
+  if (!Number.isFinite(outageMs) || outageMs < 0) return usage();
+  if (action === 'stop' || action === 'restart') {
+    out((await stopApiserver(config)) ? 'killed kube-apiserver' : 'kube-apiserver not running');
+  }
+  if (action === 'restart') await sleep(outageMs);
+  if (action === 'start' || action === 'restart') {
+    const t0 = performance.now();
+    const r = await ensureApiserver(config);
+    const how = r.started ? 'started' : 'already running';
+    out(`${how} kube-apiserver (pid ${r.pid}), ready after ${Math.round(performance.now() - t0)} ms`);
+  }
+  return action === 'stop' || action === 'start' || action === 'restart' ? 0 : usage();
+}
+
 function usage(): number {
-  process.stderr.write('usage: lab up | down | status | env | kubelet stop|start <node>\n');
+  process.stderr.write(
+    'usage: lab up | down | status | env | kubelet stop|start <node> | apiserver stop|start|restart [seconds]\n',
+  );
   return 2;
 }
 
@@ -81,6 +105,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case 'kubelet':
       return kubelet(argv[1], argv[2]);
+    case 'apiserver':
+      return apiserver(argv[1], argv[2]);
     default:
       return usage();
   }

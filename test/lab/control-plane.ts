@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LabConfig } from './config.js';
 import { apiserverUrl, labPaths } from './config.js';
 import type { ProcessRecord } from './processes.js';
-import { isAlive, readLiveRecord, startDetached } from './processes.js';
+import { isAlive, readLiveRecord, startDetached, stopRecorded } from './processes.js';
 
 /**
  * etcd (plain HTTP on loopback only), kube-apiserver (TLS on [2001:db8::1] only, Node+RBAC) and
@@ -192,13 +192,30 @@ export async function ensureStorageAndApiserver(config: LabConfig): Promise<Star
       ['127.0.0.1', config.etcdPeerPort],
     ],
   });
-  const apiserver = await ensureComponent(config, {
+  const apiserver = await ensureApiserver(config);
+  return [etcd, apiserver];
+}
+
+/** Starts kube-apiserver (same flags, same etcd) unless it runs; resolves once /readyz answers 200. */
+export function ensureApiserver(config: LabConfig): Promise<StartResult> {
+  return ensureComponent(config, {
     name: 'kube-apiserver',
     argv: apiserverArgv(config),
     healthUrl: `${apiserverUrl(config)}/readyz`,
     ports: [[config.hostIpv6, config.apiserverPort]],
   });
-  return [etcd, apiserver];
+}
+
+/**
+ * Stops kube-apiserver with `signal` (default SIGKILL: a crash, its connections reset; SIGTERM: a graceful
+ * shutdown) and waits until the process is gone. Everything else keeps running. False when it was not running.
+ * Every user of the shared lab loses the API server until `ensureApiserver` (or the next `up`) starts it again.
+ */
+export function stopApiserver(
+  config: LabConfig,
+  signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL',
+): Promise<boolean> {
+  return stopRecorded({ pidDir: labPaths(config).pids, name: 'kube-apiserver', signal });
 }
 
 /** Starts kube-controller-manager unless running; waits for /healthz. Needs a ready apiserver. */

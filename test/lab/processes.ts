@@ -108,18 +108,22 @@ export function startDetached(options: StartOptions): ProcessRecord {
   return record;
 }
 
-/** SIGTERM, then SIGKILL after `graceMs`; removes the pidfile. Only signals the recorded PID if it is still ours. */
+/**
+ * `signal` (default SIGTERM), then SIGKILL after `graceMs`; removes the pidfile. Only signals the recorded PID if it
+ * is still ours.
+ */
 export async function stopRecorded(options: {
   pidDir: string;
   name: string;
   graceMs?: number;
+  signal?: NodeJS.Signals;
 }): Promise<boolean> {
   const file = pidFile(options.pidDir, options.name);
   const record = readLiveRecord(options.pidDir, options.name);
   let stopped = false;
   if (record) {
     stopped = true;
-    signal(record, 'SIGTERM');
+    signal(record, options.signal ?? 'SIGTERM');
     const deadline = Date.now() + (options.graceMs ?? 5_000);
     while (isAlive(record) && Date.now() < deadline) await sleep(50);
     if (isAlive(record)) signal(record, 'SIGKILL');
