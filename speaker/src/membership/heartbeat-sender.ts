@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { FromWorker, ToWorker, WorkerPeer } from './heartbeat-worker.js';
 
 /**
  * Sends heartbeats from a worker thread so that a busy main event loop (GC, a large relist) does not
@@ -8,14 +9,17 @@ import { Worker } from 'node:worker_threads';
  * the worker; the worker sends the datagram of the current slot every interval. If the main thread
  * stalls for longer than `aheadSlots` intervals the worker runs out of signed datagrams and goes
  * silent, so a truly hung speaker still fails over. A dead process stops both threads at once.
+ * When what a heartbeat says changes (claims digest, stale flag, MACs, our address), `resign` replaces
+ * the datagrams of all future slots, so peers hear the change within one interval.
  *
  * Slots are derived from the process-wide monotonic clock, so both threads agree on them.
  */
 export interface HeartbeatSenderOptions {
   intervalMs: number;
   aheadSlots: number;
-  /** Signs the datagram for a given slot (the slot is the heartbeat's sequence number). */
-  sign: (slot: number, kind: 'alive' | 'leaving') => Buffer;
+  /** Signs the heartbeat for a slot (the slot is its sequence number); undefined skips the slot. */
+  sign: (slot: number) => Buffer | undefined;
+  onBindFailed?: (address: string, error: string) => void;
 }
 
 export interface Peer {
@@ -24,43 +28,11 @@ export interface Peer {
   port: number;
 }
 
-// Plain CommonJS run with `eval: true`, so it works the same from source (tests) and from dist.
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const dgram = require('node:dgram');
-let socket4 = null, socket6 = null;
-let peers = [];
-let slots = new Map();
-let timer = null;
-let config = null;
-function nowMs() { return Number(process.hrtime.bigint() / 1000000n); }
-function open(type) { const s = dgram.createSocket(type); s.on('error', () => {}); return s; }
-function socketFor(address) {
-  if (address.includes(':')) return (socket6 ??= open('udp6'));
-  return (socket4 ??= open('udp4'));
-}
-function sendToAll(buf) { for (const p of peers) socketFor(p.address).send(buf, p.port, p.address, () => {}); }
-function tick() {
-  const slot = Math.floor((nowMs() - config.startMs) / config.intervalMs);
-  const buf = slots.get(slot);
-  for (const s of slots.keys()) if (s < slot) slots.delete(s);
-  if (buf) sendToAll(buf);
-}
-parentPort.on('message', (msg) => {
-  if (msg.type === 'config') { config = msg; timer = setInterval(tick, msg.intervalMs); tick(); }
-  else if (msg.type === 'peers') { peers = msg.peers; }
-  else if (msg.type === 'slots') { for (const [slot, buf] of msg.slots) slots.set(slot, Buffer.from(buf)); }
-  else if (msg.type === 'leave') {
-    clearInterval(timer); slots.clear();
-    const buf = Buffer.from(msg.datagram);
-    let n = 0;
-    const again = () => { sendToAll(buf); if (++n < msg.repeat) setTimeout(again, msg.spacingMs); else setTimeout(() => parentPort.postMessage({ type: 'left' }), 5); };
-    again();
-  } else if (msg.type === 'stop') {
-    clearInterval(timer); socket4?.close(); socket6?.close(); parentPort.close();
-  }
-});
-`;
+// From source the module is .ts (Node strips types in the worker too); from dist it is .js.
+const WORKER_URL = new URL(
+  import.meta.url.endsWith('.ts') ? './heartbeat-worker.ts' : './heartbeat-worker.js',
+  import.meta.url,
+);
 
 export class HeartbeatSender {
   private worker: Worker | null = null;
@@ -70,13 +42,17 @@ export class HeartbeatSender {
 
   constructor(private readonly options: HeartbeatSenderOptions) {}
 
-  start(peers: Peer[]): void {
+  start(peers: Peer[], source: string | undefined): void {
     if (this.worker) return;
     this.startMs = monotonicMs();
-    this.worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.worker.unref();
-    this.worker.postMessage({ type: 'config', intervalMs: this.options.intervalMs, startMs: this.startMs });
-    this.setPeers(peers);
+    const worker = new Worker(WORKER_URL);
+    this.worker = worker;
+    worker.unref();
+    worker.on('message', (msg: FromWorker) => {
+      if (msg.type === 'bind-failed') this.options.onBindFailed?.(msg.address, msg.error);
+    });
+    this.post({ type: 'config', intervalMs: this.options.intervalMs, startMs: this.startMs });
+    this.setPeers(peers, source);
     this.topUp();
     this.timer = setInterval(() => {
       this.topUp();
@@ -84,24 +60,51 @@ export class HeartbeatSender {
     this.timer.unref();
   }
 
-  setPeers(peers: Peer[]): void {
-    this.worker?.postMessage({ type: 'peers', peers });
+  setPeers(peers: Peer[], source: string | undefined): void {
+    const to: WorkerPeer[] = peers.map((p) => ({ address: p.address, port: p.port }));
+    this.post({ type: 'peers', peers: to, source });
   }
 
-  /** Stops heartbeating and tells peers we are leaving; resolves once the datagrams are out. */
-  async leave(opts: { repeat: number; spacingMs: number }): Promise<void> {
+  /** Monotonic time at which a slot starts. */
+  slotStartMs(slot: number): number {
+    return this.startMs + slot * this.options.intervalMs;
+  }
+
+  /** A sequence number above every slot signed so far (for a final "leaving" heartbeat). */
+  finalSequence(): number {
+    return Math.max(this.signedUpTo, this.currentSlot() + this.options.aheadSlots) + 1;
+  }
+
+  /** Re-signs every future slot already handed to the worker (what a heartbeat says changed). */
+  resign(): void {
+    if (!this.worker || !this.timer) return;
+    const current = this.currentSlot();
+    this.postSlots(current, Math.max(this.signedUpTo, current));
+  }
+
+  /** Sends datagrams once to the given peers (claim chunks, pulls). */
+  send(datagrams: Buffer[], to: Peer[]): void {
+    if (datagrams.length === 0 || to.length === 0) return;
+    this.post({
+      type: 'send',
+      datagrams: datagrams.map(compact),
+      to: to.map((p) => ({ address: p.address, port: p.port })),
+    });
+  }
+
+  /** Stops heartbeating and sends `datagram` (a signed "leaving") a few times; resolves once out. */
+  async leave(opts: { datagram: Buffer; repeat: number; spacingMs: number }): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
     this.stopTimer();
-    const datagram = this.options.sign(this.currentSlot() + this.options.aheadSlots + 1, 'leaving');
     await new Promise<void>((resolve) => {
-      const done = (msg: { type?: string }): void => {
+      const done = (msg: FromWorker): void => {
         if (msg.type !== 'left') return;
         worker.off('message', done);
         resolve();
       };
       worker.on('message', done);
-      worker.postMessage({ type: 'leave', datagram, ...opts });
+      this.post({ type: 'leave', ...opts, datagram: compact(opts.datagram) });
     });
   }
 
@@ -110,8 +113,12 @@ export class HeartbeatSender {
     const worker = this.worker;
     this.worker = null;
     if (!worker) return;
-    worker.postMessage({ type: 'stop' });
+    worker.postMessage({ type: 'stop' } satisfies ToWorker);
     await worker.terminate();
+  }
+
+  private post(msg: ToWorker): void {
+    this.worker?.postMessage(msg);
   }
 
   private stopTimer(): void {
@@ -127,13 +134,23 @@ export class HeartbeatSender {
   private topUp(): void {
     const current = this.currentSlot();
     const last = current + this.options.aheadSlots;
-    const slots: [number, Buffer][] = [];
-    for (let slot = Math.max(current, this.signedUpTo + 1); slot <= last; slot++) {
-      slots.push([slot, this.options.sign(slot, 'alive')]);
-    }
-    this.signedUpTo = last;
-    if (slots.length > 0) this.worker?.postMessage({ type: 'slots', slots });
+    this.postSlots(Math.max(current, this.signedUpTo + 1), last);
   }
+
+  private postSlots(from: number, to: number): void {
+    const slots: [number, Uint8Array][] = [];
+    for (let slot = from; slot <= to; slot++) {
+      const datagram = this.options.sign(slot);
+      if (datagram) slots.push([slot, compact(datagram)]);
+    }
+    this.signedUpTo = Math.max(this.signedUpTo, to);
+    if (slots.length > 0) this.post({ type: 'slots', slots });
+  }
+}
+
+/** A copy with its own ArrayBuffer: posting a pooled Buffer would clone the whole pool slab. */
+function compact(datagram: Buffer): Uint8Array {
+  return new Uint8Array(datagram);
 }
 
 export function monotonicMs(): number {

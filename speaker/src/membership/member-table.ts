@@ -1,14 +1,19 @@
-import type { Heartbeat } from './heartbeat-codec.js';
+import type { Envelope, Heartbeat, PeerState } from './heartbeat-codec.js';
 import type { MembershipChange } from './types.js';
 
 /**
- * Liveness bookkeeping for speaker membership. Pure: callers pass the time.
+ * Liveness bookkeeping and admission of membership datagrams. Pure: callers pass the clocks.
  *
  * Invariants:
+ * - A datagram is admitted only if its signed timestamp is within `clockWindowMs` of our wall clock and
+ *   its signed sender address equals both the datagram's source address and the address we know for
+ *   that node (its Node object). So a restarted receiver, which has no ordering state, cannot be fed
+ *   heartbeats captured more than the window ago, nor heartbeats re-sent from another host.
  * - A member is alive iff its last accepted "alive" heartbeat arrived less than `timeoutMs` ago (local
  *   monotonic time) and no "leaving" with the same incarnation was accepted after it.
  * - Heartbeats are accepted only in order: a higher incarnation (the peer restarted), or the same
  *   incarnation with a higher sequence. Anything else is a replay or a reordering and is dropped.
+ * - Claim chunks and pulls are accepted only from an alive member's current incarnation.
  * - `sweep` must not declare members dead for a period in which *we* could not read the socket: the
  *   caller reports its own stalls with `noteStall`, and silence that overlaps a stall is forgiven.
  */
@@ -16,10 +21,28 @@ export interface MemberState {
   node: string;
   incarnation: bigint;
   sequence: number;
-  macs: string[];
+  state: PeerState;
   lastHeardMs: number;
   alive: boolean;
 }
+
+/** Where and when a datagram arrived. Addresses are canonical text (see normalizeAddress). */
+export interface Arrival {
+  monotonicMs: number;
+  wallMs: number;
+  source: string | undefined;
+  /** The address of the sender's Node object, undefined if the node is not a known peer. */
+  known: string | undefined;
+}
+
+export interface MemberTableOptions {
+  timeoutMs: number;
+  clockWindowMs: number;
+}
+
+export type Observation =
+  | { accepted: false; reason: string }
+  | { accepted: true; change: MembershipChange | null; stateChanged: boolean };
 
 export type { MembershipChange };
 
@@ -27,27 +50,58 @@ export class MemberTable {
   private readonly members = new Map<string, MemberState>();
   private forgivenUntilMs = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(private readonly options: MemberTableOptions) {}
 
-  /** Applies one verified heartbeat; returns the change it caused, if any. */
-  observe(hb: Heartbeat, nowMs: number): MembershipChange | null {
+  /** Checks time and address binding of any datagram; undefined when admitted, else the reason. */
+  admit(envelope: Envelope, at: Arrival): string | undefined {
+    const skew = envelope.timestampMs - at.wallMs;
+    if (!(Math.abs(skew) <= this.options.clockWindowMs)) return `timestamp outside the window (${skew} ms)`;
+    if (at.known === undefined) return 'unknown node';
+    if (envelope.address !== at.known)
+      return `signed address ${envelope.address} is not the node's ${at.known}`;
+    if (envelope.address !== at.source)
+      return `signed address ${envelope.address} is not the source ${String(at.source)}`;
+    return undefined;
+  }
+
+  /** Admission of a claim chunk or pull: a checked datagram from an alive member's current incarnation. */
+  admitFromMember(envelope: Envelope, at: Arrival): string | undefined {
+    const rejected = this.admit(envelope, at);
+    if (rejected) return rejected;
+    const known = this.members.get(envelope.node);
+    if (!known?.alive || known.incarnation !== envelope.incarnation) return 'not from an alive incarnation';
+    return undefined;
+  }
+
+  /** Applies one verified heartbeat. */
+  observe(hb: Heartbeat, at: Arrival): Observation {
+    const rejected = this.admit(hb, at);
+    if (rejected) return { accepted: false, reason: rejected };
     const known = this.members.get(hb.node);
-    if (known && !isNewer(hb, known)) return null;
+    if (known && !isNewer(hb, known)) return { accepted: false, reason: 'replayed or reordered' };
     const wasAlive = known?.alive ?? false;
     const alive = hb.kind === 'alive';
+    const stateChanged =
+      !known ||
+      known.state.stale !== hb.state.stale ||
+      known.state.digest.hash !== hb.state.digest.hash ||
+      known.state.digest.count !== hb.state.digest.count;
     this.members.set(hb.node, {
       node: hb.node,
       incarnation: hb.incarnation,
       sequence: hb.sequence,
-      macs: hb.macs,
-      lastHeardMs: nowMs,
+      state: hb.state,
+      lastHeardMs: at.monotonicMs,
       alive,
     });
-    if (alive === wasAlive) return null;
-    return { node: hb.node, alive, reason: alive ? 'heartbeat received' : 'speaker is leaving' };
+    const change =
+      alive === wasAlive
+        ? null
+        : { node: hb.node, alive, reason: alive ? 'heartbeat received' : 'speaker is leaving' };
+    return { accepted: true, change, stateChanged };
   }
 
-  /** Records that our own event loop could not run between `fromMs` and `toMs`. */
+  /** Records that our own event loop could not run until `toMs`. */
   noteStall(toMs: number): void {
     this.forgivenUntilMs = Math.max(this.forgivenUntilMs, toMs);
   }
@@ -60,7 +114,7 @@ export class MemberTable {
       // Silence is measured from the later of the last heartbeat and the end of our own stall.
       const since = Math.max(member.lastHeardMs, this.forgivenUntilMs);
       const silentMs = nowMs - since;
-      if (silentMs >= this.timeoutMs) {
+      if (silentMs >= this.options.timeoutMs) {
         member.alive = false;
         changes.push({
           node: member.node,

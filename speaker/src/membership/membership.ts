@@ -1,16 +1,33 @@
-import { createSocket, type Socket } from 'node:dgram';
-import { decodeHeartbeat, encodeHeartbeat } from './heartbeat-codec.js';
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { ClaimAssembly } from './claim-assembly.js';
+import { normalizeAddress, sameDigest, type ClaimDigest, type ClaimSet } from './claim-set.js';
+import {
+  decodeDatagram,
+  encodeClaimChunks,
+  encodeHeartbeat,
+  encodePull,
+  MAX_NAME_BYTES,
+} from './heartbeat-codec.js';
+import type { ClaimsDatagram, Envelope, MembershipDatagram } from './heartbeat-codec.js';
 import { HeartbeatSender, monotonicMs, type Peer } from './heartbeat-sender.js';
-import { MemberTable } from './member-table.js';
+import { LocalClaims } from './local-claims.js';
+import { MemberTable, type Arrival } from './member-table.js';
 import type { LocalState, MembershipChange, PeerReport } from './types.js';
 
 /**
- * Speakers learn each other's liveness directly over authenticated UDP, so failover does not wait for
- * the API server and an API server outage changes nothing.
+ * Speakers learn each other's liveness, claims and API freshness directly over authenticated UDP, so
+ * failover does not wait for the API server and an API server outage changes nothing.
  *
- * Load: every speaker sends one datagram per interval to every other speaker, so the messages a node
- * sends and receives grow linearly with the number of nodes (n-1 per interval each way).
+ * Heartbeats (one per interval to every peer) carry a digest of the sender's claim set; the set itself
+ * travels as chunk datagrams pushed to every peer when it changes, and pulled by a peer whose held set
+ * does not match the digest it last heard (rate-limited), so a lost chunk is repaired within a few
+ * intervals.
+ *
+ * Load: n-1 heartbeats per interval each way per node; claim chunks only when a set changes or is pulled.
  */
+export const CLOCK_WINDOW_MS = 5000;
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export interface MembershipOptions {
   self: string;
   secret: Uint8Array;
@@ -23,44 +40,58 @@ export interface MembershipOptions {
   timeoutMs: number;
   /** How long a stalled main thread is covered by pre-signed heartbeats before we go silent. */
   stallToleranceMs: number;
+  /** Largest accepted |sender clock − our clock|; default max(CLOCK_WINDOW_MS, 2 × timeoutMs). */
+  clockWindowMs?: number;
   onChange: (changes: MembershipChange[]) => void;
   /** Called when an alive peer's claim set or stale flag changed (see peers()). */
   onPeerState?: (node: string) => void;
+  /** A datagram was dropped (bad signature, replay, clock window, address mismatch, ...). */
   onInvalid?: (reason: string) => void;
+  /** Something is wrong locally but survivable; each distinct message is reported once. */
+  onWarning?: (message: string) => void;
 }
 
 export class Membership {
   private readonly table: MemberTable;
+  private readonly assembly = new ClaimAssembly();
+  private readonly local: LocalClaims;
   private readonly incarnation = BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000));
   private readonly sender: HeartbeatSender;
   private socket: Socket | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private peerList: Peer[] = [];
-  private local: LocalState = { claims: new Map(), stalenessMs: 0, stale: false, macs: [] };
+  private readonly peerByName = new Map<string, Peer>();
+  private selfAddress = '::';
+  private readonly lastPullMs = new Map<string, number>();
+  private readonly lastAnswerMs = new Map<string, number>();
+  private readonly warned = new Set<string>();
 
   constructor(private readonly options: MembershipOptions) {
-    this.table = new MemberTable(options.timeoutMs);
+    this.table = new MemberTable({
+      timeoutMs: options.timeoutMs,
+      clockWindowMs: options.clockWindowMs ?? Math.max(CLOCK_WINDOW_MS, 2 * options.timeoutMs),
+    });
+    this.local = new LocalClaims({
+      warn: (m) => {
+        this.warnOnce(m);
+      },
+    });
     this.sender = new HeartbeatSender({
       intervalMs: options.intervalMs,
       aheadSlots: Math.max(1, Math.ceil(options.stallToleranceMs / options.intervalMs)),
-      sign: (slot, kind) =>
-        encodeHeartbeat(
-          {
-            kind,
-            node: options.self,
-            incarnation: this.incarnation,
-            sequence: slot,
-            macs: this.local.macs.slice(0, 8),
-          },
-          options.secret,
-        ),
+      sign: (slot) => this.signHeartbeat(slot),
+      onBindFailed: (address, error) => {
+        this.warnOnce(`cannot send heartbeats from the node address ${address} (${error}); the kernel picks`);
+      },
     });
   }
 
   async start(signal?: AbortSignal): Promise<void> {
+    if (Buffer.byteLength(this.options.self, 'utf8') > MAX_NAME_BYTES)
+      throw new Error(`node name longer than ${MAX_NAME_BYTES} bytes: ${this.options.self}`);
     const socket = createSocket({ type: this.options.bindAddress.includes(':') ? 'udp6' : 'udp4' });
-    socket.on('message', (msg) => {
-      this.receive(msg);
+    socket.on('message', (msg, rinfo) => {
+      this.receive(msg, rinfo);
     });
     socket.on('error', (e) => {
       this.options.onInvalid?.(`socket error: ${e.message}`);
@@ -72,17 +103,36 @@ export class Membership {
         resolve();
       });
     });
+    try {
+      // Claim chunks arrive in bursts; the kernel caps this at net.core.rmem_max.
+      socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
+    } catch {
+      // Keep the default buffer: pulls repair what a full buffer drops.
+    }
     this.socket = socket;
-    this.sender.start(this.peerList);
+    this.sender.start(this.peerList, this.sourceAddress());
     this.scheduleSweep();
     signal?.addEventListener('abort', () => void this.stop(), { once: true });
   }
 
-  /** The other speakers to heartbeat (self is filtered out). */
+  /** All speakers (self included, to learn our own address); heartbeats go to the others. */
   setPeers(peers: Peer[]): void {
+    const selfAddress =
+      normalizeAddress(peers.find((p) => p.name === this.options.self)?.address ?? '') ?? '::';
     this.peerList = peers.filter((p) => p.name !== this.options.self);
-    this.sender.setPeers(this.peerList);
-    const changes = this.table.retain(new Set(this.peerList.map((p) => p.name)));
+    this.peerByName.clear();
+    for (const p of this.peerList) this.peerByName.set(p.name, p);
+    const addressChanged = selfAddress !== this.selfAddress;
+    this.selfAddress = selfAddress;
+    this.sender.setPeers(this.peerList, this.sourceAddress());
+    if (addressChanged) this.sender.resign();
+    const changes = this.table.retain(new Set(this.peerByName.keys()));
+    for (const name of [...this.lastPullMs.keys(), ...this.lastAnswerMs.keys()]) {
+      if (this.peerByName.has(name)) continue;
+      this.lastPullMs.delete(name);
+      this.lastAnswerMs.delete(name);
+    }
+    for (const c of changes) this.assembly.forget(c.node);
     if (changes.length > 0) this.options.onChange(changes);
   }
 
@@ -96,24 +146,37 @@ export class Membership {
     const reports = new Map<string, PeerReport>();
     for (const m of this.table.all()) {
       if (!m.alive) continue;
-      reports.set(m.node, { node: m.node, stalenessMs: 0, stale: false, claims: undefined, macs: m.macs });
+      const { stalenessMs, stale, digest, macs } = m.state;
+      const claims = this.assembly.claimsFor(m.node, digest);
+      reports.set(m.node, { node: m.node, stalenessMs, stale, claims, macs });
     }
     return reports;
   }
 
   /** Sets what we tell peers about ourselves; cheap when nothing changed. */
   publish(state: LocalState): void {
-    this.local = state;
+    const changed = this.local.update(state);
+    if (changed.claims) this.pushClaims(this.peerList);
+    if (changed.heartbeat) this.sender.resign();
   }
 
-  /** MACs each alive peer announces from (for telling a peer's takeover from a foreign claim). */
+  /** MACs each known peer announces from (for telling a peer's takeover from a foreign claim). */
   peerMacs(): Map<string, string[]> {
-    return new Map(this.table.all().map((m) => [m.node, m.macs]));
+    return new Map(this.table.all().map((m) => [m.node, m.state.macs]));
   }
 
   /** Tells peers we are going away so they take over at once instead of waiting for the timeout. */
   async leave(): Promise<void> {
-    await this.sender.leave({ repeat: 3, spacingMs: 10 });
+    const sequence = this.sender.finalSequence();
+    const datagram = encodeHeartbeat(
+      { kind: 'leaving', ...this.envelope(sequence, Date.now()), state: this.local.heartbeatState(0) },
+      this.options.secret,
+    );
+    if (!datagram.ok) {
+      this.warnOnce(`cannot encode the leave message: ${datagram.error}`);
+      return;
+    }
+    await this.sender.leave({ datagram: datagram.value, repeat: 3, spacingMs: 10 });
   }
 
   async stop(): Promise<void> {
@@ -130,16 +193,108 @@ export class Membership {
       });
   }
 
-  private receive(datagram: Buffer): void {
-    const decoded = decodeHeartbeat(datagram, this.options.secret);
+  private sourceAddress(): string | undefined {
+    return this.selfAddress === '::' ? undefined : this.selfAddress;
+  }
+
+  private envelope(sequence: number, timestampMs: number): Envelope {
+    const { self: node } = this.options;
+    return { node, incarnation: this.incarnation, sequence, timestampMs, address: this.selfAddress };
+  }
+
+  /** The heartbeat of a slot, stamped with the wall-clock time at which the slot starts. */
+  private signHeartbeat(slot: number): Buffer | undefined {
+    const aheadMs = this.sender.slotStartMs(slot) - monotonicMs();
+    const hb = encodeHeartbeat(
+      {
+        kind: 'alive',
+        ...this.envelope(slot, Date.now() + aheadMs),
+        state: this.local.heartbeatState(Math.max(0, aheadMs)),
+      },
+      this.options.secret,
+    );
+    if (hb.ok) return hb.value;
+    this.warnOnce(`cannot encode a heartbeat: ${hb.error}`);
+    return undefined;
+  }
+
+  private pushClaims(to: Peer[]): void {
+    if (to.length === 0) return;
+    const set: ClaimSet = this.local.claimSet();
+    const chunks = encodeClaimChunks(this.envelope(0, Date.now()), set, this.options.secret);
+    if (chunks.ok) this.sender.send(chunks.value, to);
+    else this.warnOnce(`cannot send our claims: ${chunks.error}`);
+  }
+
+  private receive(datagram: Buffer, rinfo: RemoteInfo): void {
+    const decoded = decodeDatagram(datagram, this.options.secret);
     if (!decoded.ok) {
       this.options.onInvalid?.(decoded.error);
       return;
     }
-    if (decoded.value.node === this.options.self) return;
-    if (!this.peerList.some((p) => p.name === decoded.value.node)) return;
-    const change = this.table.observe(decoded.value, monotonicMs());
-    if (change) this.options.onChange([change]);
+    const d = decoded.value;
+    if (d.node === this.options.self) return;
+    const peer = this.peerByName.get(d.node);
+    if (!peer) return;
+    const at: Arrival = {
+      monotonicMs: monotonicMs(),
+      wallMs: Date.now(),
+      source: normalizeAddress(rinfo.address),
+      known: normalizeAddress(peer.address),
+    };
+    const rejected = this.dispatch(d, peer, at);
+    if (rejected) this.options.onInvalid?.(`${d.kind} from ${d.node}: ${rejected}`);
+  }
+
+  /** Handles one verified datagram; returns why it was rejected, if it was. */
+  private dispatch(d: MembershipDatagram, peer: Peer, at: Arrival): string | undefined {
+    if (d.kind === 'pull' || d.kind === 'claims') {
+      const rejected = this.table.admitFromMember(d, at);
+      if (rejected) return rejected;
+      return d.kind === 'pull' ? this.answerPull(peer, at.monotonicMs) : this.takeChunk(d, at.monotonicMs);
+    }
+    const seen = this.table.observe(d, at);
+    if (!seen.accepted) return seen.reason;
+    if (seen.change) this.options.onChange([seen.change]);
+    if (d.kind === 'leaving') return undefined;
+    if (seen.stateChanged) this.options.onPeerState?.(d.node);
+    this.requestClaims(peer, d.state.digest, at.monotonicMs);
+    return undefined;
+  }
+
+  private answerPull(peer: Peer, nowMs: number): string | undefined {
+    const last = this.lastAnswerMs.get(peer.name) ?? Number.NEGATIVE_INFINITY;
+    if (nowMs - last < this.options.intervalMs / 2) return 'pull rate-limited';
+    this.lastAnswerMs.set(peer.name, nowMs);
+    this.pushClaims([peer]);
+    return undefined;
+  }
+
+  private takeChunk(d: ClaimsDatagram, nowMs: number): string | undefined {
+    const outcome = this.assembly.add(d.node, d.chunk, nowMs);
+    if (outcome === 'digest mismatch') return 'assembled claims do not match their digest';
+    const advertised = this.table.get(d.node)?.state.digest;
+    if (outcome === 'completed' && advertised && sameDigest(advertised, d.chunk.digest))
+      this.options.onPeerState?.(d.node);
+    return undefined;
+  }
+
+  /** Pulls a peer's claim set when we do not hold the one it advertises (rate-limited per peer). */
+  private requestClaims(peer: Peer, digest: ClaimDigest, nowMs: number): void {
+    if (this.assembly.claimsFor(peer.name, digest)) return;
+    const interval = this.options.intervalMs;
+    const inFlight = this.assembly.receivingSince(peer.name, digest);
+    if (inFlight !== undefined && nowMs - inFlight < interval) return;
+    if (nowMs - (this.lastPullMs.get(peer.name) ?? Number.NEGATIVE_INFINITY) < 2 * interval) return;
+    this.lastPullMs.set(peer.name, nowMs);
+    const pull = encodePull({ kind: 'pull', ...this.envelope(0, Date.now()), digest }, this.options.secret);
+    if (pull.ok) this.sender.send([pull.value], [peer]);
+  }
+
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.options.onWarning?.(message);
   }
 
   /**
