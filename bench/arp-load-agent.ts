@@ -11,7 +11,7 @@
  */
 import { createInterface } from 'node:readline';
 import { openPacketSocket, type PacketSocket } from '../packet-socket/src/index.js';
-import { encodeArpRequest, formatIpv4, formatMac, parseIpv4 } from '../speaker/src/packet/index.js';
+import { encodeArpRequest, ipBytesToText, formatMac, ipTextToBytes } from '../speaker/src/packet/index.js';
 
 export type LoadAgentCommand =
   | { id: number; op: 'load'; targets: string[]; rate: number; durationMs: number; drainMs: number }
@@ -39,7 +39,7 @@ export type LoadAgentEvent =
 /** At most this much backlog (ms of the offered rate) is sent in one tick after the loop stalled. */
 const MAX_CATCH_UP_MS = 20;
 const iface = process.argv[2] ?? 'eth0';
-const ownIp = parseIpv4(process.argv[3] ?? '192.0.2.100') ?? new Uint8Array(4);
+const ownIp = ipTextToBytes(process.argv[3] ?? '192.0.2.100') ?? new Uint8Array(4);
 const ownIpWord = Buffer.from(ownIp).readUInt32BE(0);
 
 interface Counting {
@@ -80,7 +80,7 @@ function watchFrame(frame: Buffer): void {
   if (frame.length < 42 || frame.readUInt16BE(12) !== 0x0806) return;
   const sender = frame.subarray(28, 32);
   if (!sender.equals(frame.subarray(38, 42))) return; // gratuitous: sender IP == target IP
-  const ip = formatIpv4(sender);
+  const ip = ipBytesToText(sender);
   if (!state.watching.delete(ip)) return;
   emit({ ev: 'garp', ip, mac: formatMac(frame.subarray(22, 28)), t: now() });
 }
@@ -94,9 +94,9 @@ async function load(
   cmd: Extract<LoadAgentCommand, { op: 'load' }>,
 ): Promise<LoadResult> {
   const frames = cmd.targets.map((t) =>
-    encodeArpRequest({ mac: socket.interface.mac, senderIp: ownIp, targetIp: parseIpv4(t) ?? ownIp }),
+    encodeArpRequest({ mac: socket.interface.mac, senderIp: ownIp, targetIp: ipTextToBytes(t) ?? ownIp }),
   );
-  const targets = new Set(cmd.targets.map((t) => Buffer.from(parseIpv4(t) ?? ownIp).readUInt32BE(0)));
+  const targets = new Set(cmd.targets.map((t) => Buffer.from(ipTextToBytes(t) ?? ownIp).readUInt32BE(0)));
   const counting: Counting = { targets, byMac: new Map() };
   state.counting = counting;
   const result = { sent: 0, sendFailed: 0, skipped: 0 };

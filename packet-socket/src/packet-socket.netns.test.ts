@@ -18,9 +18,9 @@ import {
   encodeNaReply,
   encodeNeighborSolicitation,
   encodeUnsolicitedNa,
-  formatIp,
+  ipBytesToText,
   formatMac,
-  parseIp,
+  ipTextToBytes,
   solicitedNodeMac,
   type ArpPacket,
   type NeighborSolicitation,
@@ -42,7 +42,7 @@ const VIP6 = '2001:db8::100';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const canRun = process.getuid?.() === 0 && spawnSync('ip', ['-V']).status === 0;
 
-const ip = (s: string): Uint8Array => parseIp(s)!;
+const ip = (s: string): Uint8Array => ipTextToBytes(s)!;
 const mac = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replaceAll(':', ''), 'hex'));
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -161,12 +161,12 @@ describe.skipIf(!canRun)('packet socket in network namespaces', () => {
 
   it('receives a kernel ARP request; the reply it sends resolves the peer neighbour', async () => {
     spawnSync('ip', ['netns', 'exec', NS_B, 'bash', '-c', `echo x > /dev/udp/${VIP4}/9`]);
-    const request = await a.arp((p) => p.op === 'request' && formatIp(p.targetIp) === VIP4);
+    const request = await a.arp((p) => p.op === 'request' && ipBytesToText(p.targetIp) === VIP4);
     expect(formatMac(request.senderMac)).toBe(MAC_B);
     expect(await a.call({ op: 'send', kind: 'arp', hex: hex(encodeArpReply(request, mac(MAC_A))) })).toBe(
       'ok',
     );
-    const seen = await b.arp((p) => p.op === 'reply' && formatIp(p.senderIp) === VIP4);
+    const seen = await b.arp((p) => p.op === 'reply' && ipBytesToText(p.senderIp) === VIP4);
     expect(formatMac(seen.senderMac)).toBe(MAC_A);
     await until('neighbour entry', () => (neighbour(NS_B, VIP4).includes(`lladdr ${MAC_A}`) ? true : null));
   });
@@ -190,7 +190,7 @@ describe.skipIf(!canRun)('packet socket in network namespaces', () => {
     const ns = await until('NS', () =>
       a.frames
         .map((f) => decodeNdp(f.frame))
-        .find((m): m is NeighborSolicitation => m?.kind === 'ns' && formatIp(m.target) === VIP6),
+        .find((m): m is NeighborSolicitation => m?.kind === 'ns' && ipBytesToText(m.target) === VIP6),
     );
     expect(await a.call({ op: 'send', kind: 'ndp', hex: hex(encodeNaReply(ns, mac(MAC_A))) })).toBe('ok');
     await until('IPv6 neighbour', () => (neighbour(NS_B, VIP6).includes(`lladdr ${MAC_A}`) ? true : null));
@@ -226,7 +226,7 @@ describe.skipIf(!canRun)('packet socket in network namespaces', () => {
     for (const target of ['192.0.2.55', '2001:db8::55']) {
       spawnSync('ip', ['netns', 'exec', NS_A, 'bash', '-c', `echo x > /dev/udp/${target}/9`]);
     }
-    await b.arp((p) => formatIp(p.targetIp) === '192.0.2.55');
+    await b.arp((p) => ipBytesToText(p.targetIp) === '192.0.2.55');
     await until('kernel NS from A', () => b.frames.find((f) => decodeIpv6Target(f.frame) === '2001:db8::55'));
     for (const [agent, own] of [
       [a, MAC_A],
@@ -248,7 +248,7 @@ describe.skipIf(!canRun)('packet socket in network namespaces', () => {
     await until('reopen', () => (opens() === 2 ? true : null));
     const probe = encodeArpRequest({ mac: mac(MAC_B), senderIp: ip('0.0.0.0'), targetIp: ip('192.0.2.200') });
     await until('peer link up', async () => b.call({ op: 'send', kind: 'arp', hex: hex(probe) }));
-    await a.arp((p) => formatIp(p.targetIp) === '192.0.2.200', 'arp-reopening');
+    await a.arp((p) => ipBytesToText(p.targetIp) === '192.0.2.200', 'arp-reopening');
   });
 
   it('the reopening socket survives the interface being deleted and re-created', async () => {
@@ -276,9 +276,9 @@ describe.skipIf(!canRun)('packet socket in network namespaces', () => {
 
 function decodeIpv6Target(frame: Uint8Array): string | null {
   const m = decodeNdp(frame);
-  if (m !== null) return formatIp(m.target);
+  if (m !== null) return ipBytesToText(m.target);
   // Decoding rejects hop limit != 255; read the target directly so a leaked frame would still be noticed.
   return frame.length >= 78 && bytesEqual(frame.subarray(12, 14), Uint8Array.of(0x86, 0xdd))
-    ? formatIp(frame.subarray(62, 78))
+    ? ipBytesToText(frame.subarray(62, 78))
     : null;
 }

@@ -1,6 +1,6 @@
 import { ReopeningPacketSocket, type PacketSocket } from '@ironlb/packet-socket';
 import type { Logger } from 'pino';
-import { formatMac, parseIp, solicitedNodeMac } from '../packet/index.js';
+import { formatMac, ipTextToBytes, solicitedNodeMac } from '../packet/index.js';
 import { familyOf, type SpeakerMetrics } from '../metrics.js';
 import {
   conflictProbe,
@@ -107,7 +107,7 @@ export class InterfaceAnnouncer {
   }
 
   private takeOver(ip: string): void {
-    const bytes = parseIp(ip);
+    const bytes = ipTextToBytes(ip);
     if (!bytes) return;
     this.announced.add(ip);
     if (bytes.length === 16) this.ndp.addMembership(solicitedNodeMac(bytes));
@@ -125,7 +125,7 @@ export class InterfaceAnnouncer {
     if (!this.announced.delete(ip)) return;
     for (const t of this.bursts.get(ip) ?? []) clearTimeout(t);
     this.bursts.delete(ip);
-    const bytes = parseIp(ip);
+    const bytes = ipTextToBytes(ip);
     if (bytes?.length === 16) this.ndp.dropMembership(solicitedNodeMac(bytes));
     this.options.logger.info({ ip, interface: this.name }, 'withdrawn');
   }
@@ -141,7 +141,7 @@ export class InterfaceAnnouncer {
   private sendTakeover(ip: string): void {
     const socket = this.socketFor(ip);
     const mac = socket.socket?.interface.mac;
-    const bytes = parseIp(ip);
+    const bytes = ipTextToBytes(ip);
     if (!mac || !bytes || !this.announced.has(ip)) return;
     for (const frame of takeoverFrames({ ip: bytes, mac })) {
       if (this.send(socket, frame)) this.options.metrics.gratuitousSent.inc({ family: familyOf(ip) });
@@ -151,7 +151,7 @@ export class InterfaceAnnouncer {
   private probe(ip: string): void {
     const socket = this.socketFor(ip);
     const mac = socket.socket?.interface.mac;
-    const bytes = parseIp(ip);
+    const bytes = ipTextToBytes(ip);
     if (mac && bytes) this.send(socket, conflictProbe({ ip: bytes, mac }));
   }
 

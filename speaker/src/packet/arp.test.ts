@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIpv4, formatMac, parseIpv4, parseMac } from './addresses.js';
+import { ipBytesToText, formatMac, ipTextToBytes, parseMac } from './addresses.js';
 import {
   decodeArp,
   encodeArpReply,
@@ -28,9 +28,9 @@ describe('decodeArp', () => {
     expect(p.op).toBe('request');
     expect(formatMac(p.ethDst)).toBe('ff:ff:ff:ff:ff:ff');
     expect(formatMac(p.senderMac)).toBe('02:00:00:00:0b:01');
-    expect(formatIpv4(p.senderIp)).toBe('192.0.2.2');
+    expect(ipBytesToText(p.senderIp)).toBe('192.0.2.2');
     expect(formatMac(p.targetMac)).toBe('00:00:00:00:00:00');
-    expect(formatIpv4(p.targetIp)).toBe('192.0.2.1');
+    expect(ipBytesToText(p.targetIp)).toBe('192.0.2.1');
     expect(isArpProbe(p)).toBe(false);
     expect(isGratuitousArp(p)).toBe(false);
   });
@@ -41,7 +41,7 @@ describe('decodeArp', () => {
       const p = decodeArp(frame)!;
       expect(p.op).toBe('reply');
       expect(formatMac(p.senderMac)).toBe('02:00:00:00:0a:01');
-      expect(formatIpv4(p.senderIp)).toBe('192.0.2.1');
+      expect(ipBytesToText(p.senderIp)).toBe('192.0.2.1');
     }
   });
   it.each([
@@ -72,18 +72,18 @@ describe('encode', () => {
   it('detects an ARP probe and answers it with target IP 0.0.0.0', () => {
     const probe = encodeArpRequest({
       mac: parseMac('02:00:00:00:0b:01')!,
-      senderIp: parseIpv4('0.0.0.0')!,
-      targetIp: parseIpv4('192.0.2.100')!,
+      senderIp: ipTextToBytes('0.0.0.0')!,
+      targetIp: ipTextToBytes('192.0.2.100')!,
     });
     const p = decodeArp(probe)!;
     expect(isArpProbe(p)).toBe(true);
     const reply = decodeArp(encodeArpReply(p, MAC_A))!;
-    expect(formatIpv4(reply.senderIp)).toBe('192.0.2.100');
-    expect(formatIpv4(reply.targetIp)).toBe('0.0.0.0');
+    expect(ipBytesToText(reply.senderIp)).toBe('192.0.2.100');
+    expect(ipBytesToText(reply.targetIp)).toBe('0.0.0.0');
     expect(formatMac(reply.ethDst)).toBe('02:00:00:00:0b:01');
   });
   it('encodes both gratuitous forms', () => {
-    const ip = parseIpv4('192.0.2.100')!;
+    const ip = ipTextToBytes('192.0.2.100')!;
     expect(toHex(encodeGratuitousArp({ mac: MAC_A, ip, op: 'request' }))).toBe(
       'ffffffffffff020000000a0108060001080006040001020000000a01c0000264000000000000c0000264' +
         '00'.repeat(18),

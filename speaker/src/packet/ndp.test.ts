@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIpv6, formatMac, parseIpv6, parseMac } from './addresses.js';
+import { ipBytesToText, formatMac, ipTextToBytes, parseMac } from './addresses.js';
 import { icmpv6Checksum, decodeIpv6Icmp, solicitedNodeAddress, solicitedNodeMac } from './ipv6.js';
 import {
   decodeNdp,
@@ -13,7 +13,7 @@ import {
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const ip6 = (s: string): Uint8Array => parseIpv6(s)!;
+const ip6 = (s: string): Uint8Array => ipTextToBytes(s)!;
 /** Rewrites the ICMPv6 checksum of an Ethernet+IPv6 frame after a test mutated it. */
 function fixChecksum(frame: Uint8Array): Uint8Array {
   frame.fill(0, 56, 58);
@@ -59,9 +59,9 @@ describe('decodeNdp', () => {
   it('decodes the captured NS with its source link-layer option', () => {
     const ns = decodeNdp(KERNEL_NS) as NeighborSolicitation;
     expect(ns.kind).toBe('ns');
-    expect(formatIpv6(ns.src)).toBe('2001:db8::2');
-    expect(formatIpv6(ns.dst)).toBe('ff02::1:ff00:1');
-    expect(formatIpv6(ns.target)).toBe('2001:db8::1');
+    expect(ipBytesToText(ns.src)).toBe('2001:db8::2');
+    expect(ipBytesToText(ns.dst)).toBe('ff02::1:ff00:1');
+    expect(ipBytesToText(ns.target)).toBe('2001:db8::1');
     expect(formatMac(ns.sourceLinkLayer!)).toBe('02:00:00:00:0b:01');
     expect(isDadNs(ns)).toBe(false);
   });
@@ -74,7 +74,7 @@ describe('decodeNdp', () => {
     const ns = decodeNdp(KERNEL_DAD) as NeighborSolicitation;
     expect(isDadNs(ns)).toBe(true);
     expect(ns.sourceLinkLayer).toBeNull();
-    expect(formatIpv6(ns.target)).toBe('fe80::ff:fe00:b01');
+    expect(ipBytesToText(ns.target)).toBe('fe80::ff:fe00:b01');
   });
   const mutate = (frame: Uint8Array, at: number, value: number): Uint8Array => {
     const copy = Uint8Array.from(frame);
@@ -135,8 +135,8 @@ describe('encode', () => {
     expect(formatMac(frame.subarray(0, 6))).toBe('33:33:00:00:00:01');
     const na = decodeNdp(frame) as NeighborAdvertisement;
     expect(na).toMatchObject({ kind: 'na', solicited: false, override: true, router: false });
-    expect(formatIpv6(na.dst)).toBe('ff02::1');
-    expect(formatIpv6(na.src)).toBe('2001:db8::100');
+    expect(ipBytesToText(na.dst)).toBe('ff02::1');
+    expect(ipBytesToText(na.src)).toBe('2001:db8::100');
     expect(formatMac(na.targetLinkLayer!)).toBe('02:00:00:00:0a:01');
   });
   it('answers a DAD probe to all-nodes with S clear', () => {
@@ -144,7 +144,7 @@ describe('encode', () => {
       encodeNeighborSolicitation({ mac: MAC_B, src: ip6('::'), target: ip6('2001:db8::100') }),
     ) as NeighborSolicitation;
     const na = decodeNdp(encodeNaReply(dad, MAC_A)) as NeighborAdvertisement;
-    expect(formatIpv6(na.dst)).toBe('ff02::1');
+    expect(ipBytesToText(na.dst)).toBe('ff02::1');
     expect(na.solicited).toBe(false);
     expect(na.override).toBe(true);
   });
@@ -166,7 +166,7 @@ describe('solicited-node multicast', () => {
     ['2001:db8::abcd:ef12:3456', 'ff02::1:ff12:3456', '33:33:ff:12:34:56'],
     ['fe80::ff:fe00:b01', 'ff02::1:ff00:b01', '33:33:ff:00:0b:01'],
   ])('%s -> %s / %s', (ip, group, mac) => {
-    expect(formatIpv6(solicitedNodeAddress(ip6(ip)))).toBe(group);
+    expect(ipBytesToText(solicitedNodeAddress(ip6(ip)))).toBe(group);
     expect(formatMac(solicitedNodeMac(ip6(ip)))).toBe(mac);
   });
 });

@@ -7,7 +7,7 @@ import {
   encodeArpRequest,
   encodeNeighborSolicitation,
   formatMac,
-  parseIp,
+  ipTextToBytes,
 } from '../../../speaker/src/packet/index.js';
 
 const AGENT = fileURLToPath(new URL('../../../packet-socket/src/testing/netns-agent.ts', import.meta.url));
@@ -103,7 +103,7 @@ export class L2Capture {
 }
 
 function mustParse(ip: string): Uint8Array {
-  const bytes = parseIp(ip);
+  const bytes = ipTextToBytes(ip);
   if (!bytes) throw new Error(`not an IP: ${ip}`);
   return bytes;
 }
