@@ -132,6 +132,11 @@ ippool_schema = {
         'assigned': counts('Addresses held by Services per family.'),
         'available': counts('capacity - assigned per family.'),
         'conditions': {'type': 'array', 'maxItems': 8, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'], 'items': condition},
+        # Written by the controller; read back by restarted controllers and speakers (shared/src/config/last-valid.ts).
+        # Not validated here: it held a spec the parser accepted, and a later, stricter schema must not block status writes.
+        'lastValidSpec': {'type': 'object', 'x-kubernetes-preserve-unknown-fields': True,
+          'description': 'The spec in use: the current one when valid, else the last valid one. A restarted controller or speaker keeps using it while spec is invalid, so no Service loses its address.'},
+        'lastValidGeneration': {'type': 'integer', 'format': 'int64', 'minimum': 0, 'description': 'metadata.generation when lastValidSpec was the spec.'},
       },
     },
   },

@@ -1,13 +1,6 @@
-import type { KubernetesListObject, KubernetesObject, V1Namespace, V1Service } from '@kubernetes/client-node';
-import {
-  API_GROUP,
-  API_VERSION,
-  IPPOOL_PLURAL,
-  L2_ANNOUNCEMENT_PLURAL,
-  type IPPool,
-  type L2Announcement,
-} from '@ironlb/shared';
-import { Informer, type KubeClients, sleep } from '@ironlb/shared/kube';
+import type { KubernetesObject, V1Namespace, V1Service } from '@kubernetes/client-node';
+import { IPPOOL_PLURAL, L2_ANNOUNCEMENT_PLURAL, type IPPool, type L2Announcement } from '@ironlb/shared';
+import { Informer, type KubeClients, customInformer, sleep } from '@ironlb/shared/kube';
 import type { Logger } from '@ironlb/shared/log';
 
 export type WatchedKind = 'service' | 'pool' | 'namespace' | 'l2';
@@ -22,18 +15,6 @@ export interface ControllerInformers {
   readonly pools: Informer<PoolObject>;
   readonly namespaces: Informer<V1Namespace>;
   readonly l2: Informer<L2Object>;
-}
-
-function listCustom<T extends KubernetesObject>(
-  clients: KubeClients,
-  plural: string,
-): () => Promise<KubernetesListObject<T>> {
-  return async () =>
-    (await clients.custom.listClusterCustomObject({
-      group: API_GROUP,
-      version: API_VERSION,
-      plural,
-    })) as KubernetesListObject<T>;
 }
 
 /**
@@ -55,7 +36,6 @@ export function createInformers(opts: {
       sink(kind, key);
     },
   });
-  const gv = `/apis/${API_GROUP}/${API_VERSION}`;
   return {
     services: new Informer<V1Service>({
       kubeConfig,
@@ -74,20 +54,8 @@ export function createInformers(opts: {
       queue: queueFor('namespace'),
       logger,
     }),
-    pools: new Informer<PoolObject>({
-      kubeConfig,
-      path: `${gv}/${IPPOOL_PLURAL}`,
-      list: listCustom<PoolObject>(clients, IPPOOL_PLURAL),
-      queue: queueFor('pool'),
-      logger,
-    }),
-    l2: new Informer<L2Object>({
-      kubeConfig,
-      path: `${gv}/${L2_ANNOUNCEMENT_PLURAL}`,
-      list: listCustom<L2Object>(clients, L2_ANNOUNCEMENT_PLURAL),
-      queue: queueFor('l2'),
-      logger,
-    }),
+    pools: customInformer<PoolObject>({ clients, plural: IPPOOL_PLURAL, queue: queueFor('pool'), logger }),
+    l2: customInformer<L2Object>({ clients, plural: L2_ANNOUNCEMENT_PLURAL, queue: queueFor('l2'), logger }),
   };
 }
 

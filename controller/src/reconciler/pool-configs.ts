@@ -1,50 +1,44 @@
-import { type IPPoolConfig, parseIPPool } from '@ironlb/shared';
-import type { PoolObject } from '../k8s/informers.js';
+import {
+  type IPPoolConfig,
+  type L2AnnouncementConfig,
+  type PoolEntry,
+  configsInUse,
+  l2ConfigCache,
+  poolConfigCache,
+} from '@ironlb/shared';
+import type { L2Object, PoolObject } from '../k8s/informers.js';
 
-/** What the controller makes of one IPPool object. */
-export interface PoolEntry {
-  readonly name: string;
-  /** The version in use: the current spec when valid, else the last valid one (if any). */
-  readonly config: IPPoolConfig | undefined;
-  /** Parse errors of the current spec; empty when valid. */
-  readonly errors: readonly string[];
-}
+export type { PoolEntry } from '@ironlb/shared';
 
 /**
- * Turns IPPool objects into allocator configs. Invariant: an invalid spec never removes a pool's
- * last valid configuration seen by this process (keyed by uid, so a deleted and re-created pool
- * starts afresh); the entry then carries both the errors and the config still in use.
+ * Turns IPPool and L2Announcement objects into configs through the shared last-valid pipeline
+ * (shared/src/config/last-valid.ts): an invalid spec keeps the last valid version, and a pool seeds
+ * it from `status.lastValidSpec`, so a fresh session (restart, new leader) keeps every pool that an
+ * earlier session used. One instance per session.
  */
 export class PoolConfigs {
-  readonly #lastValid = new Map<string, IPPoolConfig>();
+  readonly #pools = poolConfigCache();
+  readonly #l2 = l2ConfigCache();
   #fingerprint = '';
 
-  /** Entries for the current objects; `changed` says whether the config set differs from last time. */
+  /** Entries for the current pools; `changed` says whether the config set differs from last time. */
   update(objects: readonly PoolObject[]): {
     entries: PoolEntry[];
     configs: IPPoolConfig[];
     changed: boolean;
   } {
-    const entries: PoolEntry[] = [];
-    const live = new Set<string>();
-    for (const obj of objects) {
-      const uid = obj.metadata.uid ?? obj.metadata.name ?? '';
-      live.add(uid);
-      const parsed = parseIPPool(obj);
-      if (parsed.ok) this.#lastValid.set(uid, parsed.value);
-      entries.push({
-        name: obj.metadata.name ?? '',
-        config: parsed.ok ? parsed.value : this.#lastValid.get(uid),
-        errors: parsed.ok ? [] : parsed.error,
-      });
-    }
-    for (const uid of [...this.#lastValid.keys()]) if (!live.has(uid)) this.#lastValid.delete(uid);
-    const configs = entries.flatMap((e) => (e.config === undefined ? [] : [e.config]));
+    const entries = this.#pools.update(objects);
+    const configs = configsInUse(entries);
     const fingerprint = JSON.stringify(configs, (_k, v: unknown) =>
       typeof v === 'bigint' ? v.toString() : v,
     );
     const changed = fingerprint !== this.#fingerprint;
     this.#fingerprint = fingerprint;
     return { entries, configs, changed };
+  }
+
+  /** The announcements in use (an invalid one keeps its last valid version, like the speaker). */
+  announcements(objects: readonly L2Object[]): L2AnnouncementConfig[] {
+    return configsInUse(this.#l2.update(objects));
   }
 }

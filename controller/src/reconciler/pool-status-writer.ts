@@ -1,12 +1,11 @@
 import type { CustomObjectsApi } from '@kubernetes/client-node';
-import type { IPPoolStatus } from '@ironlb/shared';
+import type { IPPoolStatus, PoolEntry } from '@ironlb/shared';
 import type { Limiter, ProcessOutcome } from '@ironlb/shared/kube';
 import type { Logger } from '@ironlb/shared/log';
 import type { Allocator } from '../allocation/index.js';
 import type { ControllerMetrics } from '../http/metrics.js';
 import type { PoolObject } from '../k8s/informers.js';
 import { desiredPoolStatus, sameStatus, writePoolStatus } from '../k8s/pool-status.js';
-import type { PoolEntry } from './pool-configs.js';
 
 export interface PoolStatusWriterDeps {
   readonly custom: CustomObjectsApi;
@@ -49,7 +48,14 @@ export class PoolStatusWriter {
     const { pool, now } = p;
     const { metrics } = this.#d;
     const name = pool.metadata.name ?? '';
-    const entry = p.byName.get(name) ?? { name, config: undefined, errors: ['not parsed yet'] };
+    const entry: PoolEntry = p.byName.get(name) ?? {
+      uid: pool.metadata.uid ?? name,
+      name,
+      inUse: undefined,
+      config: undefined,
+      errors: ['not parsed yet'],
+      source: 'none',
+    };
     const stats = s.allocator.poolStats(name);
     for (const family of ['ipv4', 'ipv6'] as const) {
       metrics.poolCapacity.set({ pool: name, family }, Number(stats?.[family].capacity ?? 0n));

@@ -1,4 +1,4 @@
-import { type IPPoolConfig, type L2AnnouncementConfig, parseL2Announcement } from '@ironlb/shared';
+import type { IPPoolConfig, L2AnnouncementConfig } from '@ironlb/shared';
 import { EventRecorder, type KubeClients, type ProcessOutcome, WorkQueue, limit } from '@ironlb/shared/kube';
 import type { Logger } from '@ironlb/shared/log';
 import { Allocator } from '../allocation/index.js';
@@ -176,10 +176,7 @@ export class Session {
     const { entries, configs, changed } = state.poolConfigs.update(state.informers.pools.list());
     state.shared.entries = entries;
     state.shared.configs = new Map(configs.map((c) => [c.name, c]));
-    state.shared.l2 = state.informers.l2.list().flatMap((obj) => {
-      const r = parseL2Announcement(obj);
-      return r.ok ? [r.value] : [];
-    });
+    state.shared.l2 = state.poolConfigs.announcements(state.informers.l2.list());
     if (!changed) return false;
     const { invalidated } = state.allocator.setPools(configs);
     for (const inv of invalidated) state.reassignWhy.set(inv.serviceKey, inv.why);

@@ -2,6 +2,7 @@
 export { apiStatusCode, describeApiError } from './api-error.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { createKubeClients, type KubeClientOptions, type KubeClients } from './client-factory.js';
+export { customInformer, type CustomInformerOptions } from './custom-informer.js';
 export {
   EventRecorder,
   type EventInput,

@@ -66,6 +66,13 @@ export interface IPPoolStatus {
   assigned?: FamilyCounts;
   available?: FamilyCounts;
   conditions?: Condition[];
+  /**
+   * The spec the controller uses: the current one when valid, else the last valid one. Written by the
+   * controller so that a restarted controller or speaker keeps using it while the spec is invalid.
+   */
+  lastValidSpec?: IPPoolSpec;
+  /** metadata.generation of the object when lastValidSpec was its spec. */
+  lastValidGeneration?: number;
 }
 
 export interface IPPool {

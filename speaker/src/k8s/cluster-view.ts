@@ -1,21 +1,15 @@
 import {
-  API_GROUP,
-  API_VERSION,
   IPPOOL_PLURAL,
   L2_ANNOUNCEMENT_PLURAL,
-  parseIPPool,
-  parseL2Announcement,
+  configsInUse,
+  l2ConfigCache,
+  poolConfigCache,
+  type ConfigEntry,
   type IPPoolConfig,
   type L2AnnouncementConfig,
 } from '@ironlb/shared';
-import { Informer, type KubeClients } from '@ironlb/shared/kube';
-import type {
-  KubernetesListObject,
-  KubernetesObject,
-  V1EndpointSlice,
-  V1Node,
-  V1Service,
-} from '@kubernetes/client-node';
+import { Informer, customInformer, type KubeClients } from '@ironlb/shared/kube';
+import type { KubernetesObject, V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { EndpointFacts } from '../eligibility/index.js';
 import type { PlanInput, ServiceView } from '../planner/index.js';
@@ -36,7 +30,9 @@ export interface ClusterViewOptions {
  *
  * Invariant: an API server outage changes nothing here: caches keep their last content until a new
  * LIST succeeds, so speakers keep announcing their last known state. An invalid IPPool or
- * L2Announcement never replaces the last valid version of the same object.
+ * L2Announcement never replaces the last valid version of the same object (shared last-valid
+ * pipeline, keyed by uid, as in the controller); a restarted speaker takes an invalid pool's last
+ * valid version from its status (`status.lastValidSpec`, written by the controller).
  */
 export class ClusterView {
   private readonly services: Informer<V1Service>;
@@ -44,8 +40,8 @@ export class ClusterView {
   private readonly nodes: Informer<V1Node>;
   private readonly pools: Informer<KubernetesObject>;
   private readonly announcements: Informer<KubernetesObject>;
-  private readonly lastValidPools = new Map<string, IPPoolConfig>();
-  private readonly lastValidAnnouncements = new Map<string, L2AnnouncementConfig>();
+  private readonly poolConfigs = poolConfigCache();
+  private readonly announcementConfigs = l2ConfigCache();
 
   constructor(private readonly options: ClusterViewOptions) {
     const { clients, logger } = options;
@@ -77,8 +73,8 @@ export class ClusterView {
       typeName: 'V1Node',
       list: () => clients.core.listNode(),
     });
-    this.pools = this.customInformer(IPPOOL_PLURAL);
-    this.announcements = this.customInformer(L2_ANNOUNCEMENT_PLURAL);
+    this.pools = customInformer({ clients, logger, onEvent, plural: IPPOOL_PLURAL });
+    this.announcements = customInformer({ clients, logger, onEvent, plural: L2_ANNOUNCEMENT_PLURAL });
   }
 
   async start(signal: AbortSignal): Promise<void> {
@@ -133,61 +129,22 @@ export class ClusterView {
   }
 
   private validPools(): IPPoolConfig[] {
-    return refreshValid({
-      objects: this.pools.list(),
-      cache: this.lastValidPools,
-      parse: parseIPPool,
-      logger: this.options.logger,
-    });
+    return this.inUse(this.poolConfigs.update(this.pools.list()));
   }
 
   private validAnnouncements(): L2AnnouncementConfig[] {
-    return refreshValid({
-      objects: this.announcements.list(),
-      cache: this.lastValidAnnouncements,
-      parse: parseL2Announcement,
-      logger: this.options.logger,
-    });
+    return this.inUse(this.announcementConfigs.update(this.announcements.list()));
   }
 
-  private customInformer(plural: string): Informer<KubernetesObject> {
-    const { clients, logger } = this.options;
-    return new Informer<KubernetesObject>({
-      kubeConfig: clients.kubeConfig,
-      logger,
-      onEvent: () => {
-        this.options.onChange();
-      },
-      path: `/apis/${API_GROUP}/${API_VERSION}/${plural}`,
-      list: async () =>
-        (await clients.custom.listClusterCustomObject({
-          group: API_GROUP,
-          version: API_VERSION,
-          plural,
-        })) as KubernetesListObject<KubernetesObject>,
-    });
+  private inUse<T>(entries: readonly ConfigEntry<T>[]): T[] {
+    for (const e of entries)
+      if (e.errors.length > 0)
+        this.options.logger.debug(
+          { object: e.name, errors: e.errors, using: e.source },
+          e.config === undefined
+            ? 'invalid object; not used'
+            : 'invalid object; keeping its last valid version',
+        );
+    return configsInUse(entries);
   }
-}
-
-/** Parses every object; an invalid one falls back to its last valid version, a deleted one is dropped. */
-function refreshValid<T extends { name: string }>(args: {
-  objects: KubernetesObject[];
-  cache: Map<string, T>;
-  parse: (obj: unknown) => { ok: true; value: T } | { ok: false; error: string[] };
-  logger: Logger;
-}): T[] {
-  const seen = new Set<string>();
-  for (const obj of args.objects) {
-    const name = obj.metadata?.name ?? '';
-    seen.add(name);
-    const parsed = args.parse(obj);
-    if (parsed.ok) args.cache.set(name, parsed.value);
-    else
-      args.logger.debug(
-        { object: name, errors: parsed.error },
-        'invalid object; keeping its last valid version',
-      );
-  }
-  for (const name of [...args.cache.keys()]) if (!seen.has(name)) args.cache.delete(name);
-  return [...args.cache.values()];
 }

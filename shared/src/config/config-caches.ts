@@ -1,0 +1,34 @@
+import { isObject } from './fields.js';
+import { type IPPoolConfig, parseIPPool } from './ip-pool.js';
+import { type L2AnnouncementConfig, parseL2Announcement } from './l2-announcement.js';
+import { type ConfigEntry, LastValidCache, type PersistedSpec } from './last-valid.js';
+
+/** What the controller and the speaker make of one IPPool object. */
+export type PoolEntry = ConfigEntry<IPPoolConfig>;
+export type L2Entry = ConfigEntry<L2AnnouncementConfig>;
+
+/**
+ * The last valid spec the controller persisted in an IPPool's status (`status.lastValidSpec`), if
+ * any. The status belongs to the same object (same uid): a re-created pool has none.
+ */
+export function persistedPoolSpec(obj: unknown): PersistedSpec | undefined {
+  if (!isObject(obj) || !isObject(obj.status) || !isObject(obj.status.lastValidSpec)) return undefined;
+  const generation = obj.status.lastValidGeneration;
+  return {
+    spec: obj.status.lastValidSpec,
+    generation: typeof generation === 'number' ? generation : undefined,
+  };
+}
+
+/** IPPools: current spec, else last valid in memory, else the copy persisted in status. */
+export function poolConfigCache(): LastValidCache<IPPoolConfig> {
+  return new LastValidCache({ parse: parseIPPool, persisted: persistedPoolSpec });
+}
+
+/**
+ * L2Announcements: current spec, else last valid in memory. Nothing is persisted (the kind has no
+ * status), so after a restart an invalid announcement is dropped by controller and speaker alike.
+ */
+export function l2ConfigCache(): LastValidCache<L2AnnouncementConfig> {
+  return new LastValidCache({ parse: parseL2Announcement });
+}

@@ -1,0 +1,40 @@
+import type {
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesListObject,
+  KubernetesObject,
+} from '@kubernetes/client-node';
+import { API_GROUP, API_VERSION } from '../types/api.js';
+import { Informer, type InformerOptions } from './informer.js';
+
+export interface CustomInformerOptions<T extends KubernetesObject> extends Omit<
+  InformerOptions<T>,
+  'kubeConfig' | 'path' | 'list' | 'typeName'
+> {
+  readonly clients: {
+    readonly kubeConfig: KubeConfig;
+    readonly custom: Pick<CustomObjectsApi, 'listClusterCustomObject'>;
+  };
+  /** Plural of a cluster-scoped ironlb.io/v1alpha1 kind, e.g. IPPOOL_PLURAL. */
+  readonly plural: string;
+}
+
+/**
+ * The one list+watch cache for ironlb.io custom objects (IPPools, L2Announcements), used by the
+ * controller and the speaker. Builds, does not start, an Informer whose LIST and watch use the same
+ * group, version and plural; objects stay plain JSON (no ObjectSerializer model).
+ */
+export function customInformer<T extends KubernetesObject>(options: CustomInformerOptions<T>): Informer<T> {
+  const { clients, plural, ...rest } = options;
+  return new Informer<T>({
+    ...rest,
+    kubeConfig: clients.kubeConfig,
+    path: `/apis/${API_GROUP}/${API_VERSION}/${plural}`,
+    list: async () =>
+      (await clients.custom.listClusterCustomObject({
+        group: API_GROUP,
+        version: API_VERSION,
+        plural,
+      })) as KubernetesListObject<T>,
+  });
+}
