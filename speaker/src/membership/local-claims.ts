@@ -18,7 +18,10 @@ import type { LocalState } from './types.js';
  * - Invalid claims (non-canonical IP text, owner tag not a uint32) are a caller bug: they are left out
  *   and reported, never sent, never thrown.
  * - `update` reports `claims: true` exactly when the claim set's digest changed, and `heartbeat: true`
- *   when anything a heartbeat carries changed except the staleness age (which moves all the time).
+ *   when anything a heartbeat carries changed. The staleness age is not a change while it grows as
+ *   predicted (reported age + time since it was reported); it is when it departs from that by more
+ *   than `toleranceMs` (the view was refreshed), so pre-signed heartbeats are re-signed.
+ * - Times are the caller's monotonic clock.
  */
 export class LocalClaims {
   private claims: ReadonlyMap<string, number> = new Map();
@@ -26,12 +29,17 @@ export class LocalClaims {
   private macs: string[] = [];
   private stale = false;
   private stalenessMs = 0;
+  private reportedAtMs = 0;
 
-  constructor(private readonly options: { warn: (message: string) => void }) {}
+  constructor(private readonly options: { warn: (message: string) => void; toleranceMs: number }) {}
 
-  update(state: LocalState): { claims: boolean; heartbeat: boolean } {
+  update(state: LocalState, nowMs: number): { claims: boolean; heartbeat: boolean } {
     const macs = this.boundMacs(state.macs);
-    let heartbeat = state.stale !== this.stale || macs.join(',') !== this.macs.join(',');
+    const predicted = this.stalenessAt(nowMs);
+    let heartbeat =
+      state.stale !== this.stale ||
+      macs.join(',') !== this.macs.join(',') ||
+      Math.abs(state.stalenessMs - predicted) > this.options.toleranceMs;
     let claims = false;
     if (!sameClaims(state.claims, this.claims)) {
       const set = this.prepare(state.claims);
@@ -43,17 +51,22 @@ export class LocalClaims {
     this.macs = macs;
     this.stale = state.stale;
     this.stalenessMs = state.stalenessMs;
+    this.reportedAtMs = nowMs;
     return { claims, heartbeat };
   }
 
-  /** What a heartbeat sent `aheadMs` from now says (our view ages while the datagram waits). */
-  heartbeatState(aheadMs: number): PeerState {
+  /** What a heartbeat sent at `atMs` says (our view keeps ageing until the next report). */
+  heartbeatState(atMs: number): PeerState {
     return {
-      stalenessMs: this.stalenessMs + aheadMs,
+      stalenessMs: this.stalenessAt(atMs),
       stale: this.stale,
       digest: this.set.digest,
       macs: this.macs,
     };
+  }
+
+  private stalenessAt(atMs: number): number {
+    return this.stalenessMs + Math.max(0, atMs - this.reportedAtMs);
   }
 
   claimSet(): ClaimSet {

@@ -75,6 +75,7 @@ export class Membership {
       warn: (m) => {
         this.warnOnce(m);
       },
+      toleranceMs: options.intervalMs,
     });
     this.sender = new HeartbeatSender({
       intervalMs: options.intervalMs,
@@ -155,7 +156,7 @@ export class Membership {
 
   /** Sets what we tell peers about ourselves; cheap when nothing changed. */
   publish(state: LocalState): void {
-    const changed = this.local.update(state);
+    const changed = this.local.update(state, monotonicMs());
     if (changed.claims) this.pushClaims(this.peerList);
     if (changed.heartbeat) this.sender.resign();
   }
@@ -169,7 +170,11 @@ export class Membership {
   async leave(): Promise<void> {
     const sequence = this.sender.finalSequence();
     const datagram = encodeHeartbeat(
-      { kind: 'leaving', ...this.envelope(sequence, Date.now()), state: this.local.heartbeatState(0) },
+      {
+        kind: 'leaving',
+        ...this.envelope(sequence, Date.now()),
+        state: this.local.heartbeatState(monotonicMs()),
+      },
       this.options.secret,
     );
     if (!datagram.ok) {
@@ -204,12 +209,13 @@ export class Membership {
 
   /** The heartbeat of a slot, stamped with the wall-clock time at which the slot starts. */
   private signHeartbeat(slot: number): Buffer | undefined {
-    const aheadMs = this.sender.slotStartMs(slot) - monotonicMs();
+    const slotStart = this.sender.slotStartMs(slot);
+    const aheadMs = slotStart - monotonicMs();
     const hb = encodeHeartbeat(
       {
         kind: 'alive',
         ...this.envelope(slot, Date.now() + aheadMs),
-        state: this.local.heartbeatState(Math.max(0, aheadMs)),
+        state: this.local.heartbeatState(slotStart),
       },
       this.options.secret,
     );
