@@ -1,4 +1,8 @@
-import { ReopeningPacketSocket, type PacketSocket } from '@ironlb/packet-socket';
+import {
+  ReopeningPacketSocket,
+  type PacketSocket,
+  type ReopeningPacketSocketOptions,
+} from '@ironlb/packet-socket';
 import type { Logger } from 'pino';
 import { formatMac, ipTextToBytes, solicitedNodeMac } from '../packet/index.js';
 import { familyOf, type SpeakerMetrics } from '../metrics.js';
@@ -28,6 +32,8 @@ export interface InterfaceAnnouncerOptions {
    * to hear peers again, so a node returning from a partition does not pull IPs that moved away.
    */
   reannounceDelayMs: number;
+  /** Opens one packet socket (seam for tests); defaults to the AF_PACKET addon. */
+  openSocket?: ReopeningPacketSocketOptions['open'];
 }
 
 /**
@@ -47,6 +53,7 @@ export class InterfaceAnnouncer {
   constructor(private readonly options: InterfaceAnnouncerOptions) {
     const common = {
       interface: options.interface,
+      ...(options.openSocket === undefined ? {} : { open: options.openSocket }),
       onDown: (e: { code: string; message: string }): void => {
         options.logger.warn({ interface: options.interface, code: e.code }, 'interface down; will reopen');
       },
