@@ -9,7 +9,8 @@ import {
   warnUnknownFields,
   type Obj,
 } from './fields.js';
-import { IRONLB_API_VERSION, type IPPool, type ObjectMeta, type ServiceAllocation } from './ironlb-types.js';
+import { API_GROUP_VERSION, IPPOOL_KIND, type IPPool, type IPPoolSpec } from '@ironlb/shared';
+import type { ObjectMeta } from './translated.js';
 import { readSingleSelector } from './selectors.js';
 
 /**
@@ -25,8 +26,8 @@ export function translateIPAddressPool(f: Findings, o: { meta: ObjectMeta; spec:
   });
   const addresses = readAddresses(f, { obj: spec, key: 'addresses', path: 'spec' });
   const pool: IPPool = {
-    apiVersion: IRONLB_API_VERSION,
-    kind: 'IPPool',
+    apiVersion: API_GROUP_VERSION,
+    kind: IPPOOL_KIND,
     metadata: o.meta,
     spec: { addresses },
   };
@@ -53,13 +54,15 @@ export function readAddresses(f: Findings, field: { obj: Obj; key: string; path:
     return [];
   }
   const out: string[] = [];
-  for (const entry of raw) {
+  for (const [i, entry] of raw.entries()) {
     const normalised = normaliseAddress(entry);
     if (normalised.ok) out.push(normalised.value);
-    else fail(f, `${where}: ${normalised.error}`);
+    else fail(f, `${where}[${i}]: ${normalised.error}`);
   }
   return out;
 }
+
+type ServiceAllocation = NonNullable<IPPoolSpec['serviceAllocation']>;
 
 function translateServiceAllocation(f: Findings, raw: Obj): ServiceAllocation {
   const path = 'spec.serviceAllocation';

@@ -1,12 +1,12 @@
 import { warn, type Findings } from './diagnostics.js';
 import { readStringList, warnUnknownFields, type Obj } from './fields.js';
 import {
-  IRONLB_API_VERSION,
+  API_GROUP_VERSION,
+  L2_ANNOUNCEMENT_KIND,
   type L2Announcement,
   type LabelSelector,
-  type ObjectMeta,
-  type Translated,
-} from './ironlb-types.js';
+} from '@ironlb/shared';
+import type { ObjectMeta, Translated } from './translated.js';
 import { combineSelectors, readSelectors } from './selectors.js';
 
 type PoolTarget = Pick<L2Announcement['spec'], 'ipPools' | 'ipPoolSelector'>;
@@ -54,8 +54,8 @@ export function translateL2Advertisement(f: Findings, o: { meta: ObjectMeta; spe
     for (const node of nodes) {
       const name = count === 1 ? o.meta.name : `${o.meta.name}-${out.length + 1}`;
       const announcement: L2Announcement = {
-        apiVersion: IRONLB_API_VERSION,
-        kind: 'L2Announcement',
+        apiVersion: API_GROUP_VERSION,
+        kind: L2_ANNOUNCEMENT_KIND,
         metadata: { ...o.meta, name },
         spec: { ...target },
       };

@@ -3,12 +3,13 @@ import { fail, hasErrors, warn, type Findings } from './diagnostics.js';
 import { isObj, readBool, readObjList, readString, warnUnknownFields, type Obj } from './fields.js';
 import { readAddresses } from './ip-address-pool.js';
 import {
-  IRONLB_API_VERSION,
+  API_GROUP_VERSION,
+  IPPOOL_KIND,
+  L2_ANNOUNCEMENT_KIND,
   type IPPool,
   type L2Announcement,
-  type ObjectMeta,
-  type Translated,
-} from './ironlb-types.js';
+} from '@ironlb/shared';
+import type { ObjectMeta, Translated } from './translated.js';
 
 /**
  * Pre-CRD MetalLB configuration: the `config` ConfigMap (MetalLB < 0.13) and the deprecated
@@ -29,8 +30,8 @@ interface LegacyPool {
 function layer2Pool(f: Findings, o: LegacyPool): Translated[] {
   const addresses = readAddresses(f, { obj: o.raw, key: 'addresses', path: o.path });
   const pool: IPPool = {
-    apiVersion: IRONLB_API_VERSION,
-    kind: 'IPPool',
+    apiVersion: API_GROUP_VERSION,
+    kind: IPPOOL_KIND,
     metadata: o.meta,
     spec: { addresses },
   };
@@ -39,8 +40,8 @@ function layer2Pool(f: Findings, o: LegacyPool): Translated[] {
   const avoidBuggyIPs = readBool(f, { obj: o.raw, key: o.keys.avoidBuggyIPs, path: o.path });
   if (avoidBuggyIPs !== undefined) pool.spec.avoidBuggyIPs = avoidBuggyIPs;
   const announcement: L2Announcement = {
-    apiVersion: IRONLB_API_VERSION,
-    kind: 'L2Announcement',
+    apiVersion: API_GROUP_VERSION,
+    kind: L2_ANNOUNCEMENT_KIND,
     metadata: { name: o.meta.name },
     spec: { ipPools: [o.meta.name] },
   };

@@ -1,5 +1,5 @@
 import { Document } from 'yaml';
-import type { Translated } from './ironlb-types.js';
+import type { Translated } from './translated.js';
 
 /** What the output relies on about ironlb; printed at the top so a reviewer sees it before applying. */
 export const HEADER: readonly string[] = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LabelSelector } from './ironlb-types.js';
+import type { LabelSelector } from '@ironlb/shared';
 import { combineSelectors } from './selectors.js';
 
 describe('combineSelectors', () => {

@@ -1,4 +1,11 @@
-import { err, ok, type Result } from '@ironlb/shared';
+import {
+  err,
+  ok,
+  type LabelSelector,
+  type LabelSelectorRequirement,
+  type Result,
+  type SelectorOperator,
+} from '@ironlb/shared';
 import { fail, warn, type Findings } from './diagnostics.js';
 import {
   fieldPath,
@@ -8,7 +15,6 @@ import {
   warnUnknownFields,
   type Obj,
 } from './fields.js';
-import type { LabelSelector, LabelSelectorRequirement } from './ironlb-types.js';
 
 /**
  * Label selectors. MetalLB takes LISTS of selectors that are ORed; ironlb takes ONE selector per field.
@@ -18,7 +24,11 @@ import type { LabelSelector, LabelSelectorRequirement } from './ironlb-types.js'
  * Anything else cannot be written as a single selector and is returned as an error value.
  */
 
-const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
+
+function isOperator(value: unknown): value is SelectorOperator {
+  return OPERATORS.some((o) => o === value);
+}
 
 /** Reads `obj[key]` as a list of label selectors; reports malformed entries on `f`. */
 export function readSelectors(f: Findings, field: { obj: Obj; key: string; path: string }): LabelSelector[] {
@@ -44,10 +54,12 @@ function readRequirement(f: Findings, o: { raw: Obj; path: string }): LabelSelec
   warnUnknownFields(f, { obj: o.raw, path: o.path, known: ['key', 'operator', 'values'] });
   const { key, operator } = o.raw;
   if (typeof key !== 'string' || key === '') fail(f, `${o.path}.key must be a non-empty string`);
-  if (typeof operator !== 'string' || !OPERATORS.includes(operator)) {
-    fail(f, `${o.path}.operator must be one of ${OPERATORS.join(', ')}`);
-  }
-  const req: LabelSelectorRequirement = { key: String(key), operator: String(operator) };
+  if (!isOperator(operator)) fail(f, `${o.path}.operator must be one of ${OPERATORS.join(', ')}`);
+  // A bad operator is an error on f: the object is not written, so 'In' here is never output.
+  const req: LabelSelectorRequirement = {
+    key: String(key),
+    operator: isOperator(operator) ? operator : 'In',
+  };
   const values = readStringList(f, { obj: o.raw, key: 'values', path: o.path });
   if (values !== undefined) req.values = values;
   return req;

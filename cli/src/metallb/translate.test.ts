@@ -161,7 +161,10 @@ spec:
   it.each([
     ['addresses: []', 'spec.addresses is missing or empty'],
     ['autoAssign: true', 'spec.addresses is missing or empty'],
-    ['addresses: [10.0.0.0/33]', 'spec.addresses: CIDR "10.0.0.0/33" needs a prefix length 0..32'],
+    [
+      'addresses: [10.0.0.0/24, 10.0.0.0/33]',
+      'spec.addresses[1]: prefix length 33 is out of range for IPv4 (0-32)',
+    ],
     ['addresses: 10.0.0.0/24', 'spec.addresses must be a list of strings'],
     ['{ addresses: [10.0.0.1], autoAssign: "no" }', 'spec.autoAssign must be true or false'],
     [

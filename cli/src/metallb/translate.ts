@@ -1,7 +1,7 @@
 import { fail, findings, hasErrors, warn, type Diagnostic, type Findings } from './diagnostics.js';
 import { isObj, readObj, readString, readStringMap, type Obj } from './fields.js';
 import { translateIPAddressPool } from './ip-address-pool.js';
-import type { ObjectMeta, Translated } from './ironlb-types.js';
+import type { ObjectMeta, Translated } from './translated.js';
 import { translateL2Advertisement } from './l2-advertisement.js';
 import { legacyConfig, NO_BGP, translateAddressPool, translateLegacyConfig } from './legacy.js';
 
