@@ -1,14 +1,23 @@
-import { networkInterfaces } from 'node:os';
 import type { ProbeResult } from '@ironlb/shared/http';
-import { EventRecorder, type KubeClients } from '@ironlb/shared/kube';
+import type { KubeClients } from '@ironlb/shared/kube';
 import type { Logger } from 'pino';
-import { AnnouncementReporter } from './k8s/announcement-reporter.js';
-import { ClusterView } from './k8s/cluster-view.js';
-import { Announcer } from './l2/announcer.js';
+import { ClaimDriver } from './claim-driver.js';
+import { DEFAULT_CLAIM_SETTINGS, type ClaimSettings } from './election/claims.js';
+import { canonicalIp } from './election/election.js';
+import type { Freshness } from './election/freshness.js';
+import { ClaimReporter } from './k8s/claim-reporter.js';
 import type { Conflict } from './l2/responder.js';
-import { Membership, type Peer } from './membership/membership.js';
+import type { MembershipChange, Peer } from './membership/membership.js';
 import type { SpeakerMetrics } from './metrics.js';
-import { interfacesFor, PlanMemo, planAnnouncements, type IpPlan, type PlanInput } from './planner/index.js';
+import {
+  interfacesFor,
+  PlanMemo,
+  planAnnouncements,
+  type IpPlan,
+  type PlanInput,
+  type ServiceRef,
+} from './planner/index.js';
+import { realParts, type SpeakerHooks, type SpeakerParts } from './speaker-parts.js';
 
 export interface MembershipSettings {
   secret: Uint8Array;
@@ -30,129 +39,179 @@ export interface SpeakerOptions {
   handoverMs: number;
   /** Periodic re-plan, a safety net behind the event-driven one. */
   resyncMs: number;
-  /** Claim election timings (--claim-grace, --stale-after); the election's defaults when absent. */
-  election?: { claimGraceMs: number; staleAfterMs: number } | undefined;
   /** Interface used when an L2Announcement names none; default: the one holding the node's InternalIP. */
   defaultInterface?: string | undefined;
   /** Services with this spec.loadBalancerClass are announced too (unset class always is). */
   loadBalancerClass?: string | undefined;
+  /** Claim election timings (docs/election.md); default 300 ms grace, stale after 3 s. */
+  election?: ClaimSettings | undefined;
+  /** Builds the collaborators (default: the real ones); tests pass fakes. */
+  parts?: ((hooks: SpeakerHooks) => SpeakerParts) | undefined;
 }
 
+/** How often our staleness is re-published between plans (heartbeats carry the latest value). */
+const PUBLISH_INTERVAL_MS = 1000;
+
 /**
- * The speaker: turns the cluster view plus live membership into the set of (interface, IP) pairs this
- * node announces, and keeps the announcer equal to it.
+ * The speaker: turns the cluster view plus live membership and peers' claims into the set of (interface, IP)
+ * pairs this node announces, keeps the announcer equal to it, and tells peers what it announces.
  *
  * Invariants: a membership change re-plans synchronously (failover does not wait for the API server or
- * a timer); nothing is announced before the caches have synced; on shutdown we first tell peers we leave,
- * keep answering for `handoverMs`, then stop.
+ * a timer); a peer's claims or staleness changing re-plans within one event-loop turn, and so does the end
+ * of a claim grace; the claims we publish are exactly the IPs the announcer holds after each plan; nothing
+ * is announced before the caches have synced; on stop we first tell peers we leave, keep answering for
+ * `handoverMs`, then stop.
  */
 export class Speaker {
-  private readonly view: ClusterView;
-  private readonly membership: Membership;
-  private readonly announcer: Announcer;
-  private readonly recorder: EventRecorder;
-  private readonly reporter: AnnouncementReporter;
+  private readonly parts: SpeakerParts;
+  private readonly claims: ClaimDriver;
+  private readonly claimReporter: ClaimReporter;
+  private readonly settings: ClaimSettings;
+  private readonly aliveSince = new Map<string, number>();
   private plans: IpPlan[] = [];
   private readonly memo = new PlanMemo();
   private pending = false;
-  private resyncTimer: NodeJS.Timeout | null = null;
+  private timers: NodeJS.Timeout[] = [];
   private started = false;
   private peerKey = '';
   private warmUntil = Number.POSITIVE_INFINITY;
   private macs: string[] = [];
+  private macsKey = '';
   private macsAt = Number.NEGATIVE_INFINITY;
+  private lastClaims: ReadonlyMap<string, number> = new Map();
 
   constructor(private readonly options: SpeakerOptions) {
-    const { logger, metrics, clients } = options;
-    this.view = new ClusterView({
-      clients,
-      loadBalancerClass: options.loadBalancerClass,
-      logger: logger.child({ component: 'cluster-view' }),
-      onChange: () => {
+    const { logger, metrics } = options;
+    this.settings = { ...DEFAULT_CLAIM_SETTINGS, ...options.election };
+    const hooks: SpeakerHooks = {
+      onViewChange: () => {
         this.schedulePlan();
       },
-    });
-    this.membership = new Membership({
-      ...options.membership,
-      self: options.nodeName,
-      onChange: (changes) => {
-        for (const c of changes)
-          logger.info({ member: c.node, alive: c.alive, reason: c.reason }, 'membership change');
-        this.plan();
+      onMembershipChange: (changes) => {
+        this.membershipChanged(changes);
       },
-      onInvalid: (reason) => {
-        logger.debug({ reason }, 'dropped membership datagram');
+      onPeerState: () => {
+        this.schedulePlan();
       },
-    });
-    this.announcer = new Announcer({
-      metrics,
-      logger: logger.child({ component: 'announcer' }),
-      peerMacs: () => new Set([...this.membership.peerMacs().values()].flat()),
       onConflict: (c) => {
         this.onConflict(c);
       },
-      conflictProbeIntervalMs: options.conflictProbeIntervalMs,
-      reannounceDelayMs: options.membership.timeoutMs + options.membership.intervalMs,
-    });
-    this.recorder = new EventRecorder({
-      events: clients.events,
-      reportingController: 'ironlb.io/speaker',
-      reportingInstance: options.nodeName,
-      logger,
-    });
-    this.reporter = new AnnouncementReporter({
+      onStaleChange: (stale, stalenessMs) => {
+        if (stale)
+          logger.warn(
+            { stalenessMs },
+            'view of the API server is stale: peers stop deferring to us for IPs we do not claim',
+          );
+        else logger.info({ stalenessMs }, 'view of the API server is fresh again');
+        metrics.viewStale.set(stale ? 1 : 0);
+        this.publish();
+        this.plan();
+      },
+      peerMacs: () => new Set([...this.parts.membership.peerMacs().values()].flat()),
+    };
+    this.parts = (
+      options.parts ??
+      ((h: SpeakerHooks): SpeakerParts =>
+        realParts(
+          {
+            ...options,
+            staleAfterMs: this.settings.staleAfterMs,
+            loadBalancerClass: options.loadBalancerClass,
+          },
+          h,
+        ))
+    )(hooks);
+    this.claims = new ClaimDriver({
       self: options.nodeName,
-      recorder: this.recorder,
-      core: clients.core,
+      settings: this.settings,
+      onDue: () => {
+        this.plan();
+      },
+    });
+    this.claimReporter = new ClaimReporter({
+      self: options.nodeName,
+      recorder: this.parts.recorder,
+      unclaimed: metrics.peerUnclaimed,
       logger,
-      annotationDebounceMs: 500,
     });
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    this.announcer.start(signal);
-    this.recorder.start(signal);
-    this.publishState();
-    await this.membership.start(signal);
-    // Warm-up: hear every live peer (and learn its MACs) before announcing anything, so a starting
+    const { parts } = this;
+    parts.announcer.start(signal);
+    parts.recorder.start(signal);
+    parts.freshness.start(signal);
+    await parts.membership.start(signal);
+    this.publish();
+    // Warm-up: hear every live peer (and learn its MACs and claims) before announcing anything, so a starting
     // speaker neither grabs IPs that others hold nor mistakes their frames for conflicts.
-    const warmUpMs = this.options.membership.timeoutMs + this.options.membership.intervalMs;
+    const warmUpMs = this.warmUpMs();
     this.warmUntil = performance.now() + warmUpMs;
-    await this.view.start(signal);
+    await parts.view.start(signal);
     this.started = true;
-    setTimeout(() => {
+    this.every(
+      warmUpMs,
+      () => {
+        this.plan();
+      },
+      false,
+    );
+    this.every(this.options.resyncMs, () => {
       this.plan();
-    }, warmUpMs).unref();
-    this.resyncTimer = setInterval(() => {
-      this.plan();
-    }, this.options.resyncMs);
-    this.resyncTimer.unref();
+    });
+    this.every(PUBLISH_INTERVAL_MS, () => {
+      this.publish();
+    });
     this.plan();
   }
 
   ready(): ProbeResult {
     if (!this.started) return { ok: false, reason: 'starting' };
-    if (!this.view.hasSynced()) return { ok: false, reason: 'caches not synced' };
+    if (!this.parts.view.hasSynced()) return { ok: false, reason: 'caches not synced' };
     if (performance.now() < this.warmUntil) return { ok: false, reason: 'hearing peers before announcing' };
     return { ok: true };
   }
 
   /** Graceful stop: hand our IPs to their successors, then stop everything. */
-  async shutdown(): Promise<void> {
-    if (this.resyncTimer) clearInterval(this.resyncTimer);
+  async stop(): Promise<void> {
+    const { parts } = this;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    this.claims.stop();
     this.options.logger.info({ handoverMs: this.options.handoverMs }, 'leaving: handing over announced IPs');
-    await this.membership.leave();
+    await parts.membership.leave();
     await new Promise((r) => setTimeout(r, this.options.handoverMs));
-    this.announcer.stop();
-    await this.reporter.stop({ clear: true });
-    await this.membership.stop();
-    await this.view.stop();
-    await this.recorder.stop();
+    parts.announcer.stop();
+    await parts.reporter.stop({ clear: true });
+    await parts.membership.stop();
+    parts.freshness.stop();
+    await parts.view.stop();
+    await parts.recorder.stop();
   }
 
-  /** Current plans (for debugging and tests). */
+  /** Current plans, announcers as decided by the claim election (for debugging and tests). */
   currentPlans(): readonly IpPlan[] {
     return this.plans;
+  }
+
+  private every(ms: number, run: () => void, repeat = true): void {
+    const t = repeat ? setInterval(run, ms) : setTimeout(run, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  private warmUpMs(): number {
+    return this.options.membership.timeoutMs + this.options.membership.intervalMs;
+  }
+
+  private membershipChanged(changes: MembershipChange[]): void {
+    const now = performance.now();
+    for (const c of changes) {
+      this.options.logger.info({ member: c.node, alive: c.alive, reason: c.reason }, 'membership change');
+      if (c.alive) this.aliveSince.set(c.node, now);
+      else this.aliveSince.delete(c.node);
+    }
+    this.plan();
   }
 
   private schedulePlan(): void {
@@ -165,25 +224,50 @@ export class Speaker {
   }
 
   private plan(): void {
-    if (!this.started || !this.view.hasSynced()) return;
+    if (!this.started || !this.parts.view.hasSynced()) return;
     this.updatePeers();
-    this.publishState();
     if (performance.now() < this.warmUntil) return;
+    const { membership, announcer, reporter } = this.parts;
     const started = performance.now();
-    const alive = this.membership.alive();
-    const snapshot = this.view.snapshot();
-    this.plans = planAnnouncements({ ...snapshot, alive }, this.memo);
-    this.announcer.apply(this.desiredInterfaces(snapshot));
-    const announced = this.announcer.announced();
-    const changes = this.reporter.report({
+    const alive = membership.alive();
+    const snapshot = this.parts.view.snapshot();
+    const planned = planAnnouncements({ ...snapshot, alive }, this.memo);
+    this.refreshMacs(snapshot);
+    const round = this.claims.decide({ plans: planned, me: this.freshness(), peers: membership.peers() });
+    this.plans = round.plans;
+    announcer.apply(this.desiredInterfaces(snapshot));
+    const announced = announcer.announced();
+    this.lastClaims = this.claims.announced(announced.keys());
+    this.publish();
+    const services = new Map<string, readonly ServiceRef[]>();
+    for (const p of this.plans) services.set(canonicalIp(p.ip), p.services);
+    this.claimReporter.report({
+      decisions: round.decisions,
+      servicesOf: (ip) => services.get(ip) ?? [],
+      blame: (peer) =>
+        started - (this.aliveSince.get(peer) ?? Number.NEGATIVE_INFINITY) >=
+        this.warmUpMs() + this.settings.claimGraceMs,
+    });
+    const changes = reporter.report({
       plans: this.plans,
       alive,
       interfacesOf: (ip) => announced.get(ip) ?? [],
     });
-    this.reporter.setAnnounced([...announced.keys()]);
+    reporter.setAnnounced([...announced.keys()]);
     this.options.metrics.electionChanges.inc(changes);
     this.options.metrics.membersAlive.set(alive.size);
     this.options.logger.debug({ ips: this.plans.length, ms: performance.now() - started }, 'planned');
+  }
+
+  private freshness(): Freshness {
+    return { stalenessMs: this.parts.freshness.stalenessMs(), stale: this.parts.freshness.stale() };
+  }
+
+  /** Tells peers what we announce, how fresh our view is, and the MACs we announce from. */
+  private publish(): void {
+    const me = this.freshness();
+    this.options.metrics.viewStalenessSeconds.set(me.stalenessMs / 1000);
+    this.parts.membership.publish({ claims: this.lastClaims, ...me, macs: this.macs });
   }
 
   /** Interface → IPs this node announces there, from the current plans. */
@@ -206,45 +290,49 @@ export class Speaker {
   private updatePeers(): void {
     const family = this.options.membership.bindAddress.includes(':') ? 'v6' : 'v4';
     const peers: Peer[] = [];
-    for (const [name, ips] of this.view.nodeAddresses()) {
+    for (const [name, ips] of this.parts.view.nodeAddresses()) {
       const address = ips.find((ip) => ip.includes(':') === (family === 'v6')) ?? ips[0];
       if (address) peers.push({ name, address, port: this.options.membership.port });
     }
     const key = JSON.stringify(peers);
     if (key === this.peerKey) return;
     this.peerKey = key;
-    this.membership.setPeers(peers);
+    this.parts.membership.setPeers(peers);
   }
 
   private defaultInterface(): string | undefined {
     if (this.options.defaultInterface) return this.options.defaultInterface;
-    const ips = new Set(this.view.nodeAddresses().get(this.options.nodeName) ?? []);
-    for (const [name, addrs] of Object.entries(networkInterfaces())) {
+    const ips = new Set(this.parts.view.nodeAddresses().get(this.options.nodeName) ?? []);
+    for (const [name, addrs] of Object.entries(this.parts.interfaces())) {
       if (addrs?.some((a) => ips.has(a.address))) return name;
     }
     return undefined;
   }
 
-  /** What peers hear from us (claims come with the claim-based election). */
-  private publishState(): void {
-    this.membership.publish({ claims: new Map(), stalenessMs: 0, stale: false, macs: this.ownMacs() });
-  }
-
-  /** Our MACs, refreshed at most every few seconds (heartbeats carry them). */
-  private ownMacs(): string[] {
+  /**
+   * MACs of the interfaces we may announce on: the default one and every one an L2Announcement names (peers
+   * must know them before our first gratuitous frame, so not only those in use now).
+   */
+  private refreshMacs(snapshot: Omit<PlanInput, 'alive'>): void {
+    const names = new Set<string>();
+    const fallback = this.defaultInterface();
+    if (fallback) names.add(fallback);
+    for (const a of snapshot.announcements) for (const i of a.interfaces) names.add(i);
+    const key = [...names].sort().join(',');
     const now = performance.now();
-    if (now - this.macsAt < 5000) return this.macs;
+    if (key === this.macsKey && now - this.macsAt < 5000) return;
+    this.macsKey = key;
     this.macsAt = now;
     const macs = new Set<string>();
-    for (const addrs of Object.values(networkInterfaces())) {
+    for (const [name, addrs] of Object.entries(this.parts.interfaces())) {
+      if (!names.has(name)) continue;
       for (const a of addrs ?? []) if (!a.internal && a.mac !== '00:00:00:00:00:00') macs.add(a.mac);
     }
-    this.macs = [...macs];
-    return this.macs;
+    this.macs = [...macs].sort();
   }
 
   private onConflict(conflict: Conflict & { interface: string }): void {
     const plan = this.plans.find((p) => p.ip === conflict.ip);
-    this.reporter.conflict({ conflict, services: plan?.services ?? [] });
+    this.parts.reporter.conflict({ conflict, services: plan?.services ?? [] });
   }
 }

@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiFreshness } from './api-freshness.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('ApiFreshness', () => {
+  it('counts staleness from the last successful probe, reports each stale transition once', async () => {
+    vi.useFakeTimers();
+    let up = true;
+    const transitions: boolean[] = [];
+    const f = new ApiFreshness({
+      probe: () => Promise.resolve(up),
+      intervalMs: 1000,
+      timeoutMs: 500,
+      staleAfterMs: 3000,
+      now: () => Date.now(),
+      onStaleChange: (stale) => transitions.push(stale),
+    });
+    const controller = new AbortController();
+    f.start(controller.signal);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(f.stalenessMs()).toBe(0);
+    await vi.advanceTimersByTimeAsync(2500);
+    expect(f.stalenessMs()).toBeLessThan(1000);
+    up = false; // last success: the probe sent at t = 2 s
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(f.stale()).toBe(false);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(f.stale()).toBe(true);
+    expect(f.stalenessMs()).toBeGreaterThan(3000);
+    await vi.advanceTimersByTimeAsync(5000);
+    up = true;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(f.stale()).toBe(false);
+    expect(transitions).toEqual([true, false]);
+    controller.abort();
+  });
+
+  it('aborts a probe that outlives its timeout and counts it as a failure', async () => {
+    vi.useFakeTimers();
+    const aborted: boolean[] = [];
+    const f = new ApiFreshness({
+      // Hangs until aborted, then (too late) claims success.
+      probe: (signal) =>
+        new Promise((resolve) => {
+          signal.addEventListener('abort', () => {
+            aborted.push(true);
+            resolve(true);
+          });
+        }),
+      intervalMs: 1000,
+      timeoutMs: 1000,
+      staleAfterMs: 3000,
+      now: () => Date.now(),
+    });
+    f.start(new AbortController().signal);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(aborted.length).toBeGreaterThanOrEqual(4);
+    expect(f.stale()).toBe(true);
+    f.stop();
+  });
+
+  it('is as old as the attempt to confirm it until the first probe succeeds', async () => {
+    vi.useFakeTimers();
+    const f = new ApiFreshness({
+      probe: () => Promise.resolve(false),
+      intervalMs: 1000,
+      timeoutMs: 1000,
+      staleAfterMs: 3000,
+      now: () => Date.now(),
+    });
+    f.start(new AbortController().signal);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(f.stalenessMs()).toBe(4000);
+    f.stop();
+  });
+});

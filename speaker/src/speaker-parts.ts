@@ -1,0 +1,114 @@
+import { networkInterfaces } from 'node:os';
+import { EventRecorder, type KubeClients } from '@ironlb/shared/kube';
+import type { Logger } from 'pino';
+import { AnnouncementReporter } from './k8s/announcement-reporter.js';
+import { ApiFreshness } from './k8s/api-freshness.js';
+import { ClusterView } from './k8s/cluster-view.js';
+import { readyzProbe } from './k8s/readyz-probe.js';
+import { Announcer } from './l2/announcer.js';
+import type { Conflict } from './l2/responder.js';
+import { Membership, type MembershipChange } from './membership/membership.js';
+import type { SpeakerMetrics } from './metrics.js';
+
+/** Callbacks the speaker gives its parts. */
+export interface SpeakerHooks {
+  onViewChange: () => void;
+  onMembershipChange: (changes: MembershipChange[]) => void;
+  onPeerState: (node: string) => void;
+  onConflict: (conflict: Conflict & { interface: string }) => void;
+  onStaleChange: (stale: boolean, stalenessMs: number) => void;
+  /** MACs peers may see from us (for telling a handover from a conflict). */
+  peerMacs: () => Set<string>;
+}
+
+/** The speaker's collaborators, by the surface it uses (tests pass fakes). */
+export interface SpeakerParts {
+  view: Pick<ClusterView, 'start' | 'stop' | 'hasSynced' | 'snapshot' | 'nodeAddresses'>;
+  membership: Pick<
+    Membership,
+    'start' | 'stop' | 'leave' | 'setPeers' | 'alive' | 'peers' | 'publish' | 'peerMacs'
+  >;
+  announcer: Pick<Announcer, 'start' | 'stop' | 'apply' | 'announced'>;
+  freshness: Pick<ApiFreshness, 'start' | 'stop' | 'stalenessMs' | 'stale'>;
+  recorder: Pick<EventRecorder, 'start' | 'stop' | 'emit'>;
+  reporter: Pick<AnnouncementReporter, 'report' | 'setAnnounced' | 'stop' | 'conflict'>;
+  /** The host's interfaces (os.networkInterfaces). */
+  interfaces: () => ReturnType<typeof networkInterfaces>;
+}
+
+export interface RealPartsOptions {
+  nodeName: string;
+  clients: KubeClients;
+  logger: Logger;
+  metrics: SpeakerMetrics;
+  membership: {
+    secret: Uint8Array;
+    bindAddress: string;
+    port: number;
+    intervalMs: number;
+    timeoutMs: number;
+    stallToleranceMs: number;
+  };
+  conflictProbeIntervalMs: number;
+  staleAfterMs: number;
+  loadBalancerClass: string | undefined;
+}
+
+/** API freshness probe period and timeout: one cheap GET per second per node. */
+const PROBE_INTERVAL_MS = 1000;
+const PROBE_TIMEOUT_MS = 1000;
+
+/** The production parts: informers, UDP membership, packet sockets, /readyz probe, Kubernetes events. */
+export function realParts(o: RealPartsOptions, hooks: SpeakerHooks): SpeakerParts {
+  const { logger, metrics, clients } = o;
+  const recorder = new EventRecorder({
+    events: clients.events,
+    reportingController: 'ironlb.io/speaker',
+    reportingInstance: o.nodeName,
+    logger,
+  });
+  return {
+    view: new ClusterView({
+      clients,
+      loadBalancerClass: o.loadBalancerClass,
+      logger: logger.child({ component: 'cluster-view' }),
+      onChange: hooks.onViewChange,
+    }),
+    membership: new Membership({
+      ...o.membership,
+      self: o.nodeName,
+      onChange: hooks.onMembershipChange,
+      onPeerState: hooks.onPeerState,
+      onInvalid: (reason) => {
+        logger.debug({ reason }, 'dropped membership datagram');
+      },
+      onWarning: (message) => {
+        logger.warn(message);
+      },
+    }),
+    announcer: new Announcer({
+      metrics,
+      logger: logger.child({ component: 'announcer' }),
+      peerMacs: hooks.peerMacs,
+      onConflict: hooks.onConflict,
+      conflictProbeIntervalMs: o.conflictProbeIntervalMs,
+      reannounceDelayMs: o.membership.timeoutMs + o.membership.intervalMs,
+    }),
+    freshness: new ApiFreshness({
+      probe: readyzProbe(clients.kubeConfig),
+      intervalMs: PROBE_INTERVAL_MS,
+      timeoutMs: PROBE_TIMEOUT_MS,
+      staleAfterMs: o.staleAfterMs,
+      onStaleChange: hooks.onStaleChange,
+    }),
+    recorder,
+    reporter: new AnnouncementReporter({
+      self: o.nodeName,
+      recorder,
+      core: clients.core,
+      logger,
+      annotationDebounceMs: 500,
+    }),
+    interfaces: networkInterfaces,
+  };
+}

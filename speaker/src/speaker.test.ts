@@ -1,0 +1,288 @@
+import {
+  parseIPPool,
+  parseL2Announcement,
+  type IPPoolConfig,
+  type L2AnnouncementConfig,
+} from '@ironlb/shared';
+import type { KubeClients } from '@ironlb/shared/kube';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { rankNodes } from './election/election.js';
+import { ownerTag } from './election/freshness.js';
+import type { LocalState, PeerReport } from './membership/types.js';
+import { createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
+import type { ServiceView } from './planner/index.js';
+import { Speaker } from './speaker.js';
+import type { SpeakerHooks, SpeakerParts } from './speaker-parts.js';
+
+const IP_TEXT = '2001:DB8:0::7';
+const IP = '2001:db8::7';
+const NODES = ['n1', 'n2', 'n3'];
+const [FIRST, SECOND, THIRD] = rankNodes(IP, NODES).map((r) => r.node) as [string, string, string];
+const SERVICE: ServiceView = {
+  namespace: 'default',
+  name: 'web',
+  uid: 'uid-web',
+  ips: [IP_TEXT],
+  externalTrafficPolicy: 'Cluster',
+  endpoints: [],
+};
+const TAG = ownerTag([SERVICE]);
+const GRACE = 40;
+
+function pool(): IPPoolConfig {
+  const r = parseIPPool({ metadata: { name: 'lan' }, spec: { addresses: ['2001:db8::/120'] } });
+  if (!r.ok) throw new Error(r.error.join('; '));
+  return r.value;
+}
+
+function l2(): L2AnnouncementConfig {
+  const r = parseL2Announcement({ metadata: { name: 'all' }, spec: {} });
+  if (!r.ok) throw new Error(r.error.join('; '));
+  return r.value;
+}
+
+function report(node: string, claims: Record<string, number>, stale = false): PeerReport {
+  return { node, stale, stalenessMs: stale ? 10_000 : 0, claims: new Map(Object.entries(claims)), macs: [] };
+}
+
+/** A speaker on `self` with fake parts; the test drives membership, peers' claims and freshness. */
+class Harness {
+  alive = new Set(NODES);
+  peers = new Map<string, PeerReport>();
+  stale = false;
+  published: LocalState[] = [];
+  desired = new Map<string, ReadonlySet<string>>();
+  events: { reason: string; note: string }[] = [];
+  calls: string[] = [];
+  hooks: SpeakerHooks | null = null;
+  readonly metrics: SpeakerMetrics = createSpeakerMetrics(new Registry());
+  readonly speaker: Speaker;
+  private readonly controller = new AbortController();
+
+  constructor(readonly self: string) {
+    this.speaker = new Speaker({
+      nodeName: self,
+      clients: {} as KubeClients,
+      logger: pino({ level: 'silent' }),
+      metrics: this.metrics,
+      membership: {
+        secret: new Uint8Array(16),
+        bindAddress: '::',
+        port: 1,
+        intervalMs: 5,
+        timeoutMs: 10,
+        stallToleranceMs: 10,
+      },
+      conflictProbeIntervalMs: 0,
+      handoverMs: 1,
+      resyncMs: 60_000,
+      election: { claimGraceMs: GRACE, staleAfterMs: 3000 },
+      parts: (hooks) => {
+        this.hooks = hooks;
+        return this.parts();
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.speaker.start(this.controller.signal);
+    // Warm-up is 15 ms (timeout + interval); the speaker plans when it ends.
+    await vi.waitFor(() => {
+      expect(this.published.length).toBeGreaterThan(1);
+    });
+  }
+
+  announces(): boolean {
+    return this.desired.get('eth0')?.has(IP_TEXT) ?? false;
+  }
+
+  lastClaims(): ReadonlyMap<string, number> | undefined {
+    return this.published.at(-1)?.claims;
+  }
+
+  async stop(): Promise<void> {
+    await this.speaker.stop();
+    this.controller.abort();
+  }
+
+  private parts(): SpeakerParts {
+    const ok = async (): Promise<void> => {};
+    return {
+      view: {
+        start: ok,
+        stop: ok,
+        hasSynced: () => true,
+        snapshot: () => ({
+          services: [SERVICE],
+          nodes: NODES.map((name) => ({ name, labels: {}, ready: true, networkUnavailable: false })),
+          pools: [pool()],
+          announcements: [l2()],
+        }),
+        nodeAddresses: () => new Map(NODES.map((n, i) => [n, [`2001:db8:1::${String(i + 1)}`]])),
+      },
+      membership: {
+        start: ok,
+        stop: async () => {
+          this.calls.push('membership.stop');
+          await ok();
+        },
+        leave: async () => {
+          this.calls.push('leave');
+          await ok();
+        },
+        setPeers: () => {},
+        alive: () => new Set(this.alive),
+        peers: () => new Map([...this.peers].filter(([n]) => this.alive.has(n))),
+        publish: (state) => {
+          this.published.push(state);
+        },
+        peerMacs: () => new Map(),
+      },
+      announcer: {
+        start: () => {},
+        stop: () => {
+          this.calls.push('announcer.stop');
+        },
+        apply: (desired) => {
+          this.desired = new Map(desired);
+        },
+        announced: () => {
+          const out = new Map<string, string[]>();
+          for (const [iface, ips] of this.desired)
+            for (const ip of ips) out.set(ip, [...(out.get(ip) ?? []), iface]);
+          return out;
+        },
+      },
+      freshness: {
+        start: () => {},
+        stop: () => {},
+        stalenessMs: () => (this.stale ? 10_000 : 0),
+        stale: () => this.stale,
+      },
+      recorder: {
+        start: () => {},
+        stop: ok,
+        emit: (e) => {
+          this.events.push({ reason: e.reason, note: e.note });
+        },
+      },
+      reporter: { report: () => 0, setAnnounced: () => {}, stop: ok, conflict: () => {} },
+      interfaces: () => ({
+        eth0: [
+          {
+            address: `2001:db8:1::${String(NODES.indexOf(this.self) + 1)}`,
+            netmask: 'ffff:ffff:ffff:ffff::',
+            family: 'IPv6',
+            mac: '02:00:00:00:00:01',
+            internal: false,
+            cidr: null,
+            scopeid: 0,
+          },
+        ],
+      }),
+    };
+  }
+}
+
+let harness: Harness | null = null;
+async function started(self: string, setup: (h: Harness) => void = () => {}): Promise<Harness> {
+  harness = new Harness(self);
+  setup(harness);
+  await harness.start();
+  return harness;
+}
+
+afterEach(async () => {
+  await harness?.stop();
+  harness = null;
+});
+
+describe('Speaker with the claim election', () => {
+  it('announces an IP it ranks first and publishes it as a claim (canonical IP, owner tag) with its MACs', async () => {
+    const h = await started(FIRST);
+    expect(h.announces()).toBe(true);
+    expect(h.lastClaims()).toEqual(new Map([[IP, TAG]]));
+    expect(h.published.at(-1)).toMatchObject({ stale: false, macs: ['02:00:00:00:00:01'] });
+  });
+
+  it('defers to the first-ranked peer that claims the IP (steady state: one announcer)', async () => {
+    const h = await started(SECOND, (x) => {
+      x.peers.set(FIRST, report(FIRST, { [IP]: TAG }));
+    });
+    await new Promise((r) => setTimeout(r, GRACE * 3));
+    h.hooks?.onPeerState(FIRST);
+    await new Promise((r) => setImmediate(r));
+    expect(h.announces()).toBe(false);
+    expect(h.lastClaims()).toEqual(new Map());
+    expect(h.events).toEqual([]);
+  });
+
+  it('takes over after the grace when the first-ranked peer does not claim, with a Warning event and a counter naming it', async () => {
+    const h = await started(SECOND, (x) => {
+      x.peers.set(FIRST, report(FIRST, {}));
+    });
+    expect(h.announces()).toBe(false);
+    // The grace timer re-plans by itself.
+    await vi.waitFor(() => {
+      expect(h.announces()).toBe(true);
+    });
+    expect(h.lastClaims()).toEqual(new Map([[IP, TAG]]));
+    expect(h.events).toEqual([
+      {
+        reason: 'PeerDidNotClaim',
+        note: expect.stringContaining(`node ${FIRST} ranks first for ${IP}`) as string,
+      },
+    ]);
+    const counter = await h.metrics.peerUnclaimed.get();
+    expect(counter.values).toEqual([expect.objectContaining({ labels: { peer: FIRST }, value: 1 })]);
+    // The first-ranked peer claims at last: we hand it back, and the episode ends without a second event.
+    h.peers.set(FIRST, report(FIRST, { [IP]: TAG }));
+    h.hooks?.onPeerState(FIRST);
+    await vi.waitFor(() => {
+      expect(h.announces()).toBe(false);
+    });
+    expect(h.events).toHaveLength(1);
+  });
+
+  it('skips a stale first-ranked peer at once', async () => {
+    const h = await started(SECOND, (x) => {
+      x.peers.set(FIRST, report(FIRST, {}, true));
+    });
+    expect(h.announces()).toBe(true);
+    expect(h.events.map((e) => e.reason)).toEqual(['PeerDidNotClaim']);
+  });
+
+  it('yields when its own view is stale and a fresh peer claims the IP', async () => {
+    const h = await started(FIRST, (x) => {
+      x.stale = true;
+      x.peers.set(THIRD, report(THIRD, { [IP]: TAG + 1 }));
+    });
+    expect(h.announces()).toBe(false);
+    expect(h.published.at(-1)).toMatchObject({ stale: true, stalenessMs: 10_000 });
+    // Its view becomes fresh again: it is first in rank and as fresh, so it takes the IP back.
+    h.stale = false;
+    h.hooks?.onStaleChange(false, 0);
+    expect(h.announces()).toBe(true);
+  });
+
+  it('fails over synchronously when the announcing peer dies (no timer, no API server)', async () => {
+    const h = await started(SECOND, (x) => {
+      x.peers.set(FIRST, report(FIRST, { [IP]: TAG }));
+      x.peers.set(THIRD, report(THIRD, {}));
+    });
+    expect(h.announces()).toBe(false);
+    h.alive.delete(FIRST);
+    h.hooks?.onMembershipChange([{ node: FIRST, alive: false, reason: 'timeout' }]);
+    expect(h.announces()).toBe(true);
+  });
+
+  it('stop() tells peers it leaves, keeps answering for the handover, then stops announcing', async () => {
+    const h = await started(FIRST);
+    await h.speaker.stop();
+    expect(h.calls.slice(0, 2)).toEqual(['leave', 'announcer.stop']);
+    expect(h.calls).toContain('membership.stop');
+    harness = null;
+  });
+});
