@@ -1,6 +1,8 @@
+import type { IPFamily } from '@ironlb/shared';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type Family = 'ipv4' | 'ipv6';
+/** Value of the `family` label: metric label values are lower case; code uses IPFamily ('IPv4' | 'IPv6'). */
+export type FamilyLabel = 'ipv4' | 'ipv6';
 
 /** Prometheus metrics of the speaker (`ironlb_speaker_*`). One instance per process. */
 export interface SpeakerMetrics {
@@ -69,6 +71,6 @@ export function createSpeakerMetrics(registry = new Registry()): SpeakerMetrics 
   };
 }
 
-export function familyOf(ip: string): Family {
-  return ip.includes(':') ? 'ipv6' : 'ipv4';
+export function familyLabel(family: IPFamily): FamilyLabel {
+  return family === 'IPv4' ? 'ipv4' : 'ipv6';
 }

@@ -11,6 +11,14 @@ export interface IPAddress {
   readonly value: bigint;
 }
 
+/**
+ * Family of an IP text already known to be valid (from a parsed config or a Service status): IPv6 text always
+ * contains ':' and IPv4 text never does. Use parseIP for text that may be invalid.
+ */
+export function familyOfValidIP(text: string): IPFamily {
+  return text.includes(':') ? 'IPv6' : 'IPv4';
+}
+
 /** Address width in bits: 32 for IPv4, 128 for IPv6. */
 export function familyBits(family: IPFamily): number {
   return family === 'IPv4' ? 32 : 128;

@@ -1,5 +1,6 @@
+import { familyOfValidIP } from '@ironlb/shared';
 import type { Logger } from 'pino';
-import { familyOf, type SpeakerMetrics } from '../metrics.js';
+import { familyLabel, type SpeakerMetrics } from '../metrics.js';
 import { InterfaceAnnouncer } from './interface-announcer.js';
 import type { Conflict } from './responder.js';
 
@@ -80,7 +81,7 @@ export class Announcer {
 
   private updateGauge(): void {
     const counts = { ipv4: 0, ipv6: 0 };
-    for (const ip of this.announced().keys()) counts[familyOf(ip)]++;
+    for (const ip of this.announced().keys()) counts[familyLabel(familyOfValidIP(ip))]++;
     this.options.metrics.announcedIps.set({ family: 'ipv4' }, counts.ipv4);
     this.options.metrics.announcedIps.set({ family: 'ipv6' }, counts.ipv6);
   }

@@ -3,9 +3,10 @@ import {
   type PacketSocket,
   type ReopeningPacketSocketOptions,
 } from '@ironlb/packet-socket';
+import { type IPFamily, familyOfValidIP } from '@ironlb/shared';
 import type { Logger } from 'pino';
 import { formatMac, ipTextToBytes, solicitedNodeMac } from '../packet/index.js';
-import { familyOf, type SpeakerMetrics } from '../metrics.js';
+import { familyLabel, type SpeakerMetrics } from '../metrics.js';
 import {
   conflictProbe,
   decideArp,
@@ -65,7 +66,7 @@ export class InterfaceAnnouncer {
         this.receive(frames, decideArp);
       },
       onOpen: () => {
-        this.resendLater('ipv4');
+        this.resendLater('IPv4');
       },
     });
     this.ndp = new ReopeningPacketSocket({
@@ -75,7 +76,7 @@ export class InterfaceAnnouncer {
         this.receive(frames, decideNdp);
       },
       onOpen: () => {
-        this.resendLater('ipv6');
+        this.resendLater('IPv6');
       },
     });
   }
@@ -138,9 +139,9 @@ export class InterfaceAnnouncer {
   }
 
   /** After a socket (re)opens, e.g. the interface came back, re-announce what we then still hold. */
-  private resendLater(family: 'ipv4' | 'ipv6'): void {
+  private resendLater(family: IPFamily): void {
     const timer = setTimeout(() => {
-      for (const ip of this.announced) if (familyOf(ip) === family) this.sendTakeover(ip);
+      for (const ip of this.announced) if (familyOfValidIP(ip) === family) this.sendTakeover(ip);
     }, this.options.reannounceDelayMs);
     timer.unref();
   }
@@ -151,7 +152,8 @@ export class InterfaceAnnouncer {
     const bytes = ipTextToBytes(ip);
     if (!mac || !bytes || !this.announced.has(ip)) return;
     for (const frame of takeoverFrames({ ip: bytes, mac })) {
-      if (this.send(socket, frame)) this.options.metrics.gratuitousSent.inc({ family: familyOf(ip) });
+      if (this.send(socket, frame))
+        this.options.metrics.gratuitousSent.inc({ family: familyLabel(familyOfValidIP(ip)) });
     }
   }
 
@@ -163,7 +165,7 @@ export class InterfaceAnnouncer {
   }
 
   private socketFor(ip: string): ReopeningPacketSocket {
-    return familyOf(ip) === 'ipv4' ? this.arp : this.ndp;
+    return familyOfValidIP(ip) === 'IPv4' ? this.arp : this.ndp;
   }
 
   private receive(frames: Buffer[], decide: typeof decideArp): void {
@@ -178,7 +180,7 @@ export class InterfaceAnnouncer {
   }
 
   private handle(socket: PacketSocket, d: FrameDecision): void {
-    const family = d.kind.startsWith('arp') ? 'ipv4' : 'ipv6';
+    const family = familyLabel(d.kind.startsWith('arp') ? 'IPv4' : 'IPv6');
     if (d.kind === 'arp-request' || d.kind === 'ndp-ns')
       this.options.metrics.requestsReceived.inc({ family });
     if (d.reply && sendStatusOk(socket.send(d.reply), this.options.metrics)) {
