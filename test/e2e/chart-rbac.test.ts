@@ -4,23 +4,32 @@
  * (TokenRequest, no client certificate). They must do their whole job without one 403, and a sample of verbs
  * they do not need must be denied. The Deployment and DaemonSet never get pods (the lab has no kubelet); the
  * processes run from the build with exactly the args and env the chart renders for the containers, except the
- * membership key path, which is the Secret's content written to a file instead of a volume mount.
+ * membership key path: the test plays the kubelet's part of the chart's optional Secret volume (an empty
+ * directory until the controller has created the Secret, then the key file appears).
+ *
+ * Issue 8: the chart renders no key (two renders are identical); the controller creates the Secret, the
+ * speakers wait for the file and then hear each other. Each speaker's token is bound to a Pod on its node (as a
+ * DaemonSet pod's token is), and the chart's ValidatingAdmissionPolicy lets it change only its own Node's
+ * ironlb.io/announcing annotation: another node's, or any other field, is refused.
  *
  * Unique per run: release name = release namespace (`ironlb-chart-<hex>`), IPPool/L2Announcement, the
  * Service's label (the controller only watches it) and loadBalancerClass (a controller another run leaves
  * behind ignores Services of a class). 203.0.113.96/30 is used only here.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mergePatchOptions } from '@ironlb/shared/kube';
 import {
+  ApiException,
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   DiscoveryV1Api,
   EventsV1Api,
+  KubeConfig,
   type V1Service,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,8 +39,11 @@ import {
   canI,
   type ChartObject,
   type ChildRun,
+  type BoundPod,
   containerArgs,
+  createNodePod,
   findObject,
+  forceDeletePods,
   forbiddenLines,
   grantsOf,
   question,
@@ -44,7 +56,7 @@ import { apply, deleteObjects, installCrds, kubectl, waitForEvent } from './supp
 import { createTestNamespace, kubeClients, type TestNamespace } from './support/kube.js';
 import { L2Capture } from './support/l2-capture.js';
 import { httpGetFromClient } from './support/http.js';
-import { startInNetns, type NetnsProcess } from './support/netns.js';
+import { netnsExec, startInNetns, type NetnsProcess } from './support/netns.js';
 import { labNode, labNodes } from './support/nodes.js';
 import { waitFor } from './support/wait.js';
 
@@ -85,6 +97,13 @@ let applied: string[] = [];
 let controller: ChildRun | undefined;
 const speakers: NetnsProcess[] = [];
 let capture: L2Capture | undefined;
+/** Per node: the speaker's Pod (its token is bound to it) and the kubeconfig with that token. */
+const speakerIdentity = new Map<string, { pod: BoundPod; kubeconfig: string }>();
+/** What the kubelet would mount: the optional Secret volume's directory and the key file in it. */
+let keyFile = '';
+/** Log lines of the test's speakers seen before the key file existed. */
+let waitedLines: string[] = [];
+let createdKey = '';
 
 /**
  * Every verb the chart grants, with the code that needs it: the API client method (searched in `file`, so a
@@ -134,6 +153,7 @@ const CONTROLLER_ROLE_NEEDS: Record<string, Need> = {
   'coordination.k8s.io/leases:get': { file: elector, code: 'readNamespacedLease' },
   'coordination.k8s.io/leases:create': { file: elector, code: 'createNamespacedLease' },
   'coordination.k8s.io/leases:update': { file: elector, code: 'replaceNamespacedLease' },
+  'core/secrets:create': { file: 'controller/src/k8s/membership-secret.ts', code: 'createNamespacedSecret' },
 };
 const SPEAKER_NEEDS: Record<string, Need> = {
   'core/services:list': { file: view, code: 'listServiceForAllNamespaces' },
@@ -198,36 +218,66 @@ function role(kind: 'ClusterRole' | 'Role', name: string): ChartObject {
   return findObject(objects, { kind, name });
 }
 
-async function membershipKeyFile(): Promise<string> {
-  const secret = await core.readNamespacedSecret({ namespace: NS, name: `${RELEASE}-membership` });
-  const key = Buffer.from(secret.data?.secretKey ?? '', 'base64').toString('utf8');
-  const path = join(dir, 'secretKey');
-  writeFileSync(path, key, { mode: 0o400 });
-  return path;
+/**
+ * The kubelet's part of the chart's `optional: true` Secret volume: once the Secret exists (the controller made
+ * it; the admin reads it here, the speakers cannot), its key appears in the mounted directory in one atomic step.
+ */
+async function kubeletFillsVolume(): Promise<string> {
+  const name = `${RELEASE}-membership`;
+  const key = await waitFor(
+    async () => {
+      const secret = await core.readNamespacedSecret({ namespace: NS, name });
+      return Buffer.from(secret.data?.secretKey ?? '', 'base64').toString('utf8');
+    },
+    { what: `Secret ${NS}/${name} created by the controller`, timeoutMs: 20_000, intervalMs: 200 },
+  );
+  const staged = join(dir, 'membership-staged');
+  writeFileSync(staged, key, { mode: 0o400 });
+  renameSync(staged, keyFile);
+  return key;
 }
 
-async function startSpeakers(kubeconfig: string): Promise<void> {
+const WAITING_FOR_KEY = 'waiting for the membership key file';
+
+/** Each speaker with a token bound to a Pod on its node, the key file not there yet (the volume is empty). */
+async function startSpeakers(): Promise<void> {
   const args = containerArgs(findObject(objects, { kind: 'DaemonSet', name: SPEAKER_SA }));
   expect(args).toContain(`--membership-secret-file=${CHART_SECRET_FILE}`);
-  const keyFile = await membershipKeyFile();
+  keyFile = join(dir, 'membership', 'secretKey');
+  mkdirSync(join(dir, 'membership'));
   const argv = args.map((a) =>
     a === `--membership-secret-file=${CHART_SECRET_FILE}` ? `--membership-secret-file=${keyFile}` : a,
   );
-  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: NS };
+  const env: NodeJS.ProcessEnv = { ...process.env, POD_NAMESPACE: NS };
   delete env.IRONLB_MEMBERSHIP_SECRET;
   for (const node of labNodes()) {
     const { ipv4 } = labNode(node);
+    const pod = await createNodePod({
+      namespace: NS,
+      name: `${SPEAKER_SA}-${node}`,
+      serviceAccountName: SPEAKER_SA,
+      node,
+    });
+    const kubeconfig = await serviceAccountKubeconfig({
+      namespace: NS,
+      name: SPEAKER_SA,
+      dir,
+      boundPod: pod,
+    });
+    speakerIdentity.set(node, { pod, kubeconfig });
     speakers.push(
       startInNetns({
         netns: node,
         name: `e2e-chart-${SUFFIX}-speaker-${node}`,
         cwd: ROOT,
         argv: [process.execPath, ...argv],
-        env: { ...env, NODE_NAME: node, HOST_IP: ipv4, POD_NAME: `${SPEAKER_SA}-${node}` },
+        env: { ...env, KUBECONFIG: kubeconfig, NODE_NAME: node, HOST_IP: ipv4, POD_NAME: pod.name },
       }),
     );
   }
 }
+
+const speakerLog = (s: NetnsProcess): string => readFileSync(s.log, 'utf8');
 
 function startController(kubeconfig: string): ChildRun {
   const args = containerArgs(findObject(objects, { kind: 'Deployment', name: CONTROLLER_SA }));
@@ -254,12 +304,19 @@ beforeAll(async () => {
       `apiVersion: ironlb.io/v1alpha1\nkind: L2Announcement\nmetadata: {name: ${POOL}}\nspec:\n  ipPools: [${POOL}]`,
     ].join('\n---\n'),
   );
-  const [controllerConfig, speakerConfig] = await Promise.all([
-    serviceAccountKubeconfig({ namespace: NS, name: CONTROLLER_SA, dir }),
-    serviceAccountKubeconfig({ namespace: NS, name: SPEAKER_SA, dir }),
-  ]);
-  controller = startController(controllerConfig);
-  await startSpeakers(speakerConfig);
+  // Speakers first: they must wait (not fail) while the Secret does not exist yet.
+  await startSpeakers();
+  await waitFor(() => speakers.every((sp) => speakerLog(sp).includes(WAITING_FOR_KEY)), {
+    what: 'every speaker waiting for the membership key file',
+    timeoutMs: 20_000,
+  });
+  waitedLines = speakers.flatMap((sp) =>
+    speakerLog(sp)
+      .split('\n')
+      .filter((l) => l.includes(WAITING_FOR_KEY)),
+  );
+  controller = startController(await serviceAccountKubeconfig({ namespace: NS, name: CONTROLLER_SA, dir }));
+  createdKey = await kubeletFillsVolume();
   capture = new L2Capture({
     netns: process.env.LAB_CLIENT_NETNS ?? 'ilb-client',
     iface: 'eth0',
@@ -276,7 +333,13 @@ afterAll(async () => {
   await app?.cleanup();
   await deleteObjects('l2announcements.ironlb.io', [POOL]);
   await deleteObjects('ippools.ironlb.io', [POOL]);
-  const clusterScoped = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding');
+  await forceDeletePods(
+    NS,
+    [...speakerIdentity.values()].map((x) => x.pod.name),
+  );
+  const clusterScoped = objects.filter(
+    (o) => o.kind.startsWith('ClusterRole') || o.kind.startsWith('ValidatingAdmissionPolicy'),
+  );
   for (const o of clusterScoped) await deleteObjects(o.kind.toLowerCase(), [o.metadata.name]);
   await deleteObjects('namespace', [NS]);
   rmSync(dir, { recursive: true, force: true });
@@ -369,6 +432,111 @@ describe('charts/ironlb installed on the lab API server', () => {
     for (const s of speakers) expect(forbiddenLines(readFileSync(s.log, 'utf8'))).toEqual([]);
   });
 
+  it('renders no key: the controller creates the Secret, the speakers wait for it, then hear each other', async () => {
+    expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
+    expect(containerArgs(findObject(objects, { kind: 'Deployment', name: CONTROLLER_SA }))).toContain(
+      `--membership-secret=${RELEASE}-membership`,
+    );
+    // Waited (and said so) instead of failing while the volume was empty.
+    expect(waitedLines.length).toBeGreaterThanOrEqual(labNodes().length);
+    expect(createdKey).toMatch(/^[A-Za-z0-9]{64}$/u);
+    const secret = await core.readNamespacedSecret({ namespace: NS, name: `${RELEASE}-membership` });
+    expect(secret.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('ironlb-controller');
+    expect(controller?.logs()).toContain('membership secret created');
+    for (const sp of speakers) {
+      await waitFor(() => speakerLog(sp).includes('membership key file appeared'), {
+        what: `${sp.name} reading the key file`,
+        timeoutMs: 10_000,
+      });
+    }
+    // Every one of the test's speakers (their own membership port) counts all three as alive.
+    for (const node of labNodes()) {
+      await waitFor(
+        async () => {
+          const { stdout } = await netnsExec(node, [
+            'curl',
+            '-s',
+            `http://127.0.0.1:${PORTS.speakerMetrics}/metrics`,
+          ]);
+          return /^ironlb_speaker_members_alive 3$/mu.test(stdout);
+        },
+        { what: `speaker on ${node}: ironlb_speaker_members_alive 3`, timeoutMs: 15_000, intervalMs: 250 },
+      );
+    }
+  });
+
+  it('admission policy: a speaker token changes only its own Node, and there only ironlb.io/announcing', async () => {
+    const [own = '', other = ''] = labNodes();
+    const mine = speakerCore(own);
+    const ANNOUNCING = 'ironlb.io/announcing';
+    const before = async (node: string): Promise<Record<string, string>> =>
+      (await core.readNode({ name: node })).metadata?.annotations ?? {};
+
+    // Another node's annotation: refused, and nothing changed there.
+    const otherBefore = (await before(other))[ANNOUNCING];
+    expect(
+      await patchNodeAs(mine, other, { metadata: { annotations: { [ANNOUNCING]: '203.0.113.99' } } }),
+    ).toEqual({
+      code: 403,
+      message: expect.stringContaining(
+        `the ironlb speaker of node ${own} may not change Node ${other}`,
+      ) as string,
+    });
+    expect((await before(other))[ANNOUNCING]).toBe(otherBefore);
+
+    // Its own node's annotation: allowed (set, then restore what the speaker wrote).
+    const ownBefore = (await before(own))[ANNOUNCING] ?? null;
+    expect(
+      await patchNodeAs(mine, own, { metadata: { annotations: { [ANNOUNCING]: '203.0.113.99' } } }),
+    ).toEqual({
+      code: 200,
+    });
+    expect((await before(own))[ANNOUNCING]).toBe('203.0.113.99');
+    expect(await patchNodeAs(mine, own, { metadata: { annotations: { [ANNOUNCING]: ownBefore } } })).toEqual({
+      code: 200,
+    });
+
+    // Anything else on its own node: refused.
+    const onlyAnnotation =
+      'the ironlb speaker may change only the ironlb.io/announcing annotation of its Node';
+    const noFields = 'the ironlb speaker may not change labels, owners, finalizers or the spec of a Node';
+    for (const [metadata, message] of [
+      [{ annotations: { 'example.com/other': 'x' } }, onlyAnnotation],
+      [{ labels: { 'node-role.kubernetes.io/edge': '' } }, noFields],
+      [{ finalizers: ['example.com/hold'] }, noFields],
+    ] as const) {
+      expect(await patchNodeAs(mine, own, { metadata }), JSON.stringify(metadata)).toEqual({
+        code: 403,
+        message: expect.stringContaining(message) as string,
+      });
+    }
+    expect(await patchNodeAs(mine, own, { spec: { unschedulable: true } })).toEqual({
+      code: 403,
+      message: expect.stringContaining(noFields) as string,
+    });
+    expect((await core.readNode({ name: own })).spec?.unschedulable).toBeUndefined();
+
+    // The same ServiceAccount with a token that names no node (not bound to a pod): no Node at all.
+    const unbound = coreFrom(await serviceAccountKubeconfig({ namespace: NS, name: SPEAKER_SA, dir }));
+    expect(
+      await patchNodeAs(unbound, own, { metadata: { annotations: { [ANNOUNCING]: ownBefore } } }),
+    ).toEqual({
+      code: 403,
+      message: expect.stringContaining('this token names no node') as string,
+    });
+    // The policy binds only this release's speaker: the admin is untouched.
+    await core.patchNode(
+      { name: own, body: { metadata: { annotations: { 'example.com/admin': 'x' } } } },
+      mergePatchOptions,
+    );
+    await core.patchNode(
+      { name: own, body: { metadata: { annotations: { 'example.com/admin': null } } } },
+      mergePatchOptions,
+    );
+    // The normal flow under the policy: the speakers wrote their own annotations without one refusal.
+    for (const s of speakers) expect(forbiddenLines(speakerLog(s))).toEqual([]);
+  });
+
   it('grants exactly the verbs the code calls, and the code calls no API method it was not granted', async () => {
     expect(grantsOf(role('ClusterRole', CONTROLLER_SA))).toEqual(Object.keys(CONTROLLER_NEEDS).sort());
     expect(grantsOf(role('Role', CONTROLLER_SA))).toEqual(Object.keys(CONTROLLER_ROLE_NEEDS).sort());
@@ -406,6 +574,10 @@ describe('charts/ironlb installed on the lab API server', () => {
       [CONTROLLER_SA, 'core/pods:create', other],
       [CONTROLLER_SA, 'core/secrets:get', NS],
       [CONTROLLER_SA, 'core/secrets:list', undefined],
+      [CONTROLLER_SA, 'core/secrets:update', NS],
+      [CONTROLLER_SA, 'core/secrets:patch', NS],
+      [CONTROLLER_SA, 'core/secrets:delete', NS],
+      [CONTROLLER_SA, 'core/secrets:create', other],
       [CONTROLLER_SA, 'coordination.k8s.io/leases:update', 'kube-system'],
       [CONTROLLER_SA, 'coordination.k8s.io/leases:delete', NS],
       [CONTROLLER_SA, 'ironlb.io/ippools:update', undefined],
@@ -415,6 +587,7 @@ describe('charts/ironlb installed on the lab API server', () => {
       [SPEAKER_SA, 'core/services:patch', other],
       [SPEAKER_SA, 'core/secrets:list', undefined],
       [SPEAKER_SA, 'core/secrets:get', NS],
+      [SPEAKER_SA, 'core/secrets:create', NS],
       [SPEAKER_SA, 'ironlb.io/ippools:create', undefined],
       [SPEAKER_SA, 'ironlb.io/ippools/status:patch', undefined],
       [SPEAKER_SA, 'core/nodes:delete', undefined],
@@ -438,6 +611,34 @@ function lbService(name: string): V1Service {
       ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
     },
   };
+}
+
+function coreFrom(kubeconfig: string): CoreV1Api {
+  const config = new KubeConfig();
+  config.loadFromFile(kubeconfig);
+  return config.makeApiClient(CoreV1Api);
+}
+
+function speakerCore(node: string): CoreV1Api {
+  const identity = speakerIdentity.get(node);
+  if (identity === undefined) throw new Error(`no speaker identity for ${node}`);
+  return coreFrom(identity.kubeconfig);
+}
+
+/** A JSON merge patch of a Node as `api`'s user: 200, or the refusal's code and message. */
+async function patchNodeAs(
+  api: CoreV1Api,
+  node: string,
+  body: { metadata?: Record<string, unknown>; spec?: Record<string, unknown> },
+): Promise<{ code: number; message?: string }> {
+  try {
+    await api.patchNode({ name: node, body }, mergePatchOptions);
+    return { code: 200 };
+  } catch (error) {
+    if (!(error instanceof ApiException)) throw error;
+    const body = typeof error.body === 'string' ? error.body : JSON.stringify(error.body);
+    return { code: error.code, message: (JSON.parse(body) as { message?: string }).message ?? body };
+  }
 }
 
 function stringifyDocs(list: readonly ChartObject[]): string {

@@ -102,14 +102,60 @@ function adminConfig(): KubeConfig {
   return kc;
 }
 
+/** A Pod object the token is bound to (what the kubelet does for a pod's projected token). */
+export interface BoundPod {
+  readonly name: string;
+  readonly uid: string;
+}
+
+/**
+ * A Pod for `serviceAccountName` on `node`, as the DaemonSet controller would create it. The lab runs no
+ * containers; the Pod only exists so a TokenRequest can be bound to it: such a token carries the pod's node in
+ * `user.extra["authentication.kubernetes.io/node-name"]`, like the token a real speaker pod gets.
+ */
+export async function createNodePod(o: {
+  namespace: string;
+  name: string;
+  serviceAccountName: string;
+  node: string;
+}): Promise<BoundPod> {
+  const pod = await adminConfig()
+    .makeApiClient(CoreV1Api)
+    .createNamespacedPod({
+      namespace: o.namespace,
+      body: {
+        metadata: { name: o.name },
+        spec: {
+          nodeName: o.node,
+          serviceAccountName: o.serviceAccountName,
+          automountServiceAccountToken: false,
+          containers: [{ name: 'speaker', image: 'ironlb:0.1.0' }],
+        },
+      },
+    });
+  const uid = pod.metadata?.uid;
+  if (uid === undefined) throw new Error(`Pod ${o.namespace}/${o.name} has no uid`);
+  return { name: o.name, uid };
+}
+
+/** Deletes Pods at once (no kubelet confirms a graceful deletion in the lab). */
+export async function forceDeletePods(namespace: string, names: readonly string[]): Promise<void> {
+  const core = adminConfig().makeApiClient(CoreV1Api);
+  for (const name of names) {
+    await core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 }).catch(() => undefined);
+  }
+}
+
 /**
  * A kubeconfig file for a ServiceAccount: a TokenRequest token (1 h), the lab CA and the API server URL, no
  * client certificate, so every request is authorised as `system:serviceaccount:<namespace>:<name>` only.
+ * With `boundPod` the token is bound to that Pod (valid only while it exists) and names the Pod's node.
  */
 export async function serviceAccountKubeconfig(o: {
   namespace: string;
   name: string;
   dir: string;
+  boundPod?: BoundPod;
 }): Promise<string> {
   const admin = adminConfig();
   const cluster = admin.getCurrentCluster();
@@ -118,7 +164,17 @@ export async function serviceAccountKubeconfig(o: {
   const token = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({
     namespace: o.namespace,
     name: o.name,
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    body: {
+      spec: {
+        audiences: [],
+        expirationSeconds: 3600,
+        ...(o.boundPod === undefined
+          ? {}
+          : {
+              boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: o.boundPod.name, uid: o.boundPod.uid },
+            }),
+      },
+    },
   });
   const value = token.status?.token;
   if (!value) throw new Error(`TokenRequest for ${o.namespace}/${o.name} returned no token`);
@@ -130,7 +186,7 @@ export async function serviceAccountKubeconfig(o: {
     contexts: [{ name: o.name, context: { cluster: 'lab', user: o.name } }],
     'current-context': o.name,
   };
-  const path = join(o.dir, `${o.name}.kubeconfig`);
+  const path = join(o.dir, `${o.boundPod?.name ?? o.name}.kubeconfig`);
   writeFileSync(path, stringify(config), { mode: 0o600 });
   return path;
 }
