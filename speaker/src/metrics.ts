@@ -15,6 +15,9 @@ export interface SpeakerMetrics {
   readonly membersAlive: Gauge;
   readonly conflicts: Counter<'family'>;
   readonly sendErrors: Counter<'code'>;
+  readonly viewStale: Gauge;
+  readonly viewStalenessSeconds: Gauge;
+  readonly peerUnclaimed: Counter<'peer'>;
 }
 
 export function createSpeakerMetrics(registry = new Registry()): SpeakerMetrics {
@@ -66,6 +69,22 @@ export function createSpeakerMetrics(registry = new Registry()): SpeakerMetrics 
       name: 'ironlb_speaker_send_errors_total',
       help: 'Frames that could not be sent, by errno',
       labelNames: ['code'],
+      registers: [registry],
+    }),
+    viewStale: new Gauge({
+      name: 'ironlb_speaker_view_stale',
+      help: '1 while this speaker has not reached the API server for longer than --stale-after',
+      registers: [registry],
+    }),
+    viewStalenessSeconds: new Gauge({
+      name: 'ironlb_speaker_view_staleness_seconds',
+      help: 'Time since this speaker last reached the API server',
+      registers: [registry],
+    }),
+    peerUnclaimed: new Counter({
+      name: 'ironlb_speaker_peer_unclaimed_total',
+      help: 'Times this speaker passed over a peer ranked before it that did not announce an IP (stale view or no claim within the grace)',
+      labelNames: ['peer'],
       registers: [registry],
     }),
   };
