@@ -8,13 +8,15 @@
  *   apiserver stop|start|restart [seconds]
  *                               kill kube-apiserver (SIGKILL) / start it and wait for /readyz / both, with
  *                               `seconds` (default 20) of outage; disturbs every run sharing the lab
- * Environment: IRONLB_LAB_DIR (default /tmp/ironlb-lab), IRONLB_LAB_NODES (default 3), IRONLB_K8S_BIN_DIR, IRONLB_ETCD.
+ * Environment: IRONLB_LAB_DIR (default /tmp/ironlb-lab), IRONLB_LAB_NODES (default 3), IRONLB_K8S_BIN_DIR, IRONLB_ETCD,
+ * IRONLB_LAB_MODE (stand-in | real; real nodes are work in progress, see test/lab/README.md).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { labConfig } from './config.js';
+import { findNode, labConfig } from './config.js';
 import { ensureApiserver, stopApiserver } from './control-plane.js';
 import { labDown, labEnv, labStatus, labUp } from './lab.js';
 import { startAgent, stopAgent } from './node-agents.js';
+import { startRealKubelet } from './real/real-node.js';
 import { otherLabUsers } from './sharing.js';
 
 const out = (line: string): void => {
@@ -62,7 +64,10 @@ async function kubelet(action: string | undefined, node: string | undefined): Pr
         : `kubelet-${node} not running`,
     );
   } else {
-    const r = startAgent(config, { kind: 'kubelet', node });
+    const r =
+      config.mode === 'real'
+        ? startRealKubelet(config, findNode(config, node))
+        : startAgent(config, { kind: 'kubelet', node });
     out(`${r.started ? 'started' : 'already running'} ${r.name} (pid ${r.pid})`);
   }
   return 0;

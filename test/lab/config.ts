@@ -21,10 +21,19 @@ export interface LabMember {
 }
 
 export interface LabConfig {
+  /**
+   * `stand-in` (default, CI): Node-based kubelet/kube-proxy stand-ins. `real` (IRONLB_LAB_MODE=real, work in
+   * progress): containerd, kubelet and kube-proxy per node (see real/real-node.ts).
+   */
+  readonly mode: 'stand-in' | 'real';
   /** State directory: pids, certs, kubeconfigs, logs, etcd data. */
   readonly dir: string;
   readonly repoRoot: string;
   readonly k8sBinDir: string;
+  /** kubelet and kube-proxy (real mode), built by scripts/build-node-bins.sh. */
+  readonly nodeBinDir: string;
+  /** images.tsv written by scripts/build-images.sh (real mode). */
+  readonly imagesIndex: string;
   readonly etcdBin: string;
   /** Namespace holding the bridge. */
   readonly lanNetns: string;
@@ -74,7 +83,16 @@ function member(options: { netns: string; octet: number; bridgePort: string }): 
   };
 }
 
-/** The lab's configuration; `env` supplies IRONLB_LAB_DIR, IRONLB_LAB_NODES, IRONLB_K8S_BIN_DIR, IRONLB_ETCD. */
+function labMode(value: string | undefined): LabConfig['mode'] {
+  if (value === undefined || value === '' || value === 'stand-in') return 'stand-in';
+  if (value === 'real') return 'real';
+  throw new Error(`IRONLB_LAB_MODE must be stand-in or real, got ${value}`);
+}
+
+/**
+ * The lab's configuration; `env` supplies IRONLB_LAB_DIR, IRONLB_LAB_NODES, IRONLB_LAB_MODE, IRONLB_K8S_BIN_DIR,
+ * IRONLB_K8S_NODE_BIN_DIR, IRONLB_LAB_IMAGES, IRONLB_ETCD.
+ */
 export function labConfig(env: NodeJS.ProcessEnv = process.env): LabConfig {
   const nodeCount = Number(env.IRONLB_LAB_NODES ?? '3');
   if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > 50) {
@@ -85,9 +103,12 @@ export function labConfig(env: NodeJS.ProcessEnv = process.env): LabConfig {
     member({ netns: `ilb-node-${i + 1}`, octet: 11 + i, bridgePort: `ilb-p-n${i + 1}` }),
   );
   return {
+    mode: labMode(env.IRONLB_LAB_MODE),
     dir: resolve(env.IRONLB_LAB_DIR ?? '/tmp/ironlb-lab'),
     repoRoot: resolve(import.meta.dirname, '../..'),
     k8sBinDir: env.IRONLB_K8S_BIN_DIR ?? join(cache, 'k8s', K8S_VERSION),
+    nodeBinDir: env.IRONLB_K8S_NODE_BIN_DIR ?? join(cache, 'k8s', `${K8S_VERSION}-node`),
+    imagesIndex: env.IRONLB_LAB_IMAGES ?? join(cache, 'images', 'images.tsv'),
     etcdBin: env.IRONLB_ETCD ?? '/usr/bin/etcd',
     lanNetns: 'ilb-lan',
     bridge: 'ilb-br0',

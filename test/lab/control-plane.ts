@@ -60,6 +60,14 @@ function apiserverArgv(config: LabConfig): string[] {
     '--authorization-mode=Node,RBAC',
     '--enable-admission-plugins=NodeRestriction',
     '--profiling=false',
+    ...(config.mode === 'real'
+      ? [
+          // Real kubelets (logs, exec): reached at their first InternalIP (IPv6), as the lab admin.
+          '--kubelet-preferred-address-types=InternalIP',
+          `--kubelet-client-certificate=${join(pki, 'admin.crt')}`,
+          `--kubelet-client-key=${join(pki, 'admin.key')}`,
+        ]
+      : []),
   ];
 }
 
@@ -80,6 +88,8 @@ function controllerManagerArgv(config: LabConfig): string[] {
       'serviceaccount-controller',
       'namespace-controller',
       'garbage-collector-controller',
+      // Real pods mount the kube-root-ca.crt ConfigMap (projected service-account volume).
+      ...(config.mode === 'real' ? ['root-ca-certificate-publisher-controller'] : []),
     ].join(','),
     '--use-service-account-credentials=true',
     `--service-account-private-key-file=${join(pki, 'sa.key')}`,

@@ -17,6 +17,7 @@ import { startAgent } from './node-agents.js';
 import { ensurePki } from './pki.js';
 import type { ClientIdentity } from './pki.js';
 import { isAlive, listRecords, stopRecorded } from './processes.js';
+import { checkRealNodePrerequisites, ensureRealNode, stopRealNodes } from './real/real-node.js';
 import { withLabLock } from './sharing.js';
 
 export interface LabUpReport {
@@ -131,23 +132,33 @@ async function up(config: LabConfig): Promise<LabUpReport> {
     phases[phase] = Math.round(performance.now() - t0);
   };
   checkBinaries(config);
+  if (config.mode === 'real') checkRealNodePrerequisites(config);
   mkdirSync(config.dir, { recursive: true });
   await Promise.all([ensureNetwork(config), ensureCredentials(config)]);
   mark('network+pki');
   const results = await ensureStorageAndApiserver(config);
   mark('etcd+apiserver');
-  // Stand-ins need only the apiserver: start them while the controller-manager starts.
-  for (const node of config.nodes) {
-    results.push(startAgent(config, { kind: 'kubelet', node: node.netns }));
-    results.push(startAgent(config, { kind: 'kube-proxy', node: node.netns }));
+  if (config.mode === 'real') {
+    // Real nodes (work in progress): containerd, kubelet and kube-proxy per node; see real/real-node.ts.
+    for (const r of await Promise.all(config.nodes.map((n) => ensureRealNode(config, n)))) results.push(...r);
+    mark('real-nodes');
+  } else {
+    // Stand-ins need only the apiserver: start them while the controller-manager starts.
+    for (const node of config.nodes) {
+      results.push(startAgent(config, { kind: 'kubelet', node: node.netns }));
+      results.push(startAgent(config, { kind: 'kube-proxy', node: node.netns }));
+    }
   }
   results.push(await ensureControllerManager(config));
   mark('controller-manager');
   const core = adminKubeConfig(config).makeApiClient(CoreV1Api);
-  await waitUntil('all lab nodes Ready', () => allNodesReady(config, core), 60_000);
+  const readyTimeoutMs = config.mode === 'real' ? 180_000 : 60_000;
+  await waitUntil('all lab nodes Ready', () => allNodesReady(config, core), readyTimeoutMs);
   mark('nodes-ready');
-  await waitUntil('kube-proxy stand-in responders', () => respondersUp(config), 60_000);
-  mark('responders');
+  if (config.mode !== 'real') {
+    await waitUntil('kube-proxy stand-in responders', () => respondersUp(config), 60_000);
+    mark('responders');
+  }
   return {
     started: results.filter((r) => r.started),
     alreadyRunning: results.filter((r) => !r.started),
@@ -171,7 +182,8 @@ async function down(config: LabConfig): Promise<LabDownReport> {
   const records = listRecords(paths.pids);
   const rank = (name: string): number => CONTROL_PLANE_STOP_ORDER.indexOf(name);
   const agents = records.filter((r) => rank(r.name) < 0);
-  const stopped: string[] = [];
+  // Real nodes first (whatever the current mode): their pods, shims and mounts must go with them.
+  const stopped: string[] = await stopRealNodes(config);
   const stop = async (name: string): Promise<void> => {
     if (await stopRecorded({ pidDir: paths.pids, name })) stopped.push(name);
   };
