@@ -47,8 +47,9 @@ Flags:
   --metrics-port <port>              (default: 7473)
   --membership-bind <addr>           address to receive heartbeats on (default: 0.0.0.0)
   --membership-port <port>           UDP port of speaker heartbeats (default: 7946)
-  --membership-secret-file <path>    file holding the shared heartbeat secret
-                                     (or $IRONLB_MEMBERSHIP_SECRET; required)
+  --membership-secret-file <path>    file holding the shared heartbeat secret, waited for
+                                     while missing or empty (or $IRONLB_MEMBERSHIP_SECRET;
+                                     required)
   --heartbeat-interval <dur>         heartbeat period, 10ms..1m (default: 100ms)
   --dead-after <dur>                 silence after which a speaker is dead, more than twice
                                      --heartbeat-interval, at most 10m (default: 500ms)
