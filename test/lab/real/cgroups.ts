@@ -9,10 +9,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
  */
 const ROOT = '/sys/fs/cgroup';
 
-/** v1 hierarchies (cpu, memory, pids, name=systemd, …); the v2 `unified` mount is not used by the lab. */
-function hierarchies(): string[] {
+/**
+ * v1 hierarchies (cpu, memory, pids, name=systemd, …); with `withUnified`, also the v2 `unified` mount, where runc
+ * mirrors the containers' cgroups (hybrid mode) and which the lab must therefore clean up as well.
+ */
+function hierarchies(withUnified = false): string[] {
   return readdirSync(ROOT, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== 'unified')
+    .filter((d) => d.isDirectory() && (withUnified || d.name !== 'unified'))
     .map((d) => join(ROOT, d.name))
     .filter((h) => existsSync(join(h, 'cgroup.procs')));
 }
@@ -81,7 +84,7 @@ function removeTree(dir: string): void {
 
 /** Removes the (empty) subtree from every hierarchy, and `parent` too when nothing else is left in it. */
 export function removeCgroup(path: string, parent?: string): void {
-  for (const h of hierarchies()) {
+  for (const h of hierarchies(true)) {
     removeTree(join(h, path));
     if (parent === undefined) continue;
     const p = join(h, parent);
