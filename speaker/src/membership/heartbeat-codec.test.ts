@@ -271,7 +271,7 @@ describe('heartbeat codec: properties', () => {
       }),
       { numRuns: 2000 },
     );
-  });
+  }, 30_000);
 
   it('rejects every mutation of a valid datagram without throwing', () => {
     const valid = [
@@ -316,5 +316,5 @@ describe('heartbeat codec: properties', () => {
       ),
       { numRuns: 2000 },
     );
-  });
+  }, 30_000);
 });
