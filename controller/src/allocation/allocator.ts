@@ -31,7 +31,7 @@ interface Entry {
   readonly ips: readonly IPAddress[];
 }
 
-const ipKey = (ip: IPAddress): string => `${ip.family === 'IPv4' ? 4 : 6}:${ip.value.toString()}`;
+const ipKey = (ip: IPAddress): string => `${ip.family}:${ip.value.toString()}`;
 
 /**
  * MetalLB-style allocator: plain maps, no I/O, deterministic.

@@ -70,4 +70,20 @@ describe('explainPending', () => {
       'PoolNotReady: IPPool new would serve this Service but is not ready: addresses overlap with older pool old (10.0.0.128-10.0.0.255)',
     );
   });
+
+  it('explains a dual-stack Service whose two families fail different checks', () => {
+    // IPv4: no pool serves namespace ns; IPv6: the pool that would serve it is not ready. Each check alone
+    // sees one family pass, yet no family passes both (found by the reference-model property test).
+    const a = new Allocator();
+    a.setPools([
+      pool('a-old', { addresses: ['2001:db8::/126'], autoAssign: false }),
+      pool('b-v4', { addresses: ['10.0.0.0/30'], serviceAllocation: { namespaces: ['x'] } }),
+      pool('c-v6', { addresses: ['2001:db8::/127'] }),
+    ]);
+    const request = req('ns/s', { families: ['IPv4', 'IPv6'], familyPolicy: 'PreferDualStack' });
+    expect(a.allocate('ns/s', request).ok).toBe(false);
+    expect(explain(a, request)).toBe(
+      'NoPoolServes: no IPv4 IPPool serves namespace ns (Service ns/s) with its labels; pools: b-v4 (namespaces x)',
+    );
+  });
 });

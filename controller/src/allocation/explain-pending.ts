@@ -13,7 +13,10 @@ export interface PendingContext {
   readonly view: AllocatorView;
 }
 
-export type PendingCheck = (ctx: PendingContext) => PendingReason | null;
+type PendingCheck = (ctx: PendingContext) => PendingReason | null;
+
+/** Why this family cannot get an automatic address, or null when this test does not stop it. */
+type FamilyTest = (ctx: PendingContext, family: IPFamily) => PendingReason | null;
 
 const who = (r: AllocationRequest): string => `namespace ${r.namespace} (Service ${r.namespace}/${r.name})`;
 
@@ -25,14 +28,24 @@ function autoFamilies(ctx: PendingContext): { plan: FamilyPlan; families: IPFami
 }
 
 /**
- * Runs a per-family test over the families needing an automatic address; reports the first failing
- * family when too few pass for the plan (PreferDualStack needs one, RequireDualStack both).
+ * Runs the per-family tests over the families needing an automatic address. A family passes only when it
+ * passes every test (one family failing one test and the other family another is still pending). When too few
+ * pass for the plan (PreferDualStack needs one, RequireDualStack both), reports the failure of the earliest
+ * test, first family first.
  */
-function familyCheck(ctx: PendingContext, test: (f: IPFamily) => PendingReason | null): PendingReason | null {
+function familyCheck(ctx: PendingContext, tests: readonly FamilyTest[]): PendingReason | null {
   const { plan, families } = autoFamilies(ctx);
-  const failures = families.map(test);
-  const passing = plan.families.length - failures.filter((f) => f !== null).length;
-  return passing >= plan.minimum ? null : (failures.find((f) => f !== null) ?? null);
+  const failures: { test: number; reason: PendingReason }[] = [];
+  for (const f of families) {
+    for (const [test, run] of tests.entries()) {
+      const reason = run(ctx, f);
+      if (reason === null) continue;
+      failures.push({ test, reason });
+      break;
+    }
+  }
+  if (plan.families.length - failures.length >= plan.minimum) return null;
+  return [...failures].sort((a, b) => a.test - b.test)[0]?.reason ?? null;
 }
 
 const noPools: PendingCheck = ({ view }) =>
@@ -50,12 +63,10 @@ const explicitPool: PendingCheck = ({ request, view }) => {
   );
 };
 
-const familyAvailable: PendingCheck = (ctx) =>
-  familyCheck(ctx, (f) =>
-    ctx.view.poolsInOrder.some((p) => p.hasFamily(f))
-      ? null
-      : eventReason('NoPoolForFamily', `no IPPool has ${f} addresses`),
-  );
+const familyAvailable: FamilyTest = (ctx, f) =>
+  ctx.view.poolsInOrder.some((p) => p.hasFamily(f))
+    ? null
+    : eventReason('NoPoolForFamily', `no IPPool has ${f} addresses`);
 
 function requestedIPPoolProblem(ctx: PendingContext, ip: IPAddress): PendingReason | null {
   const { request, view } = ctx;
@@ -117,66 +128,61 @@ function describeScope(p: PoolView): string {
   return `${c.name} (selectors)`;
 }
 
-const somePoolServes: PendingCheck = (ctx) =>
-  familyCheck(ctx, (f) => {
-    const withFamily = ctx.view.poolsInOrder.filter((p) => p.hasFamily(f));
-    const eligible = withFamily.filter(
-      (p) =>
-        poolMayServe(p.config, ctx.request) && (p.config.autoAssign || ctx.request.pool === p.config.name),
-    );
-    if (eligible.length > 0) return null;
-    const considered = withFamily.map(describeScope).join(', ');
-    return eventReason(
-      'NoPoolServes',
-      `no ${f} IPPool serves ${who(ctx.request)} with its labels; pools: ${considered}`,
-    );
-  });
+const somePoolServes: FamilyTest = (ctx, f) => {
+  const withFamily = ctx.view.poolsInOrder.filter((p) => p.hasFamily(f));
+  const eligible = withFamily.filter(
+    (p) => poolMayServe(p.config, ctx.request) && (p.config.autoAssign || ctx.request.pool === p.config.name),
+  );
+  if (eligible.length > 0) return null;
+  const considered = withFamily.map(describeScope).join(', ');
+  return eventReason(
+    'NoPoolServes',
+    `no ${f} IPPool serves ${who(ctx.request)} with its labels; pools: ${considered}`,
+  );
+};
 
-const readyPoolServes: PendingCheck = (ctx) =>
-  familyCheck(ctx, (f) => {
-    const serving = ctx.view.poolsInOrder.filter(
-      (p) => p.hasFamily(f) && poolMayServe(p.config, ctx.request),
-    );
-    const ready = serving.filter((p) =>
+const readyPoolServes: FamilyTest = (ctx, f) => {
+  const serving = ctx.view.poolsInOrder.filter((p) => p.hasFamily(f) && poolMayServe(p.config, ctx.request));
+  const ready = serving.filter((p) =>
+    poolAutoServes(p.config, { readiness: ctx.view.readinessOf(p.config.name), request: ctx.request }),
+  );
+  if (ready.length > 0 || serving.length === 0) return null;
+  const first = serving[0]?.config.name ?? '';
+  return eventReason(
+    'PoolNotReady',
+    `IPPool ${first} would serve this Service but is not ready: ${ctx.view.readinessOf(first)?.message ?? ''}`,
+  );
+};
+
+const capacityLeft: FamilyTest = (ctx, f) => {
+  const serving = ctx.view.poolsInOrder.filter(
+    (p) =>
+      p.hasFamily(f) &&
       poolAutoServes(p.config, { readiness: ctx.view.readinessOf(p.config.name), request: ctx.request }),
-    );
-    if (ready.length > 0 || serving.length === 0) return null;
-    const first = serving[0]?.config.name ?? '';
-    return eventReason(
-      'PoolNotReady',
-      `IPPool ${first} would serve this Service but is not ready: ${ctx.view.readinessOf(first)?.message ?? ''}`,
-    );
+  );
+  if (serving.length === 0 || serving.some((p) => p.lowestFree(f) !== undefined)) return null;
+  const full = serving.map((p) => {
+    const s = p.stats(f);
+    return `${p.config.name} exhausted (${s.assigned} of ${s.capacity} ${f} addresses assigned)`;
   });
+  return eventReason(
+    'PoolsExhausted',
+    full.length === 1
+      ? `IPPool ${full[0] ?? ''}`
+      : `all IPPools serving this Service are full: ${full.join('; ')}`,
+  );
+};
 
-const capacityLeft: PendingCheck = (ctx) =>
-  familyCheck(ctx, (f) => {
-    const serving = ctx.view.poolsInOrder.filter(
-      (p) =>
-        p.hasFamily(f) &&
-        poolAutoServes(p.config, { readiness: ctx.view.readinessOf(p.config.name), request: ctx.request }),
-    );
-    if (serving.length === 0 || serving.some((p) => p.lowestFree(f) !== undefined)) return null;
-    const full = serving.map((p) => {
-      const s = p.stats(f);
-      return `${p.config.name} exhausted (${s.assigned} of ${s.capacity} ${f} addresses assigned)`;
-    });
-    return eventReason(
-      'PoolsExhausted',
-      full.length === 1
-        ? `IPPool ${full[0] ?? ''}`
-        : `all IPPools serving this Service are full: ${full.join('; ')}`,
-    );
-  });
-
-/** The ordered checks; the first non-null answer explains why the Service is pending. */
-export const pendingChecks: readonly PendingCheck[] = [
+/**
+ * The ordered checks; the first non-null answer explains why the Service is pending. A family missing from
+ * every pool is reported before problems of requested IPs; the other per-family tests run together after them.
+ */
+const pendingChecks: readonly PendingCheck[] = [
   noPools,
   explicitPool,
-  familyAvailable,
+  (ctx) => familyCheck(ctx, [familyAvailable]),
   requestedIPs,
-  somePoolServes,
-  readyPoolServes,
-  capacityLeft,
+  (ctx) => familyCheck(ctx, [familyAvailable, somePoolServes, readyPoolServes, capacityLeft]),
 ];
 
 /**
