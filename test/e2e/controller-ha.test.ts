@@ -12,11 +12,11 @@ import {
   ingressIPs,
   lbService,
   opsGet,
-  startController,
   waitReady,
 } from './support/controller-process.js';
-import { apply, deleteObjects, installCrds } from './support/ironlb.js';
-import { createTestNamespace, kubeClients, type TestNamespace } from './support/kube.js';
+import { electingReplica, leaseHolder, suitePool } from './support/controller-suite.js';
+import { deleteObjects } from './support/ironlb.js';
+import { kubeClients, type TestNamespace } from './support/kube.js';
 import { waitFor } from './support/wait.js';
 
 const POOL = 'ctl-ha';
@@ -28,27 +28,12 @@ const replicas: ControllerProcess[] = [];
 let nextPort = 17490;
 
 function replica(): ControllerProcess {
-  const port = nextPort++;
-  const c = startController({
-    port,
-    identity: `ha-${port}`,
-    args: [
-      '--leader-elect',
-      `--lease-namespace=${ns.name}`,
-      '--lease-name=ironlb-controller',
-      '--lease-duration=3s',
-      '--renew-deadline=2s',
-      '--retry-period=500ms',
-    ],
-  });
+  const c = electingReplica({ port: nextPort++, prefix: 'ha', leaseNamespace: ns.name });
   replicas.push(c);
   return c;
 }
 
-async function holder(): Promise<string> {
-  const lease = await coordination.readNamespacedLease({ name: 'ironlb-controller', namespace: ns.name });
-  return lease.spec?.holderIdentity ?? '';
-}
+const holder = (): Promise<string> => leaseHolder(coordination, ns.name);
 
 /** Replicas whose /metrics say ironlb_leader 1. */
 async function leaders(): Promise<string[]> {
@@ -58,16 +43,7 @@ async function leaders(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  await installCrds();
-  ns = await createTestNamespace('ctl-ha');
-  await deleteObjects('ippools', [POOL]);
-  await apply(`apiVersion: ironlb.io/v1alpha1
-kind: IPPool
-metadata: {name: ${POOL}}
-spec:
-  addresses: ['2001:db8:100::d200/120']
-  serviceAllocation: {priority: 0, namespaces: [${ns.name}]}
-`);
+  ns = await suitePool({ prefix: 'ctl-ha', pool: POOL, range: '2001:db8:100::d200/120' });
 });
 
 afterAll(async () => {

@@ -15,15 +15,10 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/c
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusWatch } from './support/controller-churn.js';
-import {
-  type ControllerProcess,
-  ingressIPs,
-  lbService,
-  startController,
-  waitReady,
-} from './support/controller-process.js';
-import { apply, deleteObjects, installCrds, kubectl } from './support/ironlb.js';
-import { createTestNamespace, kubeClients, type TestNamespace } from './support/kube.js';
+import { type ControllerProcess, ingressIPs, lbService, waitReady } from './support/controller-process.js';
+import { electingReplica, leaseHolder, suitePool } from './support/controller-suite.js';
+import { deleteObjects, installCrds, kubectl } from './support/ironlb.js';
+import { kubeClients, type TestNamespace } from './support/kube.js';
 import { waitFor } from './support/wait.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -49,29 +44,17 @@ interface PoolJson {
 }
 
 function replica(): ControllerProcess {
-  const port = nextPort++;
-  const c = startController({
-    port,
-    identity: `invalid-${port}`,
-    args: [
-      `--load-balancer-class=${CLASS}`,
-      `--service-label-selector=${LABEL}`,
-      '--leader-elect',
-      `--lease-namespace=${ns.name}`,
-      '--lease-name=ironlb-controller',
-      '--lease-duration=3s',
-      '--renew-deadline=2s',
-      '--retry-period=500ms',
-    ],
+  const c = electingReplica({
+    port: nextPort++,
+    prefix: 'invalid',
+    leaseNamespace: ns.name,
+    args: [`--load-balancer-class=${CLASS}`, `--service-label-selector=${LABEL}`],
   });
   replicas.push(c);
   return c;
 }
 
-async function holder(): Promise<string> {
-  const lease = await coordination.readNamespacedLease({ name: 'ironlb-controller', namespace: ns.name });
-  return lease.spec?.holderIdentity ?? '';
-}
+const holder = (): Promise<string> => leaseHolder(coordination, ns.name);
 
 async function readPool(): Promise<PoolJson> {
   return (await custom.getClusterCustomObject({
@@ -152,16 +135,7 @@ async function ips(): Promise<Map<string, string>> {
 }
 
 beforeAll(async () => {
-  await installCrds();
-  ns = await createTestNamespace('ctl-invalid');
-  await deleteObjects('ippools', [POOL]);
-  await apply(`apiVersion: ironlb.io/v1alpha1
-kind: IPPool
-metadata: {name: ${POOL}}
-spec:
-  addresses: ['${RANGE}']
-  serviceAllocation: {priority: 0, namespaces: [${ns.name}]}
-`);
+  ns = await suitePool({ prefix: 'ctl-invalid', pool: POOL, range: RANGE });
 });
 
 afterAll(async () => {

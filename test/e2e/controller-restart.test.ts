@@ -13,8 +13,9 @@ import {
   startController,
   waitReady,
 } from './support/controller-process.js';
-import { apply, deleteObjects, installCrds } from './support/ironlb.js';
-import { createTestNamespace, kubeClients, type TestNamespace } from './support/kube.js';
+import { suitePool } from './support/controller-suite.js';
+import { deleteObjects } from './support/ironlb.js';
+import { kubeClients, type TestNamespace } from './support/kube.js';
 import { waitFor } from './support/wait.js';
 
 const PORT = 17485;
@@ -25,16 +26,7 @@ let ns: TestNamespace;
 let controller: ControllerProcess | undefined;
 
 beforeAll(async () => {
-  await installCrds();
-  ns = await createTestNamespace('ctl-restart');
-  await deleteObjects('ippools', [POOL]);
-  await apply(`apiVersion: ironlb.io/v1alpha1
-kind: IPPool
-metadata: {name: ${POOL}}
-spec:
-  addresses: ['2001:db8:100::d100/120']
-  serviceAllocation: {priority: 0, namespaces: [${ns.name}]}
-`);
+  ns = await suitePool({ prefix: 'ctl-restart', pool: POOL, range: '2001:db8:100::d100/120' });
 });
 
 afterAll(async () => {

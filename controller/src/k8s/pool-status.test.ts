@@ -15,15 +15,13 @@ function entryFor(o: { spec: unknown; generation: number; status?: unknown }): P
 
 const READY = { ready: true, reason: 'Valid', message: 'pool is valid and serves allocations' } as const;
 
+/** The allocator says Ready; the entry decides what is shown. */
+const statusFor = (entry: PoolEntry): IPPoolStatus =>
+  desiredPoolStatus({ entry, stats: undefined, readiness: READY, current: undefined, now: NOW });
+
 describe('desiredPoolStatus', () => {
   it('a valid spec is persisted as lastValidSpec with its generation', () => {
-    const s = desiredPoolStatus({
-      entry: entryFor({ spec: VALID, generation: 3 }),
-      stats: undefined,
-      readiness: READY,
-      current: undefined,
-      now: NOW,
-    });
+    const s = statusFor(entryFor({ spec: VALID, generation: 3 }));
     expect(s.lastValidSpec).toEqual(VALID);
     expect(s.lastValidGeneration).toBe(3);
     expect(s.conditions?.[0]).toMatchObject({ status: 'True', reason: 'Valid' });
@@ -35,7 +33,7 @@ describe('desiredPoolStatus', () => {
       generation: 4,
       status: { lastValidSpec: VALID, lastValidGeneration: 3 },
     });
-    const s = desiredPoolStatus({ entry, stats: undefined, readiness: READY, current: undefined, now: NOW });
+    const s = statusFor(entry);
     expect(s.lastValidSpec).toEqual(VALID);
     expect(s.lastValidGeneration).toBe(3);
     const ready = s.conditions?.[0];
@@ -49,13 +47,7 @@ describe('desiredPoolStatus', () => {
 
   it('an invalid spec with no valid version anywhere is not used and persists nothing', () => {
     const entry = entryFor({ spec: INVALID, generation: 1 });
-    const s = desiredPoolStatus({
-      entry,
-      stats: undefined,
-      readiness: undefined,
-      current: undefined,
-      now: NOW,
-    });
+    const s = statusFor(entry);
     expect(s.lastValidSpec).toBeUndefined();
     expect(s.conditions?.[0]).toMatchObject({ status: 'False', reason: 'Invalid' });
     expect(s.conditions?.[0]?.message).toContain('spec is invalid and the pool is not used');
@@ -63,13 +55,7 @@ describe('desiredPoolStatus', () => {
 });
 
 describe('sameStatus', () => {
-  const base = desiredPoolStatus({
-    entry: entryFor({ spec: VALID, generation: 1 }),
-    stats: undefined,
-    readiness: READY,
-    current: undefined,
-    now: NOW,
-  });
+  const base = statusFor(entryFor({ spec: VALID, generation: 1 }));
 
   it('ignores key order (the API server returns its own) but not the spec in use', () => {
     const reordered: IPPoolStatus = {
