@@ -10,12 +10,14 @@ import {
   type PoolReadiness,
   buildPoolStatus,
   isObject,
+  type Result,
 } from '@ironlb/shared';
-import { type Limiter, patchCustomStatus } from '@ironlb/shared/kube';
+import { type Limiter, type WriteFailure, patchCustomStatus } from '@ironlb/shared/kube';
 import type { PoolStats } from '../allocation/index.js';
 import type { PoolObject } from './informers.js';
 
 const ZERO = { capacity: 0n, assigned: 0n, available: 0n };
+const NOT_LEADING: WriteFailure = { kind: 'error', code: undefined, message: 'not leading any more' };
 
 /** Readiness shown in status: the allocator's verdict, overridden when the current spec is invalid. */
 export function shownReadiness(entry: PoolEntry, computed: PoolReadiness | undefined): PoolReadiness {
@@ -109,10 +111,15 @@ export function replacingPatch(current: unknown, desired: unknown): unknown {
   return out;
 }
 
+/** PATCHes the pool's status subresource (only while leading); failures are the shared WriteFailure. */
 export async function writePoolStatus(
-  deps: { custom: CustomObjectsApi; limiter: Limiter; signal: AbortSignal },
+  deps: {
+    custom: Pick<CustomObjectsApi, 'patchClusterCustomObjectStatus' | 'patchNamespacedCustomObjectStatus'>;
+    limiter: Limiter;
+    signal: AbortSignal;
+  },
   target: { pool: PoolObject; status: IPPoolStatus },
-): Promise<boolean> {
+): Promise<Result<unknown, WriteFailure>> {
   const current = target.pool.status;
   const status = {
     ...target.status,
@@ -121,14 +128,13 @@ export async function writePoolStatus(
       : { lastValidSpec: replacingPatch(current?.lastValidSpec, target.status.lastValidSpec) }),
   };
   return deps.limiter(async () => {
-    if (deps.signal.aborted) return false;
-    const r = await patchCustomStatus(deps.custom, {
+    if (deps.signal.aborted) return { ok: false, error: NOT_LEADING };
+    return patchCustomStatus(deps.custom, {
       group: API_GROUP,
       version: API_VERSION,
       plural: IPPOOL_PLURAL,
       name: target.pool.metadata.name ?? '',
       status,
     });
-    return r.ok;
   });
 }

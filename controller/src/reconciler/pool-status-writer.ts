@@ -1,6 +1,6 @@
 import type { CustomObjectsApi } from '@kubernetes/client-node';
 import type { IPPoolStatus, PoolEntry } from '@ironlb/shared';
-import type { Limiter, ProcessOutcome } from '@ironlb/shared/kube';
+import type { Limiter, ProcessOutcome, WriteFailure } from '@ironlb/shared/kube';
 import type { Logger } from '@ironlb/shared/log';
 import type { Allocator } from '../allocation/index.js';
 import type { ControllerMetrics } from '../http/metrics.js';
@@ -72,10 +72,24 @@ export class PoolStatusWriter {
     const rv = pool.metadata.resourceVersion ?? '';
     const mine = this.#written.get(name);
     if (sameStatus(current, status) || (mine?.rv === rv && sameStatus(mine.status, status))) return true;
-    const ok = await writePoolStatus(this.#d, { pool, status });
-    if (ok) this.#written.set(name, { rv, status });
-    else metrics.writeFailures.inc({ kind: 'pool-status' });
-    return ok;
+    const written = await writePoolStatus(this.#d, { pool, status });
+    if (!written.ok) return this.#failed(name, written.error);
+    this.#written.set(name, { rv, status });
+    return true;
+  }
+
+  /** Counts and logs a failed write; true when there is nothing to retry (the pool is gone). */
+  #failed(pool: string, f: WriteFailure): boolean {
+    // 404: the pool was deleted meanwhile; its delete event schedules a fresh pass.
+    if (f.kind === 'not-found') return true;
+    this.#d.metrics.writeFailures.inc({
+      kind: f.kind === 'conflict' ? 'pool-status-conflict' : 'pool-status',
+    });
+    // A conflict only means our cache was behind: the retry reads the newer version.
+    if (f.kind === 'conflict')
+      this.#d.logger.debug({ pool, code: f.code }, 'pool status write conflict; retrying');
+    else this.#d.logger.warn({ pool, code: f.code, err: f.message }, 'pool status write failed');
+    return false;
   }
 }
 
