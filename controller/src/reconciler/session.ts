@@ -98,7 +98,7 @@ export class Session {
         );
     });
     this.#synced = false;
-    await queue.shutdown();
+    await queue.stop();
     await stopInformers(informers);
     await events.stop();
   }

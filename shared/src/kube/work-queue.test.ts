@@ -124,7 +124,7 @@ describe('WorkQueue', () => {
     expect(seen).toEqual([200]);
   });
 
-  it('shutdown drains queued and in-flight keys, drops new and delayed ones', async () => {
+  it('stop drains queued and in-flight keys, drops new and delayed ones', async () => {
     const c = controllable();
     const q = new WorkQueue({ process: c.process });
     q.add('a');
@@ -132,12 +132,12 @@ describe('WorkQueue', () => {
     q.addAfter('late', 100);
     q.start();
     let drained = false;
-    const done = q.shutdown().then(() => (drained = true));
+    const done = q.stop().then(() => (drained = true));
     q.add('c');
     c.release();
     await vi.advanceTimersByTimeAsync(0);
     expect(drained).toBe(false);
-    c.release('retry'); // a retry during shutdown is dropped
+    c.release('retry'); // a retry while stopping is dropped
     await vi.advanceTimersByTimeAsync(1000);
     await done;
     expect(c.calls).toEqual(['a', 'b']);

@@ -22,7 +22,7 @@ export interface WorkQueueOptions {
  *  - a key is never processed by two workers at once: a key added while processing is marked
  *    dirty and queued again only when its processing finishes;
  *  - delayed adds keep only the earliest deadline per key;
- *  - after `shutdown()` no new key is accepted; queued and in-flight keys are drained.
+ *  - after `stop()` no new key is accepted; queued and in-flight keys are drained.
  */
 export class WorkQueue {
   readonly #options: WorkQueueOptions;
@@ -34,16 +34,16 @@ export class WorkQueue {
   #started = false;
   #shuttingDown = false;
   #drained: (() => void) | undefined;
-  #shutdown: Promise<void> | undefined;
+  #stopped: Promise<void> | undefined;
 
   constructor(options: WorkQueueOptions) {
     this.#options = options;
   }
 
-  /** Begin processing (keys added earlier wait until now). Aborting `signal` shuts down. */
+  /** Begin processing (keys added earlier wait until now). Aborting `signal` stops the queue. */
   start(signal?: AbortSignal): void {
     this.#started = true;
-    signal?.addEventListener('abort', () => void this.shutdown(), { once: true });
+    signal?.addEventListener('abort', () => void this.stop(), { once: true });
     this.#pump();
   }
 
@@ -98,21 +98,17 @@ export class WorkQueue {
   }
 
   /** Stop accepting keys, cancel delayed adds, resolve once queued and in-flight keys finish. */
-  shutdown(): Promise<void> {
-    if (this.#shutdown !== undefined) return this.#shutdown;
+  stop(): Promise<void> {
+    if (this.#stopped !== undefined) return this.#stopped;
     this.#shuttingDown = true;
     for (const { timer } of this.#delayed.values()) clearTimeout(timer);
     this.#delayed.clear();
     this.#started = true;
-    this.#shutdown = new Promise<void>((resolve) => {
+    this.#stopped = new Promise<void>((resolve) => {
       this.#drained = resolve;
     });
     this.#pump();
-    return this.#shutdown;
-  }
-
-  stop(): Promise<void> {
-    return this.shutdown();
+    return this.#stopped;
   }
 
   #pump(): void {
