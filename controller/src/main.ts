@@ -4,7 +4,7 @@
  * Exit codes: 0 after SIGTERM/SIGINT, 2 for bad flags, 1 when it cannot start or meets an unexpected error.
  */
 import { hostname } from 'node:os';
-import { createKubeClients } from '@ironlb/shared/kube';
+import { createKubeClients, withDeadline } from '@ironlb/shared/kube';
 import { createOpsServer } from '@ironlb/shared/http';
 import { createLogger, installCrashHandlers } from '@ironlb/shared/log';
 import { createControllerMetrics } from './http/metrics.js';
@@ -103,7 +103,9 @@ async function main(): Promise<number> {
           stop.signal,
         );
   await done;
-  await membershipSecret;
+  // A create still in flight (API unreachable) must not hold up the exit.
+  if (membershipSecret !== undefined)
+    await withDeadline(membershipSecret, { ms: 2_000, fallback: 'stopped' });
   await controller.stop();
   await ops.stop();
   await clients.value.close();
