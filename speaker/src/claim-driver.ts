@@ -37,6 +37,8 @@ export class ClaimDriver {
   private readonly election: ClaimElection;
   private held = new Set<string>();
   private tags = new Map<string, number>();
+  /** Raw IP text → canonical text, for the IPs of the last round (parsing is on the failover path). */
+  private canonicalOf = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private timerAtMs = Number.POSITIVE_INFINITY;
 
@@ -50,10 +52,13 @@ export class ClaimDriver {
     peers: ReadonlyMap<string, PeerClaims>;
   }): ClaimRound {
     const nowMs = this.now();
+    const previous = this.canonicalOf;
+    this.canonicalOf = new Map();
     const inputs = new Map<string, IpToDecide>();
     for (const plan of args.plans) {
+      const ip = previous.get(plan.ip) ?? canonicalIp(plan.ip);
+      this.canonicalOf.set(plan.ip, ip);
       if (plan.pool === null) continue;
-      const ip = canonicalIp(plan.ip);
       if (!inputs.has(ip)) inputs.set(ip, { ip, tag: ownerTag(plan.services), candidates: plan.candidates });
     }
     const result = this.election.decide({
@@ -68,7 +73,7 @@ export class ClaimDriver {
     this.tags = new Map(result.decisions.map((d) => [d.ip, d.tag]));
     const plans = args.plans.map((plan) => {
       if (plan.pool === null) return plan;
-      const decision = byIp.get(canonicalIp(plan.ip))?.decision;
+      const decision = byIp.get(this.canonical(plan.ip))?.decision;
       if (!decision) return plan;
       if (claimsIp(decision)) return { ...plan, announcer: this.options.self };
       if (decision.kind === 'defer' || decision.kind === 'wait') return { ...plan, announcer: decision.node };
@@ -86,12 +91,17 @@ export class ClaimDriver {
   announced(ips: Iterable<string>): Map<string, number> {
     const claims = new Map<string, number>();
     for (const raw of ips) {
-      const ip = canonicalIp(raw);
+      const ip = this.canonical(raw);
       const tag = this.tags.get(ip);
       if (tag !== undefined) claims.set(ip, tag);
     }
     this.held = new Set(claims.keys());
     return claims;
+  }
+
+  /** Canonical text of an IP (cached for the IPs of the last round). */
+  canonical(ip: string): string {
+    return this.canonicalOf.get(ip) ?? canonicalIp(ip);
   }
 
   stop(): void {

@@ -89,9 +89,12 @@ class Harness {
   async start(): Promise<void> {
     await this.speaker.start(this.controller.signal);
     // Warm-up is 15 ms (timeout + interval); the speaker plans when it ends.
-    await vi.waitFor(() => {
-      expect(this.published.length).toBeGreaterThan(1);
-    });
+    await vi.waitFor(
+      () => {
+        expect(this.published.length).toBeGreaterThan(1);
+      },
+      { timeout: 10_000 },
+    );
   }
 
   announces(): boolean {
@@ -199,7 +202,8 @@ afterEach(async () => {
   harness = null;
 });
 
-describe('Speaker with the claim election', () => {
+// Generous timeouts: the machine running unit tests may be loaded; nothing here measures speed.
+describe('Speaker with the claim election', { timeout: 30_000 }, () => {
   it('announces an IP it ranks first and publishes it as a claim (canonical IP, owner tag) with its MACs', async () => {
     const h = await started(FIRST);
     expect(h.announces()).toBe(true);
@@ -225,9 +229,12 @@ describe('Speaker with the claim election', () => {
     });
     expect(h.announces()).toBe(false);
     // The grace timer re-plans by itself.
-    await vi.waitFor(() => {
-      expect(h.announces()).toBe(true);
-    });
+    await vi.waitFor(
+      () => {
+        expect(h.announces()).toBe(true);
+      },
+      { timeout: 10_000 },
+    );
     expect(h.lastClaims()).toEqual(new Map([[IP, TAG]]));
     expect(h.events).toEqual([
       {
@@ -240,9 +247,12 @@ describe('Speaker with the claim election', () => {
     // The first-ranked peer claims at last: we hand it back, and the episode ends without a second event.
     h.peers.set(FIRST, report(FIRST, { [IP]: TAG }));
     h.hooks?.onPeerState(FIRST);
-    await vi.waitFor(() => {
-      expect(h.announces()).toBe(false);
-    });
+    await vi.waitFor(
+      () => {
+        expect(h.announces()).toBe(false);
+      },
+      { timeout: 10_000 },
+    );
     expect(h.events).toHaveLength(1);
   });
 

@@ -3,7 +3,6 @@ import type { KubeClients } from '@ironlb/shared/kube';
 import type { Logger } from 'pino';
 import { ClaimDriver } from './claim-driver.js';
 import { DEFAULT_CLAIM_SETTINGS, type ClaimSettings } from './election/claims.js';
-import { canonicalIp } from './election/election.js';
 import type { Freshness } from './election/freshness.js';
 import { ClaimReporter } from './k8s/claim-reporter.js';
 import type { Conflict } from './l2/responder.js';
@@ -240,7 +239,7 @@ export class Speaker {
     this.lastClaims = this.claims.announced(announced.keys());
     this.publish();
     const services = new Map<string, readonly ServiceRef[]>();
-    for (const p of this.plans) services.set(canonicalIp(p.ip), p.services);
+    for (const p of this.plans) services.set(this.claims.canonical(p.ip), p.services);
     this.claimReporter.report({
       decisions: round.decisions,
       servicesOf: (ip) => services.get(ip) ?? [],
