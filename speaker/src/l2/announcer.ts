@@ -1,21 +1,13 @@
 import { familyOfValidIP } from '@ironlb/shared';
-import type { Logger } from 'pino';
-import { familyLabel, type SpeakerMetrics } from '../metrics.js';
-import { InterfaceAnnouncer } from './interface-announcer.js';
-import type { Conflict } from './responder.js';
-
-export interface AnnouncerOptions {
-  metrics: SpeakerMetrics;
-  logger: Logger;
-  peerMacs: () => ReadonlySet<string>;
-  onConflict: (conflict: Conflict & { interface: string }) => void;
-  conflictProbeIntervalMs: number;
-  reannounceDelayMs: number;
-  /** Seam for tests. */
-  createInterface?: (name: string) => Pick<InterfaceAnnouncer, 'start' | 'stop' | 'setIps' | 'ips'>;
-}
+import { familyLabel } from '../metrics.js';
+import { InterfaceAnnouncer, type InterfaceAnnouncerOptions } from './interface-announcer.js';
 
 type Iface = Pick<InterfaceAnnouncer, 'start' | 'stop' | 'setIps' | 'ips'>;
+
+/** What every InterfaceAnnouncer gets (all but its interface name), and a seam for tests. */
+export interface AnnouncerOptions extends Omit<InterfaceAnnouncerOptions, 'interface'> {
+  createInterface?: (name: string) => Iface;
+}
 
 /**
  * Owns one InterfaceAnnouncer per interface that has something to announce.
@@ -67,16 +59,8 @@ export class Announcer {
   }
 
   private create(name: string): Iface {
-    if (this.options.createInterface) return this.options.createInterface(name);
-    return new InterfaceAnnouncer({
-      interface: name,
-      metrics: this.options.metrics,
-      logger: this.options.logger,
-      peerMacs: this.options.peerMacs,
-      onConflict: this.options.onConflict,
-      conflictProbeIntervalMs: this.options.conflictProbeIntervalMs,
-      reannounceDelayMs: this.options.reannounceDelayMs,
-    });
+    const { createInterface, ...shared } = this.options;
+    return createInterface ? createInterface(name) : new InterfaceAnnouncer({ ...shared, interface: name });
   }
 
   private updateGauge(): void {
