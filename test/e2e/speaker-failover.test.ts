@@ -19,6 +19,7 @@ import {
   startClientProbe,
   waitFor,
   E2E_SPEAKER_PORTS,
+  type ProbeSample,
 } from './support/index.js';
 import { speakerEnvironment, type SpeakerEnvironment } from './support/speaker-env.js';
 
@@ -56,6 +57,13 @@ async function restartAndSettle(node: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 300));
 }
 
+/** Milliseconds until the new owner answered the client after `since`; fails the test when it never did. */
+function recoveryMs(o: { samples: readonly ProbeSample[]; since: number; newOwner: string }): number {
+  const ms = recoveredAfter({ samples: o.samples, since: o.since, accept: (n) => n === o.newOwner });
+  if (ms === null) throw new Error(`the client never reached ${o.newOwner} after the failover`);
+  return ms;
+}
+
 function report(label: string, values: number[]): void {
   console.log(
     `[failover] ${label}: n=${values.length} p50=${percentile(values, 50)} ms max=${Math.max(...values)} ms all=${values.join(',')}`,
@@ -77,9 +85,7 @@ describe('speaker failover', () => {
       const samples = await probe.stop();
       expect(newOwner).not.toBe(victim);
       // The victim's node itself still accepts traffic, so "recovered" = answered by the new owner.
-      const ms = recoveredAfter({ samples, since: killedAt, accept: (n) => n === newOwner });
-      expect(ms).not.toBeNull();
-      took.push(ms ?? Number.NaN);
+      took.push(recoveryMs({ samples, since: killedAt, newOwner }));
       resets.push(failures({ samples, from: killedAt - 200, to: Date.now() }).length);
       await restartAndSettle(victim);
     }
@@ -104,13 +110,16 @@ describe('speaker failover', () => {
         const newOwner = await env.announcer(IP, 5000);
         await new Promise((r) => setTimeout(r, 300));
         const samples = await probe.stop();
-        const ms = recoveredAfter({ samples, since: downAt, accept: (n) => n === newOwner });
-        expect(ms).not.toBeNull();
-        took.push(ms ?? Number.NaN);
+        took.push(recoveryMs({ samples, since: downAt, newOwner }));
       } finally {
         await netnsExec('ilb-lan', ['ip', 'link', 'set', port, 'up']);
       }
-      await waitFor(async () => (await env.announcer(IP)) === victim || true, { timeoutMs: 5000 });
+      // Back on the LAN, the victim (still first in the ranking) takes the IP back: the next trial starts from
+      // the same owner, and a node that never rejoined fails here instead of silently skewing later trials.
+      await waitFor(async () => (await env.announcer(IP)) === victim, {
+        what: `${victim} announcing ${IP} again after its link came back`,
+        timeoutMs: 15_000,
+      });
       await new Promise((r) => setTimeout(r, 1000));
     }
     report('node link down', took);
@@ -146,7 +155,11 @@ describe('speaker failover', () => {
           '-s',
           `http://127.0.0.1:${E2E_SPEAKER_PORTS.metrics}/metrics`,
         ]);
-        total += Number(/ironlb_speaker_election_changes_total (\d+)/.exec(m.stdout)?.[1] ?? 'NaN');
+        const value = /^ironlb_speaker_election_changes_total (\d+)$/m.exec(m.stdout)?.[1];
+        // A missing metric must fail the test, not compare NaN with NaN.
+        if (value === undefined)
+          throw new Error(`${node}: no ironlb_speaker_election_changes_total in /metrics`);
+        total += Number(value);
       }
       return total;
     };

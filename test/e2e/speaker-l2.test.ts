@@ -18,6 +18,7 @@ import {
   waitFor,
   E2E_SPEAKER_PORTS,
 } from './support/index.js';
+import { L2Capture } from './support/l2-capture.js';
 import { speakerEnvironment, type SpeakerEnvironment } from './support/speaker-env.js';
 
 const POOL = 'e2e-speaker-l2';
@@ -117,22 +118,64 @@ describe('speaker: L2 announcements on the lab', () => {
 
   it('respects the nodeSelector and the interfaces of an L2Announcement', async () => {
     const only = env.nodes[2] ?? '';
-    await apply(
-      [
-        'apiVersion: ironlb.io/v1alpha1\nkind: IPPool\nmetadata: {name: e2e-speaker-sel}\nspec: {addresses: ["203.0.113.64/30"]}',
-        `apiVersion: ironlb.io/v1alpha1\nkind: L2Announcement\nmetadata: {name: e2e-speaker-sel}\nspec:\n  ipPools: [e2e-speaker-sel]\n  nodeSelector: {matchLabels: {kubernetes.io/hostname: ${only}}}`,
-        'apiVersion: ironlb.io/v1alpha1\nkind: IPPool\nmetadata: {name: e2e-speaker-if}\nspec: {addresses: ["203.0.113.68/30"]}',
-        'apiVersion: ironlb.io/v1alpha1\nkind: L2Announcement\nmetadata: {name: e2e-speaker-if}\nspec:\n  ipPools: [e2e-speaker-if]\n  interfaces: [eth9]',
-      ].join('\n---\n'),
-    );
+    const ifIp = '203.0.113.69';
+    // Every node gets an eth9: one end of a veth pair whose other end (eth9p) stays in the node's namespace, so a
+    // capture on eth9p sees exactly what that node's speaker sends on eth9 and nothing leaves the node.
+    const eth9 = new Map<string, { mac: string; capture: L2Capture }>();
+    const created: string[] = [];
     try {
+      for (const node of env.nodes) {
+        // A run that died before its cleanup may have left the pair behind.
+        await netnsExec(node, ['ip', 'link', 'del', 'eth9']).catch(() => undefined);
+        await netnsExec(node, ['ip', 'link', 'add', 'eth9', 'type', 'veth', 'peer', 'name', 'eth9p']);
+        created.push(node);
+        await netnsExec(node, ['ip', 'link', 'set', 'eth9', 'up']);
+        await netnsExec(node, ['ip', 'link', 'set', 'eth9p', 'up']);
+        const link = JSON.parse((await netnsExec(node, ['ip', '-j', 'link', 'show', 'eth9'])).stdout) as {
+          address: string;
+        }[];
+        const capture = new L2Capture({
+          netns: node,
+          iface: 'eth9p',
+          ipv4: '192.0.2.250',
+          ipv6: '2001:db8::250',
+        });
+        eth9.set(node, { mac: (link[0]?.address ?? '').toLowerCase(), capture });
+        await capture.start();
+      }
+      await apply(
+        [
+          'apiVersion: ironlb.io/v1alpha1\nkind: IPPool\nmetadata: {name: e2e-speaker-sel}\nspec: {addresses: ["203.0.113.64/30"]}',
+          `apiVersion: ironlb.io/v1alpha1\nkind: L2Announcement\nmetadata: {name: e2e-speaker-sel}\nspec:\n  ipPools: [e2e-speaker-sel]\n  nodeSelector: {matchLabels: {kubernetes.io/hostname: ${only}}}`,
+          'apiVersion: ironlb.io/v1alpha1\nkind: IPPool\nmetadata: {name: e2e-speaker-if}\nspec: {addresses: ["203.0.113.68/30"]}',
+          'apiVersion: ironlb.io/v1alpha1\nkind: L2Announcement\nmetadata: {name: e2e-speaker-if}\nspec:\n  ipPools: [e2e-speaker-if]\n  interfaces: [eth9]',
+        ].join('\n---\n'),
+      );
       await lbWithIp('selected', ['203.0.113.65']);
-      await lbWithIp('other-iface', ['203.0.113.69']);
+      await lbWithIp('other-iface', [ifIp]);
       expect(await env.announcer('203.0.113.65')).toBe(only);
-      // Announced on eth9 only, which no lab node has: nothing answers on eth0.
-      await new Promise((r) => setTimeout(r, 1500));
-      expect(await env.capture.whoAnswers('203.0.113.69')).toEqual([]);
+
+      // Announced on eth9 only: the elected node answers there with eth9's MAC ...
+      const owner = electAnnouncer(ifIp, env.nodes) ?? '';
+      const ownerEth9 = eth9.get(owner);
+      await waitFor(async () => (await ownerEth9?.capture.whoAnswers(ifIp))?.join() === ownerEth9?.mac, {
+        what: `${owner} answering for ${ifIp} on eth9 with ${ownerEth9?.mac}`,
+        timeoutMs: 15_000,
+      });
+      const announcing = await waitForEvent({
+        namespace: env.ns.name,
+        name: 'other-iface',
+        reason: 'Announcing',
+      });
+      expect(announcing.message).toContain(`${ifIp} is announced by node ${owner} on eth9`);
+      // ... no other node answers on its eth9, and nothing answers on the LAN (eth0).
+      for (const [node, { capture }] of eth9) {
+        if (node !== owner) expect(await capture.whoAnswers(ifIp)).toEqual([]);
+      }
+      expect(await env.capture.whoAnswers(ifIp)).toEqual([]);
     } finally {
+      for (const { capture } of eth9.values()) capture.stop();
+      for (const node of created) await netnsExec(node, ['ip', 'link', 'del', 'eth9']);
       await deleteObjects('l2announcements.ironlb.io', ['e2e-speaker-sel', 'e2e-speaker-if']);
       await deleteObjects('ippools.ironlb.io', ['e2e-speaker-sel', 'e2e-speaker-if']);
     }
