@@ -13,7 +13,7 @@ import { isAlive, readLiveRecord, startDetached, stopRecorded } from './processe
  * etcd (plain HTTP on loopback only), kube-apiserver (TLS on [2001:db8::1] only, Node+RBAC) and
  * kube-controller-manager (health on 127.0.0.1 only), each a detached process recorded in the lab's pid directory.
  */
-export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager';
+export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler';
 
 export interface StartResult {
   readonly name: string;
@@ -88,8 +88,15 @@ function controllerManagerArgv(config: LabConfig): string[] {
       'serviceaccount-controller',
       'namespace-controller',
       'garbage-collector-controller',
-      // Real pods mount the kube-root-ca.crt ConfigMap (projected service-account volume).
-      ...(config.mode === 'real' ? ['root-ca-certificate-publisher-controller'] : []),
+      // Real pods mount the kube-root-ca.crt ConfigMap (projected service-account volume); workloads (Helm).
+      ...(config.mode === 'real'
+        ? [
+            'root-ca-certificate-publisher-controller',
+            'deployment-controller',
+            'replicaset-controller',
+            'daemonset-controller',
+          ]
+        : []),
     ].join(','),
     '--use-service-account-credentials=true',
     `--service-account-private-key-file=${join(pki, 'sa.key')}`,
@@ -237,6 +244,28 @@ export function ensureControllerManager(config: LabConfig): Promise<StartResult>
     ports: [['127.0.0.1', config.controllerManagerPort]],
   });
 }
+
+/** Real mode only: kube-scheduler (health on 127.0.0.1 only), built by scripts/build-node-bins.sh. */
+export function ensureScheduler(config: LabConfig): Promise<StartResult> {
+  const kubeconfig = labPaths(config).kubeconfigFor('kube-scheduler');
+  return ensureComponent(config, {
+    name: 'kube-scheduler',
+    argv: [
+      join(config.nodeBinDir, 'kube-scheduler'),
+      `--kubeconfig=${kubeconfig}`,
+      `--authentication-kubeconfig=${kubeconfig}`,
+      `--authorization-kubeconfig=${kubeconfig}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${SCHEDULER_PORT}`,
+      '--leader-elect=false',
+      '--profiling=false',
+    ],
+    healthUrl: `https://127.0.0.1:${SCHEDULER_PORT}/healthz`,
+    ports: [['127.0.0.1', SCHEDULER_PORT]],
+  });
+}
+
+const SCHEDULER_PORT = 42259;
 
 /** True when the apiserver answers /readyz for the admin identity. */
 export function apiserverReady(config: LabConfig): Promise<boolean> {

@@ -8,6 +8,7 @@ import {
   apiserverReady,
   checkBinaries,
   ensureControllerManager,
+  ensureScheduler,
   ensureStorageAndApiserver,
 } from './control-plane.js';
 import { httpGetInNetns, urlFor } from './http-get.js';
@@ -17,7 +18,12 @@ import { startAgent } from './node-agents.js';
 import { ensurePki } from './pki.js';
 import type { ClientIdentity } from './pki.js';
 import { isAlive, listRecords, stopRecorded } from './processes.js';
-import { checkRealNodePrerequisites, ensureRealNode, stopRealNodes } from './real/real-node.js';
+import {
+  checkRealNodePrerequisites,
+  ensureApiRelay,
+  ensureRealNode,
+  stopRealNodes,
+} from './real/real-node.js';
 import { withLabLock } from './sharing.js';
 
 export interface LabUpReport {
@@ -52,6 +58,7 @@ function identities(config: LabConfig): ClientIdentity[] {
       commonName: `system:node:${n.netns}`,
       organization: 'system:nodes',
     })),
+    ...(config.mode === 'real' ? [{ name: 'kube-scheduler', commonName: 'system:kube-scheduler' }] : []),
   ];
 }
 
@@ -141,6 +148,7 @@ async function up(config: LabConfig): Promise<LabUpReport> {
   if (config.mode === 'real') {
     // Real nodes (work in progress): containerd, kubelet and kube-proxy per node; see real/real-node.ts.
     for (const r of await Promise.all(config.nodes.map((n) => ensureRealNode(config, n)))) results.push(...r);
+    results.push(await ensureScheduler(config), await ensureApiRelay(config));
     mark('real-nodes');
   } else {
     // Stand-ins need only the apiserver: start them while the controller-manager starts.

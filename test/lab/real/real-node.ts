@@ -62,6 +62,7 @@ export function checkRealNodePrerequisites(config: LabConfig): void {
   const needed = [
     join(config.nodeBinDir, 'kubelet'),
     join(config.nodeBinDir, 'kube-proxy'),
+    join(config.nodeBinDir, 'kube-scheduler'),
     '/usr/bin/containerd',
     '/usr/bin/ctr',
     '/usr/sbin/runc',
@@ -250,6 +251,61 @@ export async function stopRealNode(config: LabConfig, node: LabMember): Promise<
     rmSync(join(layout.dir, dir), { recursive: true, force: true });
   }
   return stopped;
+}
+
+/**
+ * The `kubernetes` Service endpoint for pods: 192.0.2.10 (the advertised address) on the LAN bridge, relayed to the
+ * apiserver's IPv6 listener (see api-relay.ts). Only inside the LAN namespace; deleted with it.
+ */
+/** The relay's IPv6 source on the LAN (nodes use ::11 upwards, the client ::100, the root namespace ::1). */
+const RELAY_IPV6 = '2001:db8::a';
+
+export async function ensureApiRelay(config: LabConfig): Promise<StartResult> {
+  const name = 'api-relay';
+  const { pids, logs } = labPaths(config);
+  // Replies to pods (their source address is kept: kube-proxy does not masquerade pod traffic).
+  for (const node of config.nodes) {
+    const subnet = realNodeLayout(config, node).podSubnet;
+    await runInNetns(config.lanNetns, [
+      'ip',
+      'route',
+      'replace',
+      subnet,
+      'via',
+      node.ipv4,
+      'dev',
+      config.bridge,
+    ]);
+  }
+  const running = readLiveRecord(pids, name);
+  if (running) return { name, pid: running.pid, started: false };
+  // The relay needs both families in the LAN namespace: IPv4 for the pods, IPv6 to reach the apiserver.
+  for (const address of [`${config.apiserverAdvertiseIpv4}/24`, `${RELAY_IPV6}/64`]) {
+    await runInNetns(config.lanNetns, ['ip', 'addr', 'replace', address, 'dev', config.bridge, 'nodad']);
+  }
+  const record = startDetached({
+    name,
+    argv: [
+      'ip',
+      'netns',
+      'exec',
+      config.lanNetns,
+      process.execPath,
+      '--conditions=ironlb-source',
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 'api-relay.ts'),
+    ],
+    pidDir: pids,
+    logDir: logs,
+    env: {
+      PATH: process.env.PATH,
+      LISTEN: `${config.apiserverAdvertiseIpv4}:${config.apiserverPort}`,
+      TARGET: `[${config.hostIpv6}]:${config.apiserverPort}`,
+    },
+    cwd: config.repoRoot,
+  });
+  return { name, pid: record.pid, started: true };
 }
 
 /** Stops every real node of the lab (a no-op for a lab that never ran real nodes). */

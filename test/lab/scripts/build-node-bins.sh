@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# Everything a real lab node runs (IRONLB_LAB_MODE=real): kubelet and kube-proxy built from the
+# Everything the real-node lab (IRONLB_LAB_MODE=real) adds: kubelet, kube-proxy and kube-scheduler built from the
 # k8s.io/kubernetes Go module (same source tree and ldflags as build-k8s.sh), cached by version outside the
 # repository, plus Debian's containerd, runc, CNI plugins, iptables/nftables and conntrack.
 #
 # Debian packages are installed only when missing, with a policy-rc.d that denies service starts (there is
 # no systemd here, and the lab starts its own containerd per node with its own root, state and socket).
 #
-# Usage: build-node-bins.sh [version]   (prints the directory holding kubelet and kube-proxy)
+# Usage: build-node-bins.sh [version]   (prints the directory holding kubelet, kube-proxy and kube-scheduler)
 # Builds run at the lowest CPU priority with one Go package at a time (the machine is shared).
 set -euo pipefail
 
 version="${1:-${IRONLB_K8S_VERSION:-v1.36.3}}"
 cache_root="${IRONLB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ironlb}"
 out="$cache_root/k8s/$version-node"
-bins=(kubelet kube-proxy)
+bins=(kubelet kube-proxy kube-scheduler)
 say() { echo "build-node-bins: $*" >&2; }
 
 # 1. Debian packages (command → package).
@@ -36,7 +36,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$created_policy" = 1 ] && rm -f "$policy"
 fi
 
-# 2. kubelet and kube-proxy.
+# 2. kubelet, kube-proxy, kube-scheduler.
 have_all() {
   for b in "${bins[@]}"; do [ -x "$out/$b" ] || return 1; done
 }
@@ -59,6 +59,8 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 mkdir -p "$out.tmp"
 for b in "${bins[@]}"; do
+  # Binaries of an earlier, shorter list are kept.
+  if [ -x "$out/$b" ] && [ ! -e "$out.tmp/$b" ]; then cp "$out/$b" "$out.tmp/$b"; fi
   [ -x "$out.tmp/$b" ] && continue
   say "building $b $version (first run only; cached in $out)"
   start=$SECONDS
