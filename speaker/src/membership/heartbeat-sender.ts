@@ -51,6 +51,11 @@ export class HeartbeatSender {
     worker.on('message', (msg: FromWorker) => {
       if (msg.type === 'bind-failed') this.options.onBindFailed?.(msg.address, msg.error);
     });
+    // A worker that dies while we still run would leave us announcing while peers think we are dead: crash
+    // loudly instead (an error inside the worker surfaces as an unhandled 'error' event, which crashes too).
+    worker.on('exit', (code) => {
+      if (this.worker === worker) throw new Error(`heartbeat worker exited unexpectedly (code ${code})`);
+    });
     this.post({ type: 'config', intervalMs: this.options.intervalMs, startMs: this.startMs });
     this.setPeers(peers, source);
     this.topUp();
