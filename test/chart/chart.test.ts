@@ -1,23 +1,12 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { CHART_DIR, HELM, helm, helmTemplate, warnIfNoHelm } from './helm.js';
 
 /**
  * Renders charts/ironlb with the real helm (IRONLB_HELM from scripts/toolchain.sh, else helm on PATH)
  * and checks properties of the objects, not text. Skipped, with a message, only when there is no helm.
  */
-const chart = fileURLToPath(new URL('../../charts/ironlb', import.meta.url));
-const helmBin =
-  process.env.IRONLB_HELM ??
-  (spawnSync('helm', ['version'], { stdio: 'ignore' }).status === 0 ? 'helm' : undefined);
-if (helmBin === undefined) {
-  console.warn(
-    'chart tests skipped: IRONLB_HELM is unset and helm is not on PATH (scripts/toolchain.sh sets it)',
-  );
-}
-const run = promisify(execFile);
+warnIfNoHelm('chart tests');
 
 interface K8sObject {
   kind: string;
@@ -35,15 +24,7 @@ const QUICK_START = [
 const LB_CLASS = ['--set', 'loadBalancerClass=ironlb.io/l2', '--set', 'serviceMonitor.enabled=true'];
 
 async function template(args: string[] = []): Promise<K8sObject[]> {
-  const { stdout } = await run(helmBin ?? 'helm', [
-    'template',
-    'ironlb',
-    chart,
-    '-n',
-    'ironlb-system',
-    ...args,
-  ]);
-  return parseAllDocuments(stdout)
+  return parseAllDocuments(await helmTemplate(args))
     .map((d) => d.toJS() as K8sObject | null)
     .filter((o): o is K8sObject => o !== null);
 }
@@ -85,13 +66,13 @@ function rules(role: K8sObject): string[] {
   });
 }
 
-describe.skipIf(helmBin === undefined)('charts/ironlb', () => {
+describe.skipIf(HELM === undefined)('charts/ironlb', () => {
   it.each([
     ['default values', []],
     ['quick start', QUICK_START],
     ['loadBalancerClass and ServiceMonitors', LB_CLASS],
   ])('helm lint --strict passes with %s', async (_name, extra) => {
-    const { stdout } = await run(helmBin ?? 'helm', ['lint', chart, '--strict', ...extra]);
+    const stdout = await helm(['lint', CHART_DIR, '--strict', ...extra]);
     expect(stdout).toContain('0 chart(s) failed');
   });
 

@@ -1,9 +1,7 @@
-import { execFile, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { CHART_DIR, HELM, helmTemplate, warnIfNoHelm } from './helm.js';
 
 /**
  * GitOps tools (Argo CD, Flux post-renderers, `helm template | kubectl apply`) render the chart again on every
@@ -11,28 +9,9 @@ import { describe, expect, it } from 'vitest';
  * membership key split the speakers). Two renders with the same values must be byte-identical, and no template
  * may use a function whose output differs between renders. Skipped, with a message, only when there is no helm.
  */
-const chart = fileURLToPath(new URL('../../charts/ironlb', import.meta.url));
-const helmBin =
-  process.env.IRONLB_HELM ??
-  (spawnSync('helm', ['version'], { stdio: 'ignore' }).status === 0 ? 'helm' : undefined);
-if (helmBin === undefined) {
-  console.warn(
-    'render determinism tests skipped: IRONLB_HELM is unset and helm is not on PATH (scripts/toolchain.sh sets it)',
-  );
-}
-const run = promisify(execFile);
-
-async function render(values: readonly string[]): Promise<string> {
-  const { stdout } = await run(helmBin ?? 'helm', [
-    'template',
-    'ironlb',
-    chart,
-    '-n',
-    'ironlb-system',
-    ...values,
-  ]);
-  return stdout;
-}
+const chart = CHART_DIR;
+warnIfNoHelm('render determinism tests');
+const render = helmTemplate;
 
 const VALUE_SETS: [string, string[]][] = [
   ['default values', []],
@@ -71,7 +50,7 @@ function actions(text: string): string[] {
     .filter((a) => !a.trim().startsWith('/*'));
 }
 
-describe.skipIf(helmBin === undefined)('charts/ironlb renders deterministically', () => {
+describe.skipIf(HELM === undefined)('charts/ironlb renders deterministically', () => {
   it.each(VALUE_SETS)('two renders with %s are byte-identical', async (_name, values) => {
     const [first, second] = await Promise.all([render(values), render(values)]);
     expect(first.length).toBeGreaterThan(1000);
