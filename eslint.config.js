@@ -2,22 +2,72 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/**
- * The pure core: allocation, election, packet encode/decode, config parsing, reason checks.
- * These folders must not perform I/O or talk to Kubernetes, so they stay testable with plain data.
- */
-const pureCore = [
-  'shared/src/ip/**/*.ts',
-  'shared/src/config/**/*.ts',
-  'shared/src/types/**/*.ts',
-  'controller/src/allocation/**/*.ts',
-  'controller/src/pending/**/*.ts',
-  'speaker/src/election/**/*.ts',
-  'speaker/src/eligibility/**/*.ts',
-  'speaker/src/packet/**/*.ts',
-  'speaker/src/planner/**/*.ts',
-  'speaker/src/l2/responder.ts',
-  'cli/src/metallb/**/*.ts',
+/** Import rules are per folder (see docs/conventions.md, "Layers"). Test files are exempt. */
+const testOnly = {
+  group: ['**/testing', '**/testing/*'],
+  message: 'testing/ folders hold test-only code (excluded from the build): import them from tests only.',
+};
+
+/** The pure core performs no I/O and talks to no Kubernetes: testable with plain data. */
+const noIO = [
+  { group: ['node:*'], message: 'The pure core performs no I/O: no node: modules.' },
+  {
+    group: ['@kubernetes/*', 'fastify', 'fastify/*', 'pino', 'prom-client', '@ironlb/packet-socket'],
+    message: 'The pure core imports no Kubernetes client, HTTP server, logger, metrics or sockets.',
+  },
+  {
+    group: ['**/kube', '**/kube/*', '@ironlb/shared/kube', '@ironlb/shared/log', '@ironlb/shared/http'],
+    message: 'The pure core does not use Kubernetes I/O helpers, the logger or the HTTP server.',
+  },
+  {
+    group: ['fs', 'net', 'dgram', 'http', 'https', 'child_process', 'os', 'crypto'],
+    message: 'The pure core performs no I/O.',
+  },
+];
+
+/** Arrows point down: a folder never imports the shell that drives it. */
+const notUp = (folders, why) => ({
+  group: folders.flatMap((f) => [`../${f}`, `../${f}/*`, `../${f}.js`]),
+  message: `Imports point one way: ${why}.`,
+});
+const controllerShell = notUp(
+  ['reconciler', 'k8s', 'http', 'options', 'main'],
+  'allocation is the pure core below the controller shell',
+);
+const speakerShell = notUp(
+  ['l2', 'k8s', 'membership', 'speaker', 'metrics', 'options', 'main'],
+  'the speaker core (packet, election, eligibility, planner) is below the speaker shell',
+);
+
+/** Disjoint groups of product files and the imports each may not use (a later block would replace an earlier one). */
+const layers = [
+  {
+    files: ['shared/src/ip/**/*.ts', 'shared/src/types/**/*.ts'],
+    patterns: [...noIO, notUp(['config'], 'IP math and API types are below config parsing')],
+  },
+  { files: ['shared/src/config/**/*.ts', 'cli/src/metallb/**/*.ts'], patterns: noIO },
+  { files: ['controller/src/allocation/**/*.ts'], patterns: [...noIO, controllerShell] },
+  {
+    files: ['speaker/src/packet/**/*.ts'],
+    patterns: [
+      ...noIO,
+      speakerShell,
+      notUp(['election', 'eligibility', 'planner'], 'the packet codec is the lowest speaker layer'),
+    ],
+  },
+  {
+    files: [
+      'speaker/src/election/**/*.ts',
+      'speaker/src/eligibility/**/*.ts',
+      'speaker/src/planner/**/*.ts',
+      'speaker/src/l2/responder.ts',
+    ],
+    patterns: [...noIO, speakerShell],
+  },
+  {
+    files: ['controller/src/k8s/**/*.ts'],
+    patterns: [notUp(['reconciler'], 'k8s/ adapters are below the reconciler that uses them')],
+  },
 ];
 
 export default tseslint.config(
@@ -70,36 +120,13 @@ export default tseslint.config(
     },
   },
   {
-    files: pureCore,
-    ignores: ['**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['node:*'], message: 'The pure core performs no I/O: no node: modules.' },
-            {
-              group: [
-                '@kubernetes/*',
-                'fastify',
-                'fastify/*',
-                'pino',
-                'prom-client',
-                '@ironlb/packet-socket',
-              ],
-              message: 'The pure core imports no Kubernetes client, HTTP server, logger, metrics or sockets.',
-            },
-            {
-              group: ['**/kube', '**/kube/*', '@ironlb/shared/kube'],
-              message: 'The pure core does not use Kubernetes I/O helpers.',
-            },
-            {
-              group: ['fs', 'net', 'dgram', 'http', 'https', 'child_process', 'os', 'crypto'],
-              message: 'The pure core performs no I/O.',
-            },
-          ],
-        },
-      ],
-    },
+    files: ['**/*.ts'],
+    ignores: ['**/*.test.ts', '**/testing/**', 'test/**', 'bench/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [testOnly] }] },
   },
+  ...layers.map((layer) => ({
+    files: layer.files,
+    ignores: ['**/*.test.ts', '**/testing/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [testOnly, ...layer.patterns] }] },
+  })),
 );
