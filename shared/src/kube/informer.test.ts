@@ -16,14 +16,16 @@ import { startFakeApiServer, type FakeApiServer } from './testing/fake-api-serve
  * A stand-in for the library informer: records start() calls, lets the test emit events. `onStart`
  * runs inside start() (e.g. to report an error while the fake API server is down, like the library).
  */
-function fakeLibrary(onStart?: (emit: (verb: string, arg?: unknown) => void) => void): {
+function fakeLibrary(onStart?: (emit: (verb: string, arg?: unknown) => void) => void | Promise<void>): {
   make: typeof makeInformer;
   emit: (verb: string, arg?: unknown) => void;
   starts: () => number;
+  stops: () => number;
   listFn: () => Promise<KubernetesListObject<KubernetesObject>>;
 } {
   const handlers = new Map<string, ((x: unknown) => void)[]>();
   let starts = 0;
+  let stops = 0;
   let listFn: (() => Promise<KubernetesListObject<KubernetesObject>>) | undefined;
   const emitAll = (verb: string, arg?: unknown): void => {
     for (const cb of handlers.get(verb) ?? []) cb(arg);
@@ -39,9 +41,10 @@ function fakeLibrary(onStart?: (emit: (verb: string, arg?: unknown) => void) => 
       off: () => undefined,
       start: async () => {
         starts += 1;
-        onStart?.(emitAll);
+        await onStart?.(emitAll);
       },
       stop: async () => {
+        stops += 1;
         for (const cb of handlers.get('error') ?? [])
           cb(Object.assign(new Error('aborted'), { name: 'AbortError' }));
       },
@@ -52,6 +55,7 @@ function fakeLibrary(onStart?: (emit: (verb: string, arg?: unknown) => void) => 
     make,
     emit: emitAll,
     starts: () => starts,
+    stops: () => stops,
     listFn: () => listFn!(),
   };
 }
@@ -197,6 +201,29 @@ describe('Informer (fake library informer)', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(lib.starts()).toBe(2);
     await inf.stop();
+  });
+
+  it('a stop() while start() is still establishing the watch stops it again once start() returns', async () => {
+    let release: (() => void) | undefined;
+    const lib = fakeLibrary(
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    );
+    const inf = new Informer({
+      kubeConfig: {} as never,
+      path: '/api/v1/services',
+      list: async () => ({ items: [] }),
+      makeInformer: lib.make,
+      recovery: neverRecovers,
+    });
+    const started = inf.start();
+    await inf.stop(); // the library has no request to abort yet
+    expect(lib.stops()).toBe(1);
+    release?.();
+    await started;
+    expect(lib.stops()).toBe(2); // the watch that start() just established is aborted
   });
 
   it('LIST replaces the store, marks synced, enqueues listed and vanished keys', async () => {

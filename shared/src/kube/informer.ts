@@ -126,8 +126,14 @@ export class Informer<T extends KubernetesObject> {
       this.#onError(error);
       return;
     }
+    // stop() while start() was establishing the watch could not abort it (the library only
+    // learns of the request when start() returns): abort it now, or the socket stays open.
+    if (this.#stopped) {
+      await this.#inner?.stop();
+      return;
+    }
     // start() resolves once the watch answered; an error during it was reported (and counted) first.
-    if (this.#errors === errorsBefore && !this.#stopped) this.#connectedAt = Date.now();
+    if (this.#errors === errorsBefore) this.#connectedAt = Date.now();
   }
 
   /** LIST wrapper: replaces the store (client-go Replace) so deletions missed while down show up. */
