@@ -12,11 +12,11 @@ import type { EndpointFacts, ServiceFacts } from './types.js';
  *    without any endpoint would drop the connections that are draining.
  * So during a rolling update the IP follows the ready pods and never stays on a node that only drains.
  */
-export function isReadyEndpoint(e: EndpointFacts): boolean {
+function isReadyEndpoint(e: EndpointFacts): boolean {
   return e.ready !== false;
 }
 
-export function isServingTerminating(e: EndpointFacts): boolean {
+function isServingTerminating(e: EndpointFacts): boolean {
   return e.ready === false && e.serving === true && e.terminating === true;
 }
 

@@ -12,6 +12,7 @@ import {
   ipBytesToText,
   formatMac,
   isArpProbe,
+  isGratuitousArp,
   isDadNs,
   IPV6_UNSPECIFIED,
   type ArpPacket,
@@ -77,12 +78,7 @@ function arpConflict(arp: ArpPacket, ctx: ResponderContext): Conflict | null {
   if (!ctx.announced.has(sender)) return null;
   const mac = formatMac(arp.senderMac);
   if (ctx.friendlyMacs.has(mac)) return null;
-  const evidence =
-    arp.op === 'reply'
-      ? 'ARP reply'
-      : sender === ipBytesToText(arp.targetIp)
-        ? 'gratuitous ARP'
-        : 'ARP request';
+  const evidence = arp.op === 'reply' ? 'ARP reply' : isGratuitousArp(arp) ? 'gratuitous ARP' : 'ARP request';
   return { ip: sender, mac, evidence };
 }
 

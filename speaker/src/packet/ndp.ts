@@ -144,7 +144,7 @@ export function encodeNeighborSolicitation(
   });
 }
 
-export interface NeighborAdvertisementOptions {
+interface NeighborAdvertisementOptions {
   mac: Uint8Array;
   ethDst: Uint8Array;
   /** Default: the target itself. */
@@ -156,7 +156,7 @@ export interface NeighborAdvertisementOptions {
 }
 
 /** Encodes an NA (R clear) with a target link-layer address option carrying mac. */
-export function encodeNeighborAdvertisement(o: NeighborAdvertisementOptions): Uint8Array {
+function encodeNeighborAdvertisement(o: NeighborAdvertisementOptions): Uint8Array {
   const icmp = icmpBody(ICMPV6_NA, o.target, { type: OPTION_TARGET_LLA, mac: o.mac });
   icmp[4] = (o.solicited ? NA_SOLICITED : 0) | (o.override ? NA_OVERRIDE : 0);
   return encodeIpv6Icmp({
