@@ -5,11 +5,12 @@ import { ClaimDriver } from './claim-driver.js';
 import { DEFAULT_CLAIM_SETTINGS, type ClaimSettings } from './election/claims.js';
 import type { Freshness } from './election/freshness.js';
 import { ClaimReporter } from './k8s/claim-reporter.js';
+import { LocalInterfaces } from './local-interfaces.js';
 import type { Conflict } from './l2/responder.js';
 import type { MembershipChange, Peer } from './membership/membership.js';
 import type { SpeakerMetrics } from './metrics.js';
 import {
-  interfacesFor,
+  desiredInterfaces,
   PlanMemo,
   planAnnouncements,
   type IpPlan,
@@ -74,9 +75,8 @@ export class Speaker {
   private started = false;
   private peerKey = '';
   private warmUntil = Number.POSITIVE_INFINITY;
+  private readonly local: LocalInterfaces;
   private macs: string[] = [];
-  private macsKey = '';
-  private macsAt = Number.NEGATIVE_INFINITY;
   private lastClaims: ReadonlyMap<string, number> = new Map();
 
   constructor(private readonly options: SpeakerOptions) {
@@ -120,6 +120,10 @@ export class Speaker {
           h,
         ))
     )(hooks);
+    this.local = new LocalInterfaces({
+      interfaces: this.parts.interfaces,
+      configured: options.defaultInterface,
+    });
     this.claims = new ClaimDriver({
       self: options.nodeName,
       settings: this.settings,
@@ -234,7 +238,15 @@ export class Speaker {
     this.refreshMacs(snapshot);
     const round = this.claims.decide({ plans: planned, me: this.freshness(), peers: membership.peers() });
     this.plans = round.plans;
-    announcer.apply(this.desiredInterfaces(snapshot));
+    const { desired, withoutInterface } = desiredInterfaces({
+      self: this.options.nodeName,
+      plans: this.plans,
+      nodes: snapshot.nodes,
+      announcements: snapshot.announcements,
+      defaultInterface: this.defaultInterface(),
+    });
+    for (const ip of withoutInterface) this.options.logger.warn({ ip }, 'no default interface found');
+    announcer.apply(desired);
     const announced = announcer.announced();
     this.lastClaims = this.claims.announced(announced.keys());
     this.publish();
@@ -269,23 +281,6 @@ export class Speaker {
     this.parts.membership.publish({ claims: this.lastClaims, ...me, macs: this.macs });
   }
 
-  /** Interface → IPs this node announces there, from the current plans. */
-  private desiredInterfaces(snapshot: Omit<PlanInput, 'alive'>): Map<string, Set<string>> {
-    const self = snapshot.nodes.find((n) => n.name === this.options.nodeName);
-    const desired = new Map<string, Set<string>>();
-    if (!self) return desired;
-    const fallback = this.defaultInterface();
-    for (const plan of this.plans) {
-      if (plan.announcer !== this.options.nodeName) continue;
-      const choice = interfacesFor({ plan, node: self, announcements: snapshot.announcements });
-      const names = [...choice.named, ...(choice.useDefault && fallback ? [fallback] : [])];
-      if (choice.useDefault && !fallback)
-        this.options.logger.warn({ ip: plan.ip }, 'no default interface found');
-      for (const name of names) desired.set(name, (desired.get(name) ?? new Set()).add(plan.ip));
-    }
-    return desired;
-  }
-
   private updatePeers(): void {
     const family = this.options.membership.bindAddress.includes(':') ? 'v6' : 'v4';
     const peers: Peer[] = [];
@@ -300,12 +295,7 @@ export class Speaker {
   }
 
   private defaultInterface(): string | undefined {
-    if (this.options.defaultInterface) return this.options.defaultInterface;
-    const ips = new Set(this.parts.view.nodeAddresses().get(this.options.nodeName) ?? []);
-    for (const [name, addrs] of Object.entries(this.parts.interfaces())) {
-      if (addrs?.some((a) => ips.has(a.address))) return name;
-    }
-    return undefined;
+    return this.local.defaultInterface(this.parts.view.nodeAddresses().get(this.options.nodeName) ?? []);
   }
 
   /**
@@ -317,17 +307,7 @@ export class Speaker {
     const fallback = this.defaultInterface();
     if (fallback) names.add(fallback);
     for (const a of snapshot.announcements) for (const i of a.interfaces) names.add(i);
-    const key = [...names].sort().join(',');
-    const now = performance.now();
-    if (key === this.macsKey && now - this.macsAt < 5000) return;
-    this.macsKey = key;
-    this.macsAt = now;
-    const macs = new Set<string>();
-    for (const [name, addrs] of Object.entries(this.parts.interfaces())) {
-      if (!names.has(name)) continue;
-      for (const a of addrs ?? []) if (!a.internal && a.mac !== '00:00:00:00:00:00') macs.add(a.mac);
-    }
-    this.macs = [...macs].sort();
+    this.macs = this.local.macsFor(names);
   }
 
   private onConflict(conflict: Conflict & { interface: string }): void {

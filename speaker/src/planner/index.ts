@@ -1,3 +1,4 @@
 export * from './types.js';
 export * from './plan.js';
 export * from './plan-memo.js';
+export * from './desired-interfaces.js';
