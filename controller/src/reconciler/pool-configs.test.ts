@@ -68,13 +68,12 @@ describe('PoolConfigs at session start', () => {
 describe('PoolConfigs.announcements', () => {
   it('keeps the last valid version of an L2Announcement whose spec turns invalid (as the speaker does)', () => {
     const configs = new PoolConfigs();
-    const l2 = (spec: Record<string, unknown>): L2Object =>
-      ({
-        apiVersion: 'ironlb.io/v1alpha1',
-        kind: 'L2Announcement',
-        metadata: { name: 'l2', uid: 'l2-uid' },
-        spec,
-      }) as L2Object;
+    const l2 = (spec: L2Object['spec']): L2Object => ({
+      apiVersion: 'ironlb.io/v1alpha1',
+      kind: 'L2Announcement',
+      metadata: { name: 'l2', uid: 'l2-uid' },
+      spec,
+    });
     expect(configs.announcements([l2({ ipPools: ['p'] })]).map((a) => a.ipPools)).toEqual([['p']]);
     expect(
       configs.announcements([l2({ ipPools: ['p'], interfaces: ['a/b'] })]).map((a) => a.ipPools),
