@@ -263,7 +263,12 @@ const RELAY_IPV6 = '2001:db8::a';
 export async function ensureApiRelay(config: LabConfig): Promise<StartResult> {
   const name = 'api-relay';
   const { pids, logs } = labPaths(config);
-  // Replies to pods (their source address is kept: kube-proxy does not masquerade pod traffic).
+  // The relay needs both families in the LAN namespace: IPv4 for the pods, IPv6 to reach the apiserver.
+  for (const address of [`${config.apiserverAdvertiseIpv4}/24`, `${RELAY_IPV6}/64`]) {
+    await runInNetns(config.lanNetns, ['ip', 'addr', 'replace', address, 'dev', config.bridge, 'nodad']);
+  }
+  // Replies to pods (their source address is kept: kube-proxy does not masquerade pod traffic). After the
+  // addresses: the gateways must be on-link.
   for (const node of config.nodes) {
     const subnet = realNodeLayout(config, node).podSubnet;
     await runInNetns(config.lanNetns, [
@@ -279,10 +284,6 @@ export async function ensureApiRelay(config: LabConfig): Promise<StartResult> {
   }
   const running = readLiveRecord(pids, name);
   if (running) return { name, pid: running.pid, started: false };
-  // The relay needs both families in the LAN namespace: IPv4 for the pods, IPv6 to reach the apiserver.
-  for (const address of [`${config.apiserverAdvertiseIpv4}/24`, `${RELAY_IPV6}/64`]) {
-    await runInNetns(config.lanNetns, ['ip', 'addr', 'replace', address, 'dev', config.bridge, 'nodad']);
-  }
   const record = startDetached({
     name,
     argv: [

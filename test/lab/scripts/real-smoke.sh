@@ -2,7 +2,8 @@
 # Smoke test of the real-node lab (IRONLB_LAB_MODE=real), run in its own sandbox (sandbox.sh) so it never touches
 # the shared lab: brings the lab up, runs one echo pod per node, checks that every pod gets Ready with an address
 # from its node's pod subnet, that a NodePort Service answers from the client on every node with "<pod> <node>", and
-# that `kubectl logs` works; then brings everything down and checks that no process, cgroup or namespace is left.
+# that `kubectl logs` works, and that a pod placed by the scheduler reaches the apiserver through the
+# `kubernetes` Service; then brings everything down and checks that no process, cgroup or namespace is left.
 #
 # Usage (as root, from anywhere): test/lab/scripts/real-smoke.sh   Prerequisites: build-node-bins.sh, build-images.sh.
 set -euo pipefail
@@ -99,3 +100,26 @@ say "NodePort $port answered on every node; pods that answered: $(tr ' ' '\n' <<
 first=${nodes%% *}
 k logs "echo-$first" | grep -q "listening on 8080" || fail "kubectl logs echo-$first has no start line"
 say "kubectl logs works"
+
+# In-cluster apiserver access (the kubernetes Service → api-relay) from a pod the scheduler places.
+sa=/var/run/secrets/kubernetes.io/serviceaccount
+script="fetch('https://' + process.env.KUBERNETES_SERVICE_HOST + ':' + process.env.KUBERNETES_SERVICE_PORT + '/version',"
+script+=" { headers: { authorization: 'Bearer ' + require('fs').readFileSync('$sa/token', 'utf8') } })"
+script+=".then((r) => r.text()).then(console.log, (e) => { console.error(e); process.exit(1); })"
+k apply -f - >&2 <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: api-check}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: $echo_image
+    imagePullPolicy: Never
+    env: [{name: NODE_EXTRA_CA_CERTS, value: $sa/ca.crt}]
+    command: [node, -e, "$script"]
+EOF
+k wait --for=jsonpath='{.status.phase}'=Succeeded pod/api-check --timeout=120s >&2 ||
+  fail "api-check pod did not succeed: $(k logs api-check 2>&1 | tail -3)"
+k logs api-check | grep -q '"gitVersion"' || fail "api-check got no /version"
+say "a scheduled pod reached the apiserver through the kubernetes Service ($(k get pod api-check -o jsonpath='{.spec.nodeName}'))"
