@@ -70,6 +70,11 @@ export class HeartbeatSender {
     this.post({ type: 'peers', peers: to, source });
   }
 
+  /** The current slot: the sequence of the heartbeat being sent now. */
+  currentSequence(): number {
+    return this.currentSlot();
+  }
+
   /** Monotonic time at which a slot starts. */
   slotStartMs(slot: number): number {
     return this.startMs + slot * this.options.intervalMs;

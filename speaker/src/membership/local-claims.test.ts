@@ -59,6 +59,7 @@ describe('LocalClaims', () => {
         ]),
         macs: ['nope'],
       }),
+      0,
     );
     expect(local.claimSet().digest.count).toBe(1);
     expect(local.heartbeatState(0).macs).toEqual([]);

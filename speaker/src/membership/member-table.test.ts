@@ -101,6 +101,26 @@ describe('MemberTable liveness', () => {
     expect(t.get('b')?.state.stale).toBe(true);
   });
 
+  it('adopts the digest of a claim set sent after the last heartbeat, and an older heartbeat does not revert it', () => {
+    const t = table();
+    const a = { hash: 1n, count: 1 };
+    const b = { hash: 2n, count: 2 };
+    const withDigest = (sequence: number, digest: typeof a): Heartbeat =>
+      beat('b', sequence, { state: { stalenessMs: 0, stale: false, digest, macs: [] } });
+    observe(t, withDigest(3, a), 0);
+    // Chunks sent at or before the last heartbeat's slot, or by another incarnation, change nothing.
+    expect(t.adoptDigest({ ...withDigest(3, a), incarnation: 1n }, b)).toBe(false);
+    expect(t.adoptDigest({ ...withDigest(6, a), incarnation: 2n }, b)).toBe(false);
+    expect(t.adoptDigest(withDigest(6, a), b)).toBe(true);
+    expect(t.get('b')?.state.digest).toEqual(b);
+    // A heartbeat signed before the chunks but delivered after them (slot 5) keeps b.
+    expect(observe(t, withDigest(5, a), 100)).toMatchObject({ accepted: true, stateChanged: false });
+    expect(t.get('b')?.state.digest).toEqual(b);
+    expect(observe(t, withDigest(7, b), 200)).toMatchObject({ accepted: true, stateChanged: false });
+    const c = { hash: 3n, count: 3 };
+    expect(observe(t, withDigest(8, c), 300)).toMatchObject({ accepted: true, stateChanged: true });
+  });
+
   it('forgives silence that overlaps our own stall', () => {
     const t = table();
     observe(t, beat('b', 1), 0);

@@ -14,6 +14,8 @@ import type { MembershipChange } from './types.js';
  * - Heartbeats are accepted only in order: a higher incarnation (the peer restarted), or the same
  *   incarnation with a higher sequence. Anything else is a replay or a reordering and is dropped.
  * - Claim chunks and pulls are accepted only from an alive member's current incarnation.
+ * - A complete claim set sent at a sequence above the last heartbeat's becomes the member's advertised
+ *   digest at once (`adoptDigest`); a heartbeat older than that sequence does not revert it.
  * - `sweep` must not declare members dead for a period in which *we* could not read the socket: the
  *   caller reports its own stalls with `noteStall`, and silence that overlaps a stall is forgiven.
  */
@@ -22,6 +24,8 @@ export interface MemberState {
   incarnation: bigint;
   sequence: number;
   state: PeerState;
+  /** Sequence at which `state.digest` was learned (a heartbeat's, or a newer complete claim set's). */
+  digestSequence: number;
   lastHeardMs: number;
   alive: boolean;
 }
@@ -81,16 +85,14 @@ export class MemberTable {
     if (known && !isNewer(hb, known)) return { accepted: false, reason: 'replayed or reordered' };
     const wasAlive = known?.alive ?? false;
     const alive = hb.kind === 'alive';
-    const stateChanged =
-      !known ||
-      known.state.stale !== hb.state.stale ||
-      known.state.digest.hash !== hb.state.digest.hash ||
-      known.state.digest.count !== hb.state.digest.count;
+    const { state, digestSequence } = mergeState(known, hb);
+    const stateChanged = !known || differs(known.state, state);
     this.members.set(hb.node, {
       node: hb.node,
       incarnation: hb.incarnation,
       sequence: hb.sequence,
-      state: hb.state,
+      state,
+      digestSequence,
       lastHeardMs: at.monotonicMs,
       alive,
     });
@@ -99,6 +101,20 @@ export class MemberTable {
         ? null
         : { node: hb.node, alive, reason: alive ? 'heartbeat received' : 'speaker is leaving' };
     return { accepted: true, change, stateChanged };
+  }
+
+  /**
+   * A complete claim set `digest`, sent by `envelope`'s sender at its sequence, becomes the advertised one if
+   * it is newer than everything we heard from that incarnation. Returns whether the digest changed.
+   */
+  adoptDigest(envelope: Envelope, digest: PeerState['digest']): boolean {
+    const known = this.members.get(envelope.node);
+    if (!known?.alive || known.incarnation !== envelope.incarnation) return false;
+    if (envelope.sequence <= Math.max(known.sequence, known.digestSequence)) return false;
+    const changed = known.state.digest.hash !== digest.hash || known.state.digest.count !== digest.count;
+    known.state = { ...known.state, digest };
+    known.digestSequence = envelope.sequence;
+    return changed;
   }
 
   /** Records that our own event loop could not run until `toMs`. */
@@ -148,6 +164,21 @@ export class MemberTable {
   all(): MemberState[] {
     return [...this.members.values()];
   }
+}
+
+/** A heartbeat's state, keeping a digest adopted from a claim set sent after the heartbeat was signed. */
+function mergeState(
+  known: MemberState | undefined,
+  hb: Heartbeat,
+): { state: PeerState; digestSequence: number } {
+  if (known?.incarnation !== hb.incarnation || hb.sequence >= known.digestSequence)
+    return { state: hb.state, digestSequence: hb.sequence };
+  return { state: { ...hb.state, digest: known.state.digest }, digestSequence: known.digestSequence };
+}
+
+/** What peers re-plan on: the stale flag or the claim set. */
+function differs(a: PeerState, b: PeerState): boolean {
+  return a.stale !== b.stale || a.digest.hash !== b.digest.hash || a.digest.count !== b.digest.count;
 }
 
 function isNewer(hb: Heartbeat, known: MemberState): boolean {

@@ -157,8 +157,9 @@ export class Membership {
   /** Sets what we tell peers about ourselves; cheap when nothing changed. */
   publish(state: LocalState): void {
     const changed = this.local.update(state, monotonicMs());
-    if (changed.claims) this.pushClaims(this.peerList);
+    // Re-sign first: every heartbeat the worker sends after the chunks then carries the new digest.
     if (changed.heartbeat) this.sender.resign();
+    if (changed.claims) this.pushClaims(this.peerList);
   }
 
   /** MACs each known peer announces from (for telling a peer's takeover from a foreign claim). */
@@ -227,7 +228,9 @@ export class Membership {
   private pushClaims(to: Peer[]): void {
     if (to.length === 0) return;
     const set: ClaimSet = this.local.claimSet();
-    const chunks = encodeClaimChunks(this.envelope(0, Date.now()), set, this.options.secret);
+    // Chunks carry the current slot: receivers adopt a complete set sent after the last heartbeat they heard.
+    const envelope = this.envelope(this.sender.currentSequence(), Date.now());
+    const chunks = encodeClaimChunks(envelope, set, this.options.secret);
     if (chunks.ok) this.sender.send(chunks.value, to);
     else this.warnOnce(`cannot send our claims: ${chunks.error}`);
   }
@@ -279,9 +282,10 @@ export class Membership {
   private takeChunk(d: ClaimsDatagram, nowMs: number): string | undefined {
     const outcome = this.assembly.add(d.node, d.chunk, nowMs);
     if (outcome === 'digest mismatch') return 'assembled claims do not match their digest';
+    if (outcome !== 'completed') return undefined;
     const advertised = this.table.get(d.node)?.state.digest;
-    if (outcome === 'completed' && advertised && sameDigest(advertised, d.chunk.digest))
-      this.options.onPeerState?.(d.node);
+    const current = advertised !== undefined && sameDigest(advertised, d.chunk.digest);
+    if (current || this.table.adoptDigest(d, d.chunk.digest)) this.options.onPeerState?.(d.node);
     return undefined;
   }
 
