@@ -219,4 +219,27 @@ describe('Membership over UDP', { timeout: 30_000 }, () => {
       attacker.close();
     }
   });
+
+  it('warns once when the node address is not local and heartbeats cannot be sent from it', async () => {
+    const warnings: string[] = [];
+    const a = new Membership({
+      self: 'n1',
+      secret,
+      bindAddress: '127.0.0.1',
+      port: basePort,
+      intervalMs: 50,
+      timeoutMs: 300,
+      stallToleranceMs: 1000,
+      onChange: () => undefined,
+      onWarning: (m) => warnings.push(m),
+    });
+    running = [a];
+    await a.start();
+    // 198.18.0.0/15 is not on this host: binding the heartbeat socket to it fails.
+    a.setPeers([{ ...(peers[0] as Peer), address: '198.18.0.250' }, peers[1] as Peer]);
+    await until(() => warnings.length > 0, 8000);
+    expect(warnings).toEqual([
+      expect.stringContaining('cannot send heartbeats from the node address 198.18.0.250') as string,
+    ]);
+  });
 });
