@@ -18,20 +18,27 @@ import {
   setIngress,
   startClientProbe,
   waitFor,
-  E2E_SPEAKER_PORTS,
   type ProbeSample,
 } from './support/index.js';
 import { speakerEnvironment, type SpeakerEnvironment } from './support/speaker-env.js';
 
 const POOL = 'e2e-speaker-fo';
+/** Own class and ports: speakers of suites running beside this one neither announce our Service nor hear ours. */
+const CLASS = 'ironlb.io/e2e-speaker-fo';
+const PORTS = { metrics: 27633, membership: 28107 };
 const IP = '203.0.113.33';
 const TRIALS = 10;
 const client = process.env.LAB_CLIENT_NETNS ?? 'ilb-client';
 let env: SpeakerEnvironment;
 
 beforeAll(async () => {
-  env = await speakerEnvironment({ name: POOL, addresses: ['203.0.113.32/28'] });
-  await createLbService({ namespace: env.ns.name, name: 'fo' });
+  env = await speakerEnvironment({
+    name: POOL,
+    addresses: ['203.0.113.32/28'],
+    speakerArgs: ['--load-balancer-class', CLASS],
+    ports: PORTS,
+  });
+  await createLbService({ namespace: env.ns.name, name: 'fo', loadBalancerClass: CLASS });
   await setIngress({ namespace: env.ns.name, name: 'fo', ips: [IP] });
   await env.announcer(IP);
 }, 120_000);
@@ -45,9 +52,9 @@ async function restartAndSettle(node: string): Promise<void> {
   // The restarted speaker hears its peers during warm-up and then takes back the IPs it ranks first for.
   await waitFor(
     async () =>
-      (
-        await netnsExec(node, ['curl', '-sf', `http://127.0.0.1:${E2E_SPEAKER_PORTS.metrics}/readyz`])
-      ).stdout.includes('ok'),
+      (await netnsExec(node, ['curl', '-sf', `http://127.0.0.1:${PORTS.metrics}/readyz`])).stdout.includes(
+        'ok',
+      ),
     {
       what: `${node} speaker ready`,
       timeoutMs: 20_000,
@@ -150,11 +157,7 @@ describe('speaker failover', () => {
     const changes = async (): Promise<number> => {
       let total = 0;
       for (const node of env.nodes) {
-        const m = await netnsExec(node, [
-          'curl',
-          '-s',
-          `http://127.0.0.1:${E2E_SPEAKER_PORTS.metrics}/metrics`,
-        ]);
+        const m = await netnsExec(node, ['curl', '-s', `http://127.0.0.1:${PORTS.metrics}/metrics`]);
         const value = /^ironlb_speaker_election_changes_total (\d+)$/m.exec(m.stdout)?.[1];
         // A missing metric must fail the test, not compare NaN with NaN.
         if (value === undefined)

@@ -16,16 +16,23 @@ import {
   waitForEvent,
   setIngress,
   waitFor,
-  E2E_SPEAKER_PORTS,
 } from './support/index.js';
 import { L2Capture } from './support/l2-capture.js';
 import { speakerEnvironment, type SpeakerEnvironment } from './support/speaker-env.js';
 
 const POOL = 'e2e-speaker-l2';
+/** Own class and ports: speakers of suites running beside this one neither announce our Services nor hear ours. */
+const CLASS = 'ironlb.io/e2e-speaker-l2';
+const PORTS = { metrics: 27521, membership: 27998 };
 let env: SpeakerEnvironment;
 
 beforeAll(async () => {
-  env = await speakerEnvironment({ name: POOL, addresses: ['203.0.113.0/27', '2001:db8:100::e000/120'] });
+  env = await speakerEnvironment({
+    name: POOL,
+    addresses: ['203.0.113.0/27', '2001:db8:100::e000/120'],
+    speakerArgs: ['--load-balancer-class', CLASS],
+    ports: PORTS,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -37,7 +44,7 @@ async function lbWithIp(
   ips: string[],
   extra: Parameters<typeof createLbService>[0] | object = {},
 ): Promise<void> {
-  await createLbService({ namespace: env.ns.name, name, ...extra });
+  await createLbService({ namespace: env.ns.name, name, loadBalancerClass: CLASS, ...extra });
   await setIngress({ namespace: env.ns.name, name, ips });
 }
 
@@ -63,11 +70,7 @@ describe('speaker: L2 announcements on the lab', () => {
     const announcing = await waitForEvent({ namespace: env.ns.name, name: 'web', reason: 'Announcing' });
     expect(announcing.message).toContain(`${ip} is announced by node ${node}`);
 
-    const metrics = await netnsExec(node, [
-      'curl',
-      '-s',
-      `http://127.0.0.1:${E2E_SPEAKER_PORTS.metrics}/metrics`,
-    ]);
+    const metrics = await netnsExec(node, ['curl', '-s', `http://127.0.0.1:${PORTS.metrics}/metrics`]);
     const replies = /ironlb_speaker_replies_sent_total\{family="ipv4"\} (\d+)/.exec(metrics.stdout);
     expect(Number(replies?.[1])).toBeGreaterThan(0);
     expect(metrics.stdout).toMatch(/ironlb_speaker_announced_ips\{family="ipv4"\} [1-9]/);

@@ -52,6 +52,8 @@ export interface LbServiceOptions {
   annotations?: Record<string, string>;
   ipFamilyPolicy?: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
   ipFamilies?: ('IPv4' | 'IPv6')[];
+  /** spec.loadBalancerClass: a suite's own class keeps speakers of other suites away from its Services. */
+  loadBalancerClass?: string;
 }
 
 export async function createLbService(o: LbServiceOptions): Promise<V1Service> {
@@ -67,6 +69,7 @@ export async function createLbService(o: LbServiceOptions): Promise<V1Service> {
         externalTrafficPolicy: o.externalTrafficPolicy ?? 'Cluster',
         ipFamilyPolicy: o.ipFamilyPolicy,
         ipFamilies: o.ipFamilies,
+        loadBalancerClass: o.loadBalancerClass,
       },
     },
   });
