@@ -10,7 +10,8 @@ import type { FromWorker, ToWorker, WorkerPeer } from './heartbeat-worker.js';
  * stalls for longer than `aheadSlots` intervals the worker runs out of signed datagrams and goes
  * silent, so a truly hung speaker still fails over. A dead process stops both threads at once.
  * When what a heartbeat says changes (claims digest, stale flag, MACs, our address), `resign` replaces
- * the datagrams of all future slots, so peers hear the change within one interval.
+ * the datagrams of all future slots and the worker sends the next one at once, so peers hear the change
+ * without waiting for the next slot.
  *
  * Slots are derived from the process-wide monotonic clock, so both threads agree on them.
  */
@@ -89,7 +90,7 @@ export class HeartbeatSender {
   resign(): void {
     if (!this.worker || !this.timer) return;
     const current = this.currentSlot();
-    this.postSlots(current, Math.max(this.signedUpTo, current));
+    this.postSlots({ from: current, to: Math.max(this.signedUpTo, current), urgent: true });
   }
 
   /** Sends datagrams once to the given peers (claim chunks, pulls). */
@@ -144,17 +145,17 @@ export class HeartbeatSender {
   private topUp(): void {
     const current = this.currentSlot();
     const last = current + this.options.aheadSlots;
-    this.postSlots(Math.max(current, this.signedUpTo + 1), last);
+    this.postSlots({ from: Math.max(current, this.signedUpTo + 1), to: last, urgent: false });
   }
 
-  private postSlots(from: number, to: number): void {
+  private postSlots({ from, to, urgent }: { from: number; to: number; urgent: boolean }): void {
     const slots: [number, Uint8Array][] = [];
     for (let slot = from; slot <= to; slot++) {
       const datagram = this.options.sign(slot);
       if (datagram) slots.push([slot, compact(datagram)]);
     }
     this.signedUpTo = Math.max(this.signedUpTo, to);
-    if (slots.length > 0) this.post({ type: 'slots', slots });
+    if (slots.length > 0) this.post({ type: 'slots', slots, urgent });
   }
 }
 

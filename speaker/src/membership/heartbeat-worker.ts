@@ -20,8 +20,11 @@ export type ToWorker =
   | { type: 'config'; intervalMs: number; startMs: number }
   /** `source`: the local address to send from (our node address), if known. */
   | { type: 'peers'; peers: WorkerPeer[]; source: string | undefined }
-  /** Adds or replaces the datagrams of these slots. */
-  | { type: 'slots'; slots: [number, Uint8Array][] }
+  /**
+   * Adds or replaces the datagrams of these slots. `urgent`: what heartbeats say changed, so send the next
+   * unsent one now (the current slot's, or the next slot's if the current one is out) instead of waiting.
+   */
+  | { type: 'slots'; slots: [number, Uint8Array][]; urgent: boolean }
   | { type: 'send'; datagrams: Uint8Array[]; to: WorkerPeer[] }
   | { type: 'leave'; datagram: Uint8Array; repeat: number; spacingMs: number }
   | { type: 'stop' };
@@ -75,15 +78,34 @@ function sendAll(datagram: Uint8Array, to: WorkerPeer[]): void {
   }
 }
 
+let lastSent = Number.NEGATIVE_INFINITY;
+
+function currentSlot(c: { intervalMs: number; startMs: number }): number {
+  return Math.floor((nowMs() - c.startMs) / c.intervalMs);
+}
+
+/** Sends a slot's datagram at most once; sequences only grow (an early send leaves its slot silent). */
+function sendSlot(slot: number): boolean {
+  const datagram = slots.get(slot);
+  if (!datagram || slot <= lastSent) return false;
+  slots.delete(slot);
+  lastSent = slot;
+  sendAll(datagram, peers);
+  return true;
+}
+
 function tick(): void {
   if (!config) return;
-  const slot = Math.floor((nowMs() - config.startMs) / config.intervalMs);
+  const slot = currentSlot(config);
   for (const s of slots.keys()) if (s < slot) slots.delete(s);
-  const datagram = slots.get(slot);
-  if (!datagram) return;
-  // Each slot's datagram goes out once, even if timer jitter puts two ticks in one slot.
-  slots.delete(slot);
-  sendAll(datagram, peers);
+  sendSlot(slot);
+}
+
+/** At most one slot ahead, so urgent sends never leave a gap longer than two intervals. */
+function sendUrgent(): void {
+  if (!config) return;
+  const slot = currentSlot(config);
+  if (!sendSlot(slot)) sendSlot(slot + 1);
 }
 
 function leave(msg: { datagram: Uint8Array; repeat: number; spacingMs: number }): void {
@@ -115,6 +137,7 @@ port?.on('message', (msg: ToWorker) => {
       break;
     case 'slots':
       for (const [slot, datagram] of msg.slots) slots.set(slot, datagram);
+      if (msg.urgent) sendUrgent();
       break;
     case 'send':
       for (const datagram of msg.datagrams) sendAll(datagram, msg.to);
