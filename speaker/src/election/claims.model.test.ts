@@ -18,7 +18,8 @@ import type { Freshness } from './freshness.js';
  *    itself eligible learned an IP (or the epoch began), some speaker of its LAN component claims the IP,
  *    in every round (who may announce is the speakers' call; a fresh one never leaves its IP unclaimed);
  *  - after convergence (GRACE + LAG + a few rounds into an epoch, until it ends): no IP has two claimers
- *    in one LAN component, and the claimers do not change any more (no flapping).
+ *    in one LAN component, and the claimers do not change any more (no flapping), even when a peer's claim
+ *    set is unknown for a round (membership re-assembling it).
  */
 
 const STEP = 100;
@@ -43,6 +44,11 @@ interface Epoch {
   view: (ViewEntry | null)[][];
   /** ineligible[node][ip][other]: node thinks `other` may not announce ip. */
   ineligible: boolean[][][];
+  /**
+   * [round, node]: in that round nobody knows the node's claim set (as while membership re-assembles a new
+   * one). Only after convergence, where they must change nothing.
+   */
+  unknownClaims: [number, number][];
 }
 
 const epochArb = (n: number, k: number): fc.Arbitrary<Epoch> =>
@@ -80,6 +86,10 @@ const epochArb = (n: number, k: number): fc.Arbitrary<Epoch> =>
         },
       ),
       { minLength: n, maxLength: n },
+    ),
+    unknownClaims: fc.array(
+      fc.tuple(fc.integer({ min: CHECK_FROM, max: ROUNDS - 1 }), fc.integer({ min: 0, max: n - 1 })),
+      { maxLength: 4 },
     ),
   });
 
@@ -136,7 +146,12 @@ function simulate(
             .filter((p) => p !== name)
             .map((p) => [
               p,
-              { ...freshness(epoch, names.indexOf(p)), claims: published.get(p) ?? new Map() },
+              {
+                ...freshness(epoch, names.indexOf(p)),
+                claims: epoch.unknownClaims.some(([r, j]) => r === round && names[j] === p)
+                  ? undefined
+                  : (published.get(p) ?? new Map()),
+              },
             ]),
         );
         const view = ips.flatMap((ip, x) => {
@@ -234,6 +249,7 @@ describe('claim election model', () => {
           staleness: names.map(() => null),
           view: names.map(() => ips.map((_, x) => ({ tag: x, learnRound: 0 }))),
           ineligible: names.map(() => ips.map(() => names.map(() => false))),
+          unknownClaims: [],
         };
         simulate({ n, k, epochs: [epoch] }, ({ claims }) => {
           for (const ip of ips) {

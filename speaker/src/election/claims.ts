@@ -1,5 +1,6 @@
 import { compareRanked, nodeScore } from './election.js';
 import { compareFreshness, type Freshness } from './freshness.js';
+import { KnownClaims } from './known-claims.js';
 
 /**
  * Claim election: who announces an IP when speakers' views of the API server may disagree.
@@ -20,6 +21,8 @@ import { compareFreshness, type Freshness } from './freshness.js';
  *  - Identical views and claims as published by the ranking → exactly the first eligible node claims.
  *  - Yielding follows a strict total order (freshness rank, then rendezvous rank), so among speakers that
  *    hear each other, two claimers of one IP always leave exactly one.
+ *  - A peer whose claim set is being re-assembled counts with its last complete set for up to
+ *    `unknownClaimsHoldMs` (see KnownClaims), so a peer changing one claim moves none of its other IPs.
  *  - A candidate is waited for at most `claimGraceMs` from the later of "IP+tag learned" and "candidate's
  *    place in the ranking changed"; candidates that kept their place since the IP was learned share one grace.
  */
@@ -34,9 +37,15 @@ export interface ClaimSettings {
   claimGraceMs: number;
   /** Limit past which a view is stale; also the unit of freshness ranks. */
   staleAfterMs: number;
+  /** How long a peer's last complete claim set stands in while its new one is re-assembled (default 2 s). */
+  unknownClaimsHoldMs?: number | undefined;
 }
 
-export const DEFAULT_CLAIM_SETTINGS: ClaimSettings = { claimGraceMs: 300, staleAfterMs: 3000 };
+export const DEFAULT_CLAIM_SETTINGS: ClaimSettings = {
+  claimGraceMs: 300,
+  staleAfterMs: 3000,
+  unknownClaimsHoldMs: 2000,
+};
 
 export interface IpToDecide {
   /** Canonical IP text (the key of claims). */
@@ -83,7 +92,7 @@ export interface IpDecision {
 
 export interface DecideResult {
   decisions: IpDecision[];
-  /** Earliest time a wait ends (decide again then), or null. */
+  /** Earliest time a wait ends or a peer's stand-in claim set expires (decide again then), or null. */
   nextAtMs: number | null;
 }
 
@@ -105,14 +114,21 @@ const UNKNOWN_PEER: PeerClaims = { stale: false, stalenessMs: 0, claims: undefin
 /** Holds, per IP, when it was learned and when each ranked candidate got its place. */
 export class ClaimElection {
   private readonly memory = new Map<string, IpMemory>();
+  private readonly known: KnownClaims;
 
-  constructor(private readonly settings: ClaimSettings = DEFAULT_CLAIM_SETTINGS) {}
+  constructor(private readonly settings: ClaimSettings = DEFAULT_CLAIM_SETTINGS) {
+    this.known = new KnownClaims(
+      settings.unknownClaimsHoldMs ?? DEFAULT_CLAIM_SETTINGS.unknownClaimsHoldMs ?? 0,
+    );
+  }
 
-  decide(input: DecideInput): DecideResult {
+  decide(raw: DecideInput): DecideResult {
+    const known = this.known.resolve(raw.peers, raw.nowMs);
+    const input = { ...raw, peers: known.peers };
     const claimers = claimersByIp(input.peers);
     const decisions: IpDecision[] = [];
     const seen = new Set<string>();
-    let nextAtMs: number | null = null;
+    let nextAtMs: number | null = known.nextAtMs;
     for (const ip of input.ips) {
       seen.add(ip.ip);
       const memory = this.remember(ip, input.nowMs);
