@@ -65,7 +65,7 @@ class Harness {
     this.speaker = new Speaker({
       nodeName: self,
       clients: {} as KubeClients,
-      logger: pino({ level: 'silent' }),
+      logger: pino({ level: process.env.SPEAKER_TEST_LOG ?? 'silent' }),
       metrics: this.metrics,
       membership: {
         secret: new Uint8Array(16),

@@ -75,6 +75,7 @@ export class Speaker {
   private started = false;
   private peerKey = '';
   private warmUntil = Number.POSITIVE_INFINITY;
+  private warmUpTimer: NodeJS.Timeout | null = null;
   private readonly local: LocalInterfaces;
   private macs: string[] = [];
   private lastClaims: ReadonlyMap<string, number> = new Map();
@@ -152,13 +153,6 @@ export class Speaker {
     this.warmUntil = performance.now() + warmUpMs;
     await parts.view.start(signal);
     this.started = true;
-    this.every(
-      warmUpMs,
-      () => {
-        this.plan();
-      },
-      false,
-    );
     this.every(this.options.resyncMs, () => {
       this.plan();
     });
@@ -178,8 +172,10 @@ export class Speaker {
   /** Graceful stop: hand our IPs to their successors, then stop everything. */
   async stop(): Promise<void> {
     const { parts } = this;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    if (this.warmUpTimer) clearTimeout(this.warmUpTimer);
+    this.warmUpTimer = null;
     this.claims.stop();
     this.options.logger.info({ handoverMs: this.options.handoverMs }, 'leaving: handing over announced IPs');
     await parts.membership.leave();
@@ -197,10 +193,26 @@ export class Speaker {
     return this.plans;
   }
 
-  private every(ms: number, run: () => void, repeat = true): void {
-    const t = repeat ? setInterval(run, ms) : setTimeout(run, ms);
+  private every(ms: number, run: () => void): void {
+    const t = setInterval(run, ms);
     t.unref();
     this.timers.push(t);
+  }
+
+  /**
+   * One timer for the end of the warm-up. Re-armed by every plan that comes too early: a timer may fire early
+   * by as long as the event-loop turn that set it had been running.
+   */
+  private planAfterWarmUp(): void {
+    if (this.warmUpTimer) return;
+    this.warmUpTimer = setTimeout(
+      () => {
+        this.warmUpTimer = null;
+        this.plan();
+      },
+      Math.max(0, this.warmUntil - performance.now()) + 1,
+    );
+    this.warmUpTimer.unref();
   }
 
   private warmUpMs(): number {
@@ -229,7 +241,10 @@ export class Speaker {
   private plan(): void {
     if (!this.started || !this.parts.view.hasSynced()) return;
     this.updatePeers();
-    if (performance.now() < this.warmUntil) return;
+    if (performance.now() < this.warmUntil) {
+      this.planAfterWarmUp();
+      return;
+    }
     const { membership, announcer, reporter } = this.parts;
     const started = performance.now();
     const alive = membership.alive();
