@@ -132,8 +132,17 @@ describe('speaker: L2 announcements on the lab', () => {
         await netnsExec(node, ['ip', 'link', 'del', 'eth9']).catch(() => undefined);
         await netnsExec(node, ['ip', 'link', 'add', 'eth9', 'type', 'veth', 'peer', 'name', 'eth9p']);
         created.push(node);
-        await netnsExec(node, ['ip', 'link', 'set', 'eth9', 'up']);
-        await netnsExec(node, ['ip', 'link', 'set', 'eth9p', 'up']);
+        // Like eth0 (test/lab/network.ts): the kernel must not answer ARP for the Service IPs that kube-proxy puts on
+        // the node, or its replies would look like the speaker's.
+        for (const dev of ['eth9', 'eth9p']) {
+          await netnsExec(node, [
+            'sysctl',
+            '-qw',
+            `net.ipv4.conf.${dev}.arp_ignore=1`,
+            `net.ipv4.conf.${dev}.arp_announce=2`,
+          ]);
+          await netnsExec(node, ['ip', 'link', 'set', dev, 'up']);
+        }
         const link = JSON.parse((await netnsExec(node, ['ip', '-j', 'link', 'show', 'eth9'])).stdout) as {
           address: string;
         }[];
