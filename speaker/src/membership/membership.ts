@@ -210,6 +210,8 @@ export class Membership {
 
   /** The heartbeat of a slot, stamped with the wall-clock time at which the slot starts. */
   private signHeartbeat(slot: number): Buffer | undefined {
+    // Until our Node's address is known peers would refuse the heartbeat; setPeers re-signs once it is.
+    if (this.selfAddress === '::') return undefined;
     const slotStart = this.sender.slotStartMs(slot);
     const aheadMs = slotStart - monotonicMs();
     const hb = encodeHeartbeat(
