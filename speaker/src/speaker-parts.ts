@@ -1,10 +1,9 @@
 import { networkInterfaces } from 'node:os';
-import { EventRecorder, type KubeClients } from '@ironlb/shared/kube';
+import { EventRecorder, type KubeClients, readyzProbe } from '@ironlb/shared/kube';
 import type { Logger } from 'pino';
 import { AnnouncementReporter } from './k8s/announcement-reporter.js';
 import { ApiFreshness } from './k8s/api-freshness.js';
 import { ClusterView } from './k8s/cluster-view.js';
-import { readyzProbe } from './k8s/readyz-probe.js';
 import { Announcer } from './l2/announcer.js';
 import type { Conflict } from './l2/responder.js';
 import { Membership, type MembershipChange } from './membership/membership.js';
@@ -28,7 +27,7 @@ export interface SpeakerParts {
     Membership,
     'start' | 'stop' | 'leave' | 'setPeers' | 'alive' | 'peers' | 'publish' | 'peerMacs'
   >;
-  announcer: Pick<Announcer, 'start' | 'stop' | 'apply' | 'announced'>;
+  announcer: Pick<Announcer, 'start' | 'stop' | 'apply' | 'announced' | 'reassert'>;
   freshness: Pick<ApiFreshness, 'start' | 'stop' | 'stalenessMs' | 'stale'>;
   recorder: Pick<EventRecorder, 'start' | 'stop' | 'emit'>;
   reporter: Pick<AnnouncementReporter, 'report' | 'setAnnounced' | 'stop' | 'conflict'>;

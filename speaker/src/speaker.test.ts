@@ -54,6 +54,7 @@ class Harness {
   stale = false;
   published: LocalState[] = [];
   desired = new Map<string, ReadonlySet<string>>();
+  reasserted: string[] = [];
   events: { reason: string; note: string }[] = [];
   calls: string[] = [];
   hooks: SpeakerHooks | null = null;
@@ -150,6 +151,9 @@ class Harness {
         },
         apply: (desired) => {
           this.desired = new Map(desired);
+        },
+        reassert: (ips) => {
+          this.reasserted.push(...ips);
         },
         announced: () => {
           const out = new Map<string, string[]>();
@@ -275,6 +279,26 @@ describe('Speaker with the claim election', { timeout: 30_000 }, () => {
     h.stale = false;
     h.hooks?.onStaleChange(false, 0);
     expect(h.announces()).toBe(true);
+  });
+
+  it('sends a fresh gratuitous burst when a peer that also answered for its IP withdraws', async () => {
+    const h = await started(FIRST, (x) => {
+      x.peers.set(SECOND, report(SECOND, { [IP]: TAG }));
+    });
+    expect(h.announces()).toBe(true);
+    expect(h.reasserted).toEqual([]);
+    h.peers.set(SECOND, report(SECOND, {}));
+    h.hooks?.onPeerState(SECOND);
+    await vi.waitFor(
+      () => {
+        expect(h.reasserted).toEqual([IP_TEXT]);
+      },
+      { timeout: 10_000 },
+    );
+    // Only once: the IP is no longer contested.
+    h.hooks?.onPeerState(SECOND);
+    await new Promise((r) => setImmediate(r));
+    expect(h.reasserted).toEqual([IP_TEXT]);
   });
 
   it('fails over synchronously when the announcing peer dies (no timer, no API server)', async () => {

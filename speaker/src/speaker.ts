@@ -79,6 +79,8 @@ export class Speaker {
   private readonly local: LocalInterfaces;
   private macs: string[] = [];
   private lastClaims: ReadonlyMap<string, number> = new Map();
+  /** Canonical IPs we announced last round that an alive peer claimed too. */
+  private contested = new Set<string>();
 
   constructor(private readonly options: SpeakerOptions) {
     const { logger, metrics } = options;
@@ -265,6 +267,7 @@ export class Speaker {
     const announced = announcer.announced();
     this.lastClaims = this.claims.announced(announced.keys());
     this.publish();
+    this.reassertWon(announced.keys());
     const services = new Map<string, readonly ServiceRef[]>();
     for (const p of this.plans) services.set(this.claims.canonical(p.ip), p.services);
     this.claimReporter.report({
@@ -283,6 +286,24 @@ export class Speaker {
     this.options.metrics.electionChanges.inc(changes);
     this.options.metrics.membersAlive.set(alive.size);
     this.options.logger.debug({ ips: this.plans.length, ms: performance.now() - started }, 'planned');
+  }
+
+  /**
+   * While two speakers answered for an IP, clients may have learnt either MAC. When the other one withdraws
+   * (or dies) and we keep the IP, a fresh gratuitous burst moves every client to us.
+   */
+  private reassertWon(announcedIps: Iterable<string>): void {
+    const peers = [...this.parts.membership.peers().values()];
+    const contested = new Set<string>();
+    for (const ip of this.lastClaims.keys())
+      if (peers.some((p) => p.claims?.has(ip) === true)) contested.add(ip);
+    const won = new Set<string>();
+    for (const raw of announcedIps) {
+      const ip = this.claims.canonical(raw);
+      if (this.contested.has(ip) && !contested.has(ip)) won.add(raw);
+    }
+    this.contested = contested;
+    if (won.size > 0) this.parts.announcer.reassert(won);
   }
 
   private freshness(): Freshness {

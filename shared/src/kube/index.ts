@@ -16,6 +16,7 @@ export { limit, type Limiter } from './limit.js';
 export { normalizeObject } from './normalize.js';
 export { objectKey, splitKey } from './object-key.js';
 export { PooledKubeConfig } from './pooled-kube-config.js';
+export { readyzProbe } from './readyz-probe.js';
 export { sleep, withDeadline } from './sleep.js';
 export {
   mergePatchOptions,

@@ -2,7 +2,7 @@ import { familyOfValidIP } from '@ironlb/shared';
 import { familyLabel } from '../metrics.js';
 import { InterfaceAnnouncer, type InterfaceAnnouncerOptions } from './interface-announcer.js';
 
-type Iface = Pick<InterfaceAnnouncer, 'start' | 'stop' | 'setIps' | 'ips'>;
+type Iface = Pick<InterfaceAnnouncer, 'start' | 'stop' | 'setIps' | 'ips' | 'reassert'>;
 
 /** What every InterfaceAnnouncer gets (all but its interface name), and a seam for tests. */
 export interface AnnouncerOptions extends Omit<InterfaceAnnouncerOptions, 'interface'> {
@@ -41,6 +41,11 @@ export class Announcer {
       iface.setIps(ips);
     }
     this.updateGauge();
+  }
+
+  /** Sends a fresh gratuitous burst for those of `ips` that are announced (e.g. a co-claimer withdrew). */
+  reassert(ips: ReadonlySet<string>): void {
+    for (const iface of this.interfaces.values()) iface.reassert(ips);
   }
 
   /** IP → interfaces it is announced on. */

@@ -167,6 +167,18 @@ describe('InterfaceAnnouncer', () => {
     announcer.stop();
   });
 
+  it('reassert sends a new full burst for announced IPs only', async () => {
+    const { announcer, io, metrics } = await setup();
+    announcer.setIps(new Set(['192.0.2.10']));
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(await counter(metrics.gratuitousSent)).toEqual({ ipv4: 8 });
+    announcer.reassert(new Set(['192.0.2.10', '192.0.2.11']));
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(await counter(metrics.gratuitousSent)).toEqual({ ipv4: 16 });
+    expect(arpSent(io.current('arp')).some((f) => f.includes('192.0.2.11'))).toBe(false);
+    announcer.stop();
+  });
+
   it('withdrawing an IP cancels the rest of its burst', async () => {
     const { announcer, io } = await setup();
     announcer.setIps(new Set(['192.0.2.10']));

@@ -119,6 +119,24 @@ export class InterfaceAnnouncer {
     if (!bytes) return;
     this.announced.add(ip);
     if (bytes.length === 16) this.ndp.addMembership(solicitedNodeMac(bytes));
+    this.burst(ip);
+    this.options.logger.info({ ip, interface: this.name }, 'announcing');
+  }
+
+  /**
+   * Sends a fresh gratuitous burst for the announced IPs among `ips`: after another speaker that also
+   * answered for an IP withdraws, clients may still hold its MAC.
+   */
+  reassert(ips: ReadonlySet<string>): void {
+    for (const ip of ips) {
+      if (!this.announced.has(ip)) continue;
+      this.burst(ip);
+      this.options.logger.info({ ip, interface: this.name }, 'reasserting after a co-claimer withdrew');
+    }
+  }
+
+  private burst(ip: string): void {
+    for (const t of this.bursts.get(ip) ?? []) clearTimeout(t);
     const timers = GRATUITOUS_SCHEDULE_MS.map((delay, i) =>
       setTimeout(() => {
         this.sendTakeover(ip);
@@ -126,7 +144,6 @@ export class InterfaceAnnouncer {
       }, delay),
     );
     this.bursts.set(ip, timers);
-    this.options.logger.info({ ip, interface: this.name }, 'announcing');
   }
 
   private withdraw(ip: string): void {
