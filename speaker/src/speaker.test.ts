@@ -55,6 +55,8 @@ class Harness {
   published: LocalState[] = [];
   desired = new Map<string, ReadonlySet<string>>();
   reasserted: string[] = [];
+  /** Full plans so far (the announcer is applied only once the warm-up is over). */
+  applied = 0;
   events: { reason: string; note: string }[] = [];
   calls: string[] = [];
   hooks: SpeakerHooks | null = null;
@@ -92,7 +94,7 @@ class Harness {
     // Warm-up is 15 ms (timeout + interval); the speaker plans when it ends.
     await vi.waitFor(
       () => {
-        expect(this.published.length).toBeGreaterThan(1);
+        expect(this.applied).toBeGreaterThan(0);
       },
       { timeout: 10_000 },
     );
@@ -150,6 +152,7 @@ class Harness {
           this.calls.push('announcer.stop');
         },
         apply: (desired) => {
+          this.applied += 1;
           this.desired = new Map(desired);
         },
         reassert: (ips) => {
@@ -213,6 +216,13 @@ describe('Speaker with the claim election', { timeout: 30_000 }, () => {
     expect(h.announces()).toBe(true);
     expect(h.lastClaims()).toEqual(new Map([[IP, TAG]]));
     expect(h.published.at(-1)).toMatchObject({ stale: false, macs: ['02:00:00:00:00:01'] });
+  });
+
+  it('publishes its MACs during the warm-up, before it announces anything', async () => {
+    harness = new Harness(FIRST);
+    await harness.speaker.start(new AbortController().signal);
+    expect(harness.applied).toBe(0);
+    expect(harness.published.at(-1)).toMatchObject({ macs: ['02:00:00:00:00:01'], claims: new Map() });
   });
 
   it('defers to the first-ranked peer that claims the IP (steady state: one announcer)', async () => {

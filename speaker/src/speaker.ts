@@ -244,6 +244,9 @@ export class Speaker {
     if (!this.started || !this.parts.view.hasSynced()) return;
     this.updatePeers();
     if (performance.now() < this.warmUntil) {
+      // Peers must know our MACs before our first gratuitous frame, or they take it for a conflict.
+      this.refreshMacs(this.parts.view.snapshot());
+      this.publish();
       this.planAfterWarmUp();
       return;
     }
