@@ -64,6 +64,17 @@ async function restartAndSettle(node: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 300));
 }
 
+/** A label-less metric of the node's speaker; a missing metric fails the test (never NaN compared with NaN). */
+async function metric(node: string, name: string): Promise<number> {
+  const { stdout } = await netnsExec(node, ['curl', '-s', `http://127.0.0.1:${PORTS.metrics}/metrics`]);
+  const value = stdout
+    .split('\n')
+    .find((line) => line.startsWith(`${name} `))
+    ?.slice(name.length + 1);
+  if (value === undefined || Number.isNaN(Number(value))) throw new Error(`${node}: no ${name} in /metrics`);
+  return Number(value);
+}
+
 /** Milliseconds until the new owner answered the client after `since`; fails the test when it never did. */
 function recoveryMs(o: { samples: readonly ProbeSample[]; since: number; newOwner: string }): number {
   const ms = recoveredAfter({ samples: o.samples, since: o.since, accept: (n) => n === o.newOwner });
@@ -121,8 +132,13 @@ describe('speaker failover', () => {
       } finally {
         await netnsExec('ilb-lan', ['ip', 'link', 'set', port, 'up']);
       }
-      // Back on the LAN, the victim (still first in the ranking) takes the IP back: the next trial starts from
-      // the same owner, and a node that never rejoined fails here instead of silently skewing later trials.
+      // Back on the LAN, the victim (still first in the ranking) takes the IP back once its view of the API server
+      // is fresh again: the next trial starts from the same owner, and a node that never recovers fails here
+      // instead of silently skewing later trials.
+      await waitFor(async () => (await metric(victim, 'ironlb_speaker_view_stale')) === 0, {
+        what: `${victim}'s view of the API server fresh again after its link came back`,
+        timeoutMs: 30_000,
+      });
       await waitFor(async () => (await env.announcer(IP)) === victim, {
         what: `${victim} announcing ${IP} again after its link came back`,
         timeoutMs: 15_000,
@@ -156,14 +172,7 @@ describe('speaker failover', () => {
     const before = await env.announcer(IP);
     const changes = async (): Promise<number> => {
       let total = 0;
-      for (const node of env.nodes) {
-        const m = await netnsExec(node, ['curl', '-s', `http://127.0.0.1:${PORTS.metrics}/metrics`]);
-        const value = /^ironlb_speaker_election_changes_total (\d+)$/m.exec(m.stdout)?.[1];
-        // A missing metric must fail the test, not compare NaN with NaN.
-        if (value === undefined)
-          throw new Error(`${node}: no ironlb_speaker_election_changes_total in /metrics`);
-        total += Number(value);
-      }
+      for (const node of env.nodes) total += await metric(node, 'ironlb_speaker_election_changes_total');
       return total;
     };
     const changesBefore = await changes();
