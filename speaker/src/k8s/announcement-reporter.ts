@@ -1,3 +1,4 @@
+import { familyOfValidIP } from '@ironlb/shared';
 import type { EventRecorder } from '@ironlb/shared/kube';
 import { patchNodeAnnotation } from './node-annotation.js';
 import type { CoreV1Api } from '@kubernetes/client-node';
@@ -113,7 +114,7 @@ export class AnnouncementReporter {
 
   private announcing(plan: IpPlan, previous: string | null, interfaces: string[]): void {
     const where = interfaces.length > 0 ? ` on ${interfaces.join(', ')}` : '';
-    const how = plan.ip.includes(':') ? 'NDP' : 'ARP';
+    const how = familyOfValidIP(plan.ip) === 'IPv4' ? 'ARP' : 'NDP';
     const from = previous === null ? '' : ` (took over from ${previous})`;
     this.emit({
       services: plan.services,

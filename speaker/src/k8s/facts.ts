@@ -1,3 +1,4 @@
+import { familyOfValidIP } from '@ironlb/shared';
 import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import type { EndpointFacts, NodeFacts } from '../eligibility/index.js';
 import type { ServiceView } from '../planner/index.js';
@@ -62,5 +63,6 @@ export function nodeFacts(node: V1Node): NodeFacts {
 /** InternalIPs of a node (IPv4 first), used to address heartbeats and pick the default interface. */
 export function internalIps(node: V1Node): string[] {
   const ips = (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address);
-  return ips.sort((a, b) => Number(a.includes(':')) - Number(b.includes(':')));
+  const v6 = (ip: string): number => (familyOfValidIP(ip) === 'IPv6' ? 1 : 0);
+  return ips.sort((a, b) => v6(a) - v6(b));
 }
