@@ -2,7 +2,8 @@ import { labNode, labNodes } from './nodes.js';
 import { createTestNamespace, type TestNamespace } from './kube.js';
 import { apply, deleteObjects, installCrds } from './ironlb.js';
 import { L2Capture } from './l2-capture.js';
-import { SpeakerSet } from './speakers.js';
+import { netnsExec } from './netns.js';
+import { E2E_SPEAKER_PORTS, SpeakerSet } from './speakers.js';
 import { waitFor } from './wait.js';
 
 export interface SpeakerEnvironment {
@@ -43,6 +44,19 @@ export async function speakerEnvironment(o: {
     ...(o.ports ? { ports: o.ports, name: `${o.name}-speaker` } : {}),
   });
   speakers.startAll();
+  // Tests start from a settled membership: a speaker that starts before its peers announces alone until it hears
+  // them, which would race the first test (its IP answered, and its Announcing event sent, by the wrong node).
+  const metricsPort = (o.ports ?? E2E_SPEAKER_PORTS).metrics;
+  await waitFor(
+    async () => {
+      for (const node of nodes) {
+        const { stdout } = await netnsExec(node, ['curl', '-s', `http://127.0.0.1:${metricsPort}/metrics`]);
+        if (!stdout.split('\n').includes(`ironlb_speaker_members_alive ${nodes.length}`)) return false;
+      }
+      return true;
+    },
+    { what: `every speaker hearing all ${nodes.length}`, timeoutMs: 60_000, intervalMs: 250 },
+  );
   const client = process.env.LAB_CLIENT_NETNS ?? 'ilb-client';
   const capture = new L2Capture({ netns: client, iface: 'eth0', ipv4: '192.0.2.100', ipv6: '2001:db8::100' });
   await capture.start();
