@@ -38,7 +38,9 @@ const MiB = (bytes: number): string => (bytes / 1048576).toFixed(1);
 // ---------------------------------------------------------------- snapshot analysis
 
 interface Snapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] } };
+  snapshot: {
+    meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] };
+  };
   nodes: number[];
   edges: number[];
   strings: string[];
@@ -76,8 +78,8 @@ export function analyse(file: string): Breakdown {
   const edgeTypes = s.snapshot.meta.edge_types[0];
   const N = nf.length;
   const E = ef.length;
-  const [T, NAME, SIZE, EC] = ['type', 'name', 'self_size', 'edge_count'].map((f) => nf.indexOf(f)) as number[];
-  const [ET, ENAME, ETO] = ['type', 'name_or_index', 'to_node'].map((f) => ef.indexOf(f)) as number[];
+  const [T, NAME, SIZE, EC] = ['type', 'name', 'self_size', 'edge_count'].map((f) => nf.indexOf(f));
+  const [ET, ENAME, ETO] = ['type', 'name_or_index', 'to_node'].map((f) => ef.indexOf(f));
   const count = s.nodes.length / N;
   const firstEdge = new Uint32Array(count + 1);
   for (let i = 0, e = 0; i < count; i++) {
@@ -111,6 +113,18 @@ export function analyse(file: string): Breakdown {
     const n = edge(script, 'name');
     return moduleOf(n === undefined ? '' : name(n));
   };
+  const addClosure = (i: number): void => {
+    const sfi = edge(i, 'shared');
+    const script = sfi === undefined ? undefined : edge(sfi, 'script');
+    const mod = scriptModule(script);
+    addCode(mod, i);
+    addCode(mod, edge(i, 'feedback_cell'));
+    if (sfi === undefined) return;
+    addCode(mod, sfi);
+    addCode(mod, edge(sfi, 'bytecode') ?? edge(sfi, 'function_data'));
+    addCode(mod, edge(sfi, 'code'));
+    if (script !== undefined) addCode(mod, edge(script, 'source'));
+  };
   let total = 0;
   for (let i = 0; i < count; i++) {
     const t = type(i);
@@ -121,19 +135,11 @@ export function analyse(file: string): Breakdown {
     c[0] += size(i);
     c[1] += 1;
     byCtor.set(key, c);
-    if (t === 'closure') {
-      const sfi = edge(i, 'shared');
-      const script = sfi === undefined ? undefined : edge(sfi, 'script');
-      const mod = scriptModule(script);
-      addCode(mod, i);
-      addCode(mod, sfi);
-      if (sfi !== undefined) {
-        addCode(mod, edge(sfi, 'bytecode') ?? edge(sfi, 'function_data'));
-        addCode(mod, edge(sfi, 'code'));
-      }
-      addCode(mod, edge(i, 'feedback_cell'));
-      if (script !== undefined) addCode(mod, edge(script, 'source'));
+    if ((t === 'code' || t === 'hidden') && name(i) === 'system / Script') {
+      // Every loaded script keeps its whole source text alive (lazy compilation re-parses it).
+      addCode(scriptModule(i), edge(i, 'source'));
     }
+    if (t === 'closure') addClosure(i);
   }
   const sorted = <V>(m: Map<string, V>, by: (v: V) => number): [string, V][] =>
     [...m.entries()].sort((a, b) => by(b[1]) - by(a[1]));
@@ -152,8 +158,12 @@ function printBreakdown(b: Breakdown, top = 25): void {
   console.log(`top ${top} by constructor / type (MiB, count):`);
   for (const [k, v, n] of b.byConstructor.slice(0, top))
     console.log(`  ${k.slice(0, 48).padEnd(48)} ${MiB(v).padStart(7)} ${String(n).padStart(8)}`);
-  console.log('code by package (closures + SharedFunctionInfo + bytecode + feedback + script source, MiB):');
+  console.log('code by package (script sources + closures + SharedFunctionInfo + bytecode + feedback, MiB):');
   for (const [k, v] of b.codeByModule.slice(0, 15)) console.log(`  ${k.padEnd(32)} ${MiB(v).padStart(7)}`);
+  const code = b.codeByModule.reduce((sum, [, v]) => sum + v, 0);
+  console.log(
+    `  ${'(all code)'.padEnd(32)} ${MiB(code).padStart(7)}; everything else (data) ${MiB(b.total - code)}`,
+  );
 }
 
 // ---------------------------------------------------------------- process sampling
@@ -189,9 +199,10 @@ async function sampleMem(pid: number): Promise<Mem> {
 function memoryMetrics(text: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
-    const m = /^\w*?(nodejs_heap_size_used_bytes|nodejs_heap_size_total_bytes|nodejs_external_memory_bytes|nodejs_heap_space_size_used_bytes\{space="(\w+)"\}) (\S+)/.exec(
-      line,
-    );
+    const m =
+      /^\w*?(nodejs_heap_size_used_bytes|nodejs_heap_size_total_bytes|nodejs_external_memory_bytes|nodejs_heap_space_size_used_bytes\{space="(\w+)"\}) (\S+)/.exec(
+        line,
+      );
     if (m) out.set(m[2] ? `space ${m[2]}` : (m[1] as string), Number(m[3]));
   }
   return out;
@@ -204,12 +215,9 @@ async function snapshotOf(pid: number, cwd: string): Promise<string> {
     await sleep(500);
     const file = readdirSync(cwd).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
     if (file) {
-      // Written in one go but not atomically: wait until the size stops growing.
-      let last = -1;
+      // Written in chunks, with pauses: complete once the JSON object is closed (`"strings":[...]}` is last).
       for (;;) {
-        const now = readFileSync(join(cwd, file)).length;
-        if (now === last) return join(cwd, file);
-        last = now;
+        if (readFileSync(join(cwd, file), 'utf8').trimEnd().endsWith(']}')) return join(cwd, file);
         await sleep(1000);
       }
     }
@@ -229,10 +237,18 @@ const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').s
 
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return Promise.resolve();
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const exited = new Promise<void>((r) => {
+    child.once('exit', () => {
+      r();
+    });
+  });
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  return exited.finally(() => clearTimeout(timer));
+  const timer = setTimeout(() => {
+    child.kill('SIGKILL');
+  }, 10_000);
+  return exited.finally(() => {
+    clearTimeout(timer);
+  });
 }
 
 async function measure(o: {
@@ -285,15 +301,26 @@ async function speaker(): Promise<void> {
       },
     },
   );
+  registerLabUser(labConfig());
   const curl = (path: string): string =>
-    execFileSync('ip', ['netns', 'exec', SPEAKER_NETNS, 'curl', '-sf', `http://127.0.0.1:${SPEAKER_METRICS}${path}`], {
-      encoding: 'utf8',
-    });
+    execFileSync(
+      'ip',
+      ['netns', 'exec', SPEAKER_NETNS, 'curl', '-sf', `http://127.0.0.1:${SPEAKER_METRICS}${path}`],
+      {
+        encoding: 'utf8',
+      },
+    );
   try {
     await until(() => curl('/readyz').includes('ok'), 'speaker ready');
-    await measure({ label: `speaker idle, node flags [${flags.join(' ')}]`, child, metrics: () => curl('/metrics'), cwd });
+    await measure({
+      label: `speaker idle, node flags [${flags.join(' ')}]`,
+      child,
+      metrics: () => curl('/metrics'),
+      cwd,
+    });
   } finally {
     await stopChild(child);
+    releaseLabUser(labConfig());
   }
 }
 
@@ -418,7 +445,11 @@ function probe(code: string): { rss: number; heap: number; ext: number } {
     );
     return JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rss: number; heap: number; ext: number };
   });
-  return { rss: median(runs.map((r) => r.rss)), heap: median(runs.map((r) => r.heap)), ext: median(runs.map((r) => r.ext)) };
+  return {
+    rss: median(runs.map((r) => r.rss)),
+    heap: median(runs.map((r) => r.heap)),
+    ext: median(runs.map((r) => r.ext)),
+  };
 }
 
 function modules(): void {
@@ -439,8 +470,12 @@ function modules(): void {
       `await import('@kubernetes/client-node'); await import('pino'); (await import('prom-client')).collectDefaultMetrics(); await import('fastify'); const { Worker } = await import('node:worker_threads'); new Worker(${JSON.stringify(worker)}).unref();`,
     ],
   ];
-  console.log(`bare Node processes (cwd speaker/, node ${process.version}; load ${loadavg()}); medians of 3 runs:`);
-  console.log(`  ${'case'.padEnd(36)} ${'RSS'.padStart(7)} ${'heapUsed'.padStart(9)} ${'external'.padStart(9)} MiB`);
+  console.log(
+    `bare Node processes (cwd speaker/, node ${process.version}; load ${loadavg()}); medians of 3 runs:`,
+  );
+  console.log(
+    `  ${'case'.padEnd(36)} ${'RSS'.padStart(7)} ${'heapUsed'.padStart(9)} ${'external'.padStart(9)} MiB`,
+  );
   let base = 0;
   for (const [label, code] of cases) {
     const r = probe(code);
@@ -459,6 +494,8 @@ else if (mode === 'speaker') await speaker();
 else if (mode === 'controller') await controller();
 else if (mode === 'modules') modules();
 else {
-  console.error('usage: heap-breakdown speaker|controller|modules|analyse <file> [--node-flags "..."] [--services N]');
+  console.error(
+    'usage: heap-breakdown speaker|controller|modules|analyse <file> [--node-flags "..."] [--services N]',
+  );
   process.exitCode = 2;
 }
