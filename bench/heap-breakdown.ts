@@ -463,11 +463,11 @@ function modules(): void {
     ['+ fastify', "await import('fastify');"],
     [
       '+ heartbeat worker (idle Worker)',
-      `const { Worker } = await import('node:worker_threads'); new Worker(${JSON.stringify(worker)}).unref();`,
+      `const { Worker } = await import('node:worker_threads'); new Worker(${JSON.stringify(worker)}, { execArgv: [] }).unref();`,
     ],
     [
       '+ all of the above',
-      `await import('@kubernetes/client-node'); await import('pino'); (await import('prom-client')).collectDefaultMetrics(); await import('fastify'); const { Worker } = await import('node:worker_threads'); new Worker(${JSON.stringify(worker)}).unref();`,
+      `await import('@kubernetes/client-node'); await import('pino'); (await import('prom-client')).collectDefaultMetrics(); await import('fastify'); const { Worker } = await import('node:worker_threads'); new Worker(${JSON.stringify(worker)}, { execArgv: [] }).unref();`,
     ],
   ];
   console.log(
