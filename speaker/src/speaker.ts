@@ -1,3 +1,4 @@
+import { familyOfValidIP } from '@ironlb/shared';
 import type { ProbeResult } from '@ironlb/shared/http';
 import type { KubeClients } from '@ironlb/shared/kube';
 import type { Logger } from 'pino';
@@ -321,10 +322,10 @@ export class Speaker {
   }
 
   private updatePeers(): void {
-    const family = this.options.membership.bindAddress.includes(':') ? 'v6' : 'v4';
+    const family = familyOfValidIP(this.options.membership.bindAddress);
     const peers: Peer[] = [];
     for (const [name, ips] of this.parts.view.nodeAddresses()) {
-      const address = ips.find((ip) => ip.includes(':') === (family === 'v6')) ?? ips[0];
+      const address = ips.find((ip) => familyOfValidIP(ip) === family) ?? ips[0];
       if (address) peers.push({ name, address, port: this.options.membership.port });
     }
     const key = JSON.stringify(peers);

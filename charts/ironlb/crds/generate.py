@@ -1,6 +1,6 @@
 # Generates ironlb.io_ippools.yaml and ironlb.io_l2announcements.yaml (python3 generate.py; needs PyYAML).
 # CEL messages must stay word for word equal to shared/src/config; the invalid-pool table
-# (shared/src/config/invalid-ippools.fixture.ts) is checked against both.
+# (shared/src/config/testing/invalid-ippools.ts) is checked against both.
 # After generating, run `prettier --write charts/ironlb/crds` (the repo's format check covers YAML).
 # Keep test manifests out of this folder: Helm installs every .yaml/.yml/.json under crds/.
 import os, yaml
