@@ -6,7 +6,7 @@ import { ApiFreshness } from './k8s/api-freshness.js';
 import { ClusterView } from './k8s/cluster-view.js';
 import { Announcer } from './l2/announcer.js';
 import type { Conflict } from './l2/responder.js';
-import { Membership, type MembershipChange } from './membership/membership.js';
+import { Membership, type MembershipChange, type MembershipSettings } from './membership/membership.js';
 import type { SpeakerMetrics } from './metrics.js';
 
 /** Callbacks the speaker gives its parts. */
@@ -40,14 +40,7 @@ export interface RealPartsOptions {
   clients: KubeClients;
   logger: Logger;
   metrics: SpeakerMetrics;
-  membership: {
-    secret: Uint8Array;
-    bindAddress: string;
-    port: number;
-    intervalMs: number;
-    timeoutMs: number;
-    stallToleranceMs: number;
-  };
+  membership: MembershipSettings;
   conflictProbeIntervalMs: number;
   staleAfterMs: number;
   loadBalancerClass: string | undefined;

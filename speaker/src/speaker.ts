@@ -8,7 +8,7 @@ import type { Freshness } from './election/freshness.js';
 import { ClaimReporter } from './k8s/claim-reporter.js';
 import { LocalInterfaces } from './local-interfaces.js';
 import type { Conflict } from './l2/responder.js';
-import type { MembershipChange, Peer } from './membership/membership.js';
+import type { MembershipChange, MembershipSettings, Peer } from './membership/membership.js';
 import type { SpeakerMetrics } from './metrics.js';
 import {
   desiredInterfaces,
@@ -19,15 +19,6 @@ import {
   type ServiceRef,
 } from './planner/index.js';
 import { realParts, type SpeakerHooks, type SpeakerParts } from './speaker-parts.js';
-
-export interface MembershipSettings {
-  secret: Uint8Array;
-  bindAddress: string;
-  port: number;
-  intervalMs: number;
-  timeoutMs: number;
-  stallToleranceMs: number;
-}
 
 export interface SpeakerOptions {
   nodeName: string;

@@ -51,6 +51,12 @@ export interface MembershipOptions {
   onWarning?: (message: string) => void;
 }
 
+/** What the speaker's flags decide about membership (the rest is wiring). */
+export type MembershipSettings = Pick<
+  MembershipOptions,
+  'secret' | 'bindAddress' | 'port' | 'intervalMs' | 'timeoutMs' | 'stallToleranceMs'
+>;
+
 export class Membership {
   private readonly table: MemberTable;
   private readonly assembly = new ClaimAssembly();
