@@ -21,6 +21,8 @@ export default defineConfig({
             'test/chart/**/*.test.ts',
           ],
           exclude: ['**/node_modules/**', '**/*.netns.test.ts'],
+          // CI shares 2 cores with builds and a lab: waits bounded by outcomes, not by the 5 s default.
+          testTimeout: 20_000,
         },
       },
       {

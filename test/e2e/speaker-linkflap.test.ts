@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labConfig, labPaths } from '../lab/config.js';
 import { readLiveRecord } from '../lab/processes.js';
 import { rankNodes } from '../../speaker/src/election/index.js';
-import { kubeClients, labNode, netnsExec, setIngress, waitFor } from './support/index.js';
+import { createLbService, labNode, netnsExec, setIngress, waitFor } from './support/index.js';
 import { speakerEnvironment, type SpeakerEnvironment } from './support/speaker-env.js';
 
 const POOL = 'e2e-speaker-flap';
@@ -52,22 +52,14 @@ afterAll(async () => {
 
 /** A LoadBalancer Service of our class with `ip` in its status (as the controller writes it). */
 async function lbService(name: string, ip: string): Promise<void> {
-  const { core } = kubeClients();
-  await core.createNamespacedService({
+  await createLbService({
     namespace: env.ns.name,
-    body: {
-      metadata: { name },
-      spec: {
-        type: 'LoadBalancer',
-        loadBalancerClass: CLASS,
-        selector: { app: name },
-        ports: [{ port: 80, protocol: 'TCP' }],
-        // Spares the lab's small IPv4 Service CIDR and its node ports.
-        ipFamilyPolicy: 'SingleStack',
-        ipFamilies: ['IPv6'],
-        allocateLoadBalancerNodePorts: false,
-      },
-    },
+    name,
+    loadBalancerClass: CLASS,
+    // Spares the lab's small IPv4 Service CIDR and its node ports.
+    ipFamilyPolicy: 'SingleStack',
+    ipFamilies: ['IPv6'],
+    allocateLoadBalancerNodePorts: false,
   });
   await setIngress({ namespace: env.ns.name, name, ips: [ip] });
 }

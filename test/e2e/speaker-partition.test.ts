@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labConfig } from '../lab/config.js';
 import { rankNodes } from '../../speaker/src/election/index.js';
 import {
+  createLbService,
   kubeClients,
   labNode,
   netnsExec,
@@ -90,22 +91,14 @@ async function metric(node: string, name: string): Promise<number> {
 
 /** A LoadBalancer Service of our class; returns when its status holds `ip` (the moment of the status write). */
 async function lbService(name: string, ip: string): Promise<number> {
-  const { core } = kubeClients();
-  await core.createNamespacedService({
+  await createLbService({
     namespace: env.ns.name,
-    body: {
-      metadata: { name },
-      spec: {
-        type: 'LoadBalancer',
-        loadBalancerClass: CLASS,
-        selector: { app: name },
-        ports: [{ port: 80, protocol: 'TCP' }],
-        // Spares the lab's small IPv4 Service CIDR and its node ports.
-        ipFamilyPolicy: 'SingleStack',
-        ipFamilies: ['IPv6'],
-        allocateLoadBalancerNodePorts: false,
-      },
-    },
+    name,
+    loadBalancerClass: CLASS,
+    // Spares the lab's small IPv4 Service CIDR and its node ports.
+    ipFamilyPolicy: 'SingleStack',
+    ipFamilies: ['IPv6'],
+    allocateLoadBalancerNodePorts: false,
   });
   await setIngress({ namespace: env.ns.name, name, ips: [ip] });
   return Date.now();

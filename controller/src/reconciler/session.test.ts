@@ -135,7 +135,8 @@ const statusOf = (patches: Patch[], name: string): string[][] =>
     .filter((p) => p.path === `/api/v1/namespaces/shop/services/${name}/status`)
     .map((p) => (p.body.status?.loadBalancer?.ingress ?? []).map((i) => i.ip));
 
-describe('Session (fake API server)', () => {
+// Generous timeouts: the polls wait up to 10 s on a loaded machine; nothing here measures speed.
+describe('Session (fake API server)', { timeout: 30_000 }, () => {
   it('rebuilds from Service status before processing: the holder keeps its IP, a newcomer gets another', async () => {
     const cluster = await fakeCluster({ services: [svc('new'), svc('old', ['192.0.2.9'])] });
     const session = await runSession(cluster);

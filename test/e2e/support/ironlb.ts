@@ -54,6 +54,8 @@ export interface LbServiceOptions {
   ipFamilies?: ('IPv4' | 'IPv6')[];
   /** spec.loadBalancerClass: a suite's own class keeps speakers of other suites away from its Services. */
   loadBalancerClass?: string;
+  /** false spares the lab's node ports (speaker suites need none). */
+  allocateLoadBalancerNodePorts?: boolean;
 }
 
 export async function createLbService(o: LbServiceOptions): Promise<V1Service> {
@@ -70,6 +72,7 @@ export async function createLbService(o: LbServiceOptions): Promise<V1Service> {
         ipFamilyPolicy: o.ipFamilyPolicy,
         ipFamilies: o.ipFamilies,
         loadBalancerClass: o.loadBalancerClass,
+        allocateLoadBalancerNodePorts: o.allocateLoadBalancerNodePorts,
       },
     },
   });
