@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Service } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labConfig } from '../lab/config.js';
-import { ensureApiserver, stopApiserver } from '../lab/control-plane.js';
+import { ensureApiserver, restartControllerManager, stopApiserver } from '../lab/control-plane.js';
 import {
   type ControllerProcess,
   ingressIPs,
@@ -74,8 +74,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  // Never leave the shared lab without its API server, whatever happened above.
+  // Never leave the shared lab without its API server, whatever happened above, and give the lab's
+  // controller-manager fresh watches (its own backoff after the outage outlasts the next suites' waits).
   await ensureApiserver(labConfig());
+  await restartControllerManager(labConfig());
   capture?.stop();
   await speakers?.stopAll();
   await controller?.stop('SIGTERM');

@@ -245,6 +245,24 @@ export function ensureControllerManager(config: LabConfig): Promise<StartResult>
   });
 }
 
+/**
+ * Restarts a running kube-controller-manager (SIGTERM, then start and wait for /healthz). After a
+ * kube-apiserver restart the controller-manager's watches hit the new server before its authorizer has
+ * synced, get 403 and back off for tens of seconds, so service accounts, EndpointSlices and node status lag
+ * for the suites that follow; a restart gives it fresh watches at once. No-op when it is not running.
+ */
+export async function restartControllerManager(config: LabConfig): Promise<void> {
+  if (
+    !(await stopRecorded({
+      pidDir: labPaths(config).pids,
+      name: 'kube-controller-manager',
+      signal: 'SIGTERM',
+    }))
+  )
+    return;
+  await ensureControllerManager(config);
+}
+
 /** Real mode only: kube-scheduler (health on 127.0.0.1 only), built by scripts/build-node-bins.sh. */
 export function ensureScheduler(config: LabConfig): Promise<StartResult> {
   const kubeconfig = labPaths(config).kubeconfigFor('kube-scheduler');
