@@ -43,7 +43,8 @@ export interface RealPartsOptions {
   membership: MembershipSettings;
   conflictProbeIntervalMs: number;
   staleAfterMs: number;
-  loadBalancerClass: string | undefined;
+  /** Services with this spec.loadBalancerClass are announced too (unset class always is). */
+  loadBalancerClass?: string | undefined;
 }
 
 /** API freshness probe period and timeout: one cheap GET per second per node. */

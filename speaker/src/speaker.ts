@@ -1,15 +1,12 @@
 import { familyOfValidIP } from '@ironlb/shared';
 import type { ProbeResult } from '@ironlb/shared/http';
-import type { KubeClients } from '@ironlb/shared/kube';
-import type { Logger } from 'pino';
 import { ClaimDriver } from './claim-driver.js';
 import { DEFAULT_CLAIM_SETTINGS, type ClaimSettings } from './election/claims.js';
 import type { Freshness } from './election/freshness.js';
 import { ClaimReporter } from './k8s/claim-reporter.js';
 import { LocalInterfaces } from './local-interfaces.js';
 import type { Conflict } from './l2/responder.js';
-import type { MembershipChange, MembershipSettings, Peer } from './membership/membership.js';
-import type { SpeakerMetrics } from './metrics.js';
+import type { MembershipChange, Peer } from './membership/membership.js';
 import {
   desiredInterfaces,
   PlanMemo,
@@ -18,23 +15,16 @@ import {
   type PlanInput,
   type ServiceRef,
 } from './planner/index.js';
-import { realParts, type SpeakerHooks, type SpeakerParts } from './speaker-parts.js';
+import { realParts, type RealPartsOptions, type SpeakerHooks, type SpeakerParts } from './speaker-parts.js';
 
-export interface SpeakerOptions {
-  nodeName: string;
-  clients: KubeClients;
-  logger: Logger;
-  metrics: SpeakerMetrics;
-  membership: MembershipSettings;
-  conflictProbeIntervalMs: number;
+/** What the real parts need (except staleAfterMs, taken from `election`), plus the speaker's own settings. */
+export interface SpeakerOptions extends Omit<RealPartsOptions, 'staleAfterMs'> {
   /** How long we keep answering after telling peers we leave (graceful handover). */
   handoverMs: number;
   /** Periodic re-plan, a safety net behind the event-driven one. */
   resyncMs: number;
   /** Interface used when an L2Announcement names none; default: the one holding the node's InternalIP. */
   defaultInterface?: string | undefined;
-  /** Services with this spec.loadBalancerClass are announced too (unset class always is). */
-  loadBalancerClass?: string | undefined;
   /** Claim election timings (docs/election.md); default 300 ms grace, stale after 3 s. */
   election?: ClaimSettings | undefined;
   /** Builds the collaborators (default: the real ones); tests pass fakes. */
@@ -106,14 +96,7 @@ export class Speaker {
     this.parts = (
       options.parts ??
       ((h: SpeakerHooks): SpeakerParts =>
-        realParts(
-          {
-            ...options,
-            staleAfterMs: this.settings.staleAfterMs,
-            loadBalancerClass: options.loadBalancerClass,
-          },
-          h,
-        ))
+        realParts({ ...options, staleAfterMs: this.settings.staleAfterMs }, h))
     )(hooks);
     this.local = new LocalInterfaces({
       interfaces: this.parts.interfaces,
