@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labConfig, labPaths } from '../lab/config.js';
 import { readLiveRecord } from '../lab/processes.js';
 import { rankNodes } from '../../speaker/src/election/index.js';
-import { createLbService, labNode, netnsExec, setIngress, waitFor } from './support/index.js';
+import { createAnnouncedService, labNode, netnsExec, waitFor } from './support/index.js';
 import { speakerEnvironment, type SpeakerEnvironment } from './support/speaker-env.js';
 
 const POOL = 'e2e-speaker-flap';
@@ -52,16 +52,7 @@ afterAll(async () => {
 
 /** A LoadBalancer Service of our class with `ip` in its status (as the controller writes it). */
 async function lbService(name: string, ip: string): Promise<void> {
-  await createLbService({
-    namespace: env.ns.name,
-    name,
-    loadBalancerClass: CLASS,
-    // Spares the lab's small IPv4 Service CIDR and its node ports.
-    ipFamilyPolicy: 'SingleStack',
-    ipFamilies: ['IPv6'],
-    allocateLoadBalancerNodePorts: false,
-  });
-  await setIngress({ namespace: env.ns.name, name, ips: [ip] });
+  await createAnnouncedService({ namespace: env.ns.name, name, loadBalancerClass: CLASS, ip });
 }
 
 /** An unused IP of ours that ranks `node` first among the lab nodes (so `node` must announce it). */

@@ -15,12 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labConfig } from '../lab/config.js';
 import { rankNodes } from '../../speaker/src/election/index.js';
 import {
-  createLbService,
+  createAnnouncedService,
   kubeClients,
   labNode,
   netnsExec,
   percentile,
-  setIngress,
   waitFor,
   waitForEvent,
 } from './support/index.js';
@@ -91,17 +90,7 @@ async function metric(node: string, name: string): Promise<number> {
 
 /** A LoadBalancer Service of our class; returns when its status holds `ip` (the moment of the status write). */
 async function lbService(name: string, ip: string): Promise<number> {
-  await createLbService({
-    namespace: env.ns.name,
-    name,
-    loadBalancerClass: CLASS,
-    // Spares the lab's small IPv4 Service CIDR and its node ports.
-    ipFamilyPolicy: 'SingleStack',
-    ipFamilies: ['IPv6'],
-    allocateLoadBalancerNodePorts: false,
-  });
-  await setIngress({ namespace: env.ns.name, name, ips: [ip] });
-  return Date.now();
+  return createAnnouncedService({ namespace: env.ns.name, name, loadBalancerClass: CLASS, ip });
 }
 
 /** Time from `since` until the first ARP answer for ip (probing every ~60 ms); the answering MACs. */

@@ -27,6 +27,7 @@ export {
 } from './nodes.js';
 export {
   apply,
+  createAnnouncedService,
   createLbService,
   deleteObjects,
   installCrds,

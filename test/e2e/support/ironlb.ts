@@ -95,6 +95,29 @@ export async function setIngress(o: {
   );
 }
 
+/**
+ * An IPv6-only LoadBalancer Service of `loadBalancerClass` (sparing the lab's small IPv4 Service CIDR and its
+ * node ports) with `ip` written into its status as the controller would, for speaker suites that run without
+ * a controller. Returns the time of the status write (Date.now()).
+ */
+export async function createAnnouncedService(o: {
+  namespace: string;
+  name: string;
+  loadBalancerClass: string;
+  ip: string;
+}): Promise<number> {
+  await createLbService({
+    namespace: o.namespace,
+    name: o.name,
+    loadBalancerClass: o.loadBalancerClass,
+    ipFamilyPolicy: 'SingleStack',
+    ipFamilies: ['IPv6'],
+    allocateLoadBalancerNodePorts: false,
+  });
+  await setIngress({ namespace: o.namespace, name: o.name, ips: [o.ip] });
+  return Date.now();
+}
+
 /** Core/v1 view of the events about a Service (what `kubectl describe svc` shows). */
 export async function serviceEvents(o: {
   namespace: string;
