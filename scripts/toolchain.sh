@@ -16,8 +16,8 @@ cache="${IRONLB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ironlb}"
 export IRONLB_CACHE_DIR="$cache"
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
-# 1. System packages (Debian). etcd-server's maintainer scripts would start a system etcd: a policy-rc.d
-#    that denies service starts keeps the machine untouched.
+# 1. System packages (Debian). etcd-server's and frr's maintainer scripts would start system daemons: a
+#    policy-rc.d that denies service starts keeps the machine untouched.
 missing=()
 command -v etcd >/dev/null || missing+=(etcd-server)
 command -v ip >/dev/null || missing+=(iproute2)
@@ -25,6 +25,9 @@ command -v openssl >/dev/null || missing+=(openssl)
 command -v make >/dev/null || missing+=(make)
 command -v g++ >/dev/null || missing+=(g++)
 command -v python3 >/dev/null || missing+=(python3)
+# FRR (Debian's 8.4.4) for the lab's BGP router and per-node instances (test/lab/bgp).
+[ -x /usr/lib/frr/bgpd ] || missing+=(frr)
+[ -x /usr/lib/frr/frr-reload.py ] || missing+=(frr-pythontools)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   policy=/usr/sbin/policy-rc.d
