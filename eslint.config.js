@@ -35,8 +35,8 @@ const controllerShell = notUp(
   'allocation is the pure core below the controller shell',
 );
 const speakerShell = notUp(
-  ['l2', 'k8s', 'membership', 'speaker', 'metrics', 'options', 'main'],
-  'the speaker core (packet, election, eligibility, planner) is below the speaker shell',
+  ['l2', 'k8s', 'membership', 'bgp-io', 'speaker', 'metrics', 'options', 'main'],
+  'the speaker core (packet, election, eligibility, planner, bgp) is below the speaker shell',
 );
 
 /** Disjoint groups of product files and the imports each may not use (a later block would replace an earlier one). */
@@ -60,6 +60,7 @@ const layers = [
       'speaker/src/election/**/*.ts',
       'speaker/src/eligibility/**/*.ts',
       'speaker/src/planner/**/*.ts',
+      'speaker/src/bgp/**/*.ts',
       'speaker/src/l2/responder.ts',
     ],
     patterns: [...noIO, speakerShell],
