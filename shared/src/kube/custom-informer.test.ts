@@ -49,4 +49,30 @@ describe('customInformer', () => {
     expect(keys).toEqual(['p']);
     await inf.stop();
   });
+
+  it('transform: keeps the view, keyed by the object name', async () => {
+    let list: (() => Promise<KubernetesListObject<KubernetesObject>>) | undefined;
+    const make = ((_kc: unknown, _path: string, l: () => Promise<KubernetesListObject<KubernetesObject>>) => {
+      list = l;
+      return {
+        on: () => undefined,
+        start: async () => undefined,
+        stop: async () => undefined,
+      } as unknown as LibraryInformer<KubernetesObject>;
+    }) as unknown as typeof makeInformer;
+    const pool = { metadata: { name: 'p', uid: 'u' }, spec: { addresses: ['198.51.100.0/29'] } };
+    const inf = customInformer<typeof pool, string>({
+      clients: {
+        kubeConfig: {} as never,
+        custom: { listClusterCustomObject: async () => ({ items: [pool] }) },
+      },
+      plural: 'ippools',
+      transform: (p) => p.spec.addresses.join(','),
+      makeInformer: make,
+    });
+    await inf.start();
+    await list?.();
+    expect(inf.get('p')).toBe('198.51.100.0/29');
+    await inf.stop();
+  });
 });

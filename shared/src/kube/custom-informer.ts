@@ -7,8 +7,8 @@ import type {
 import { API_GROUP, API_VERSION } from '../types/api.js';
 import { Informer, type InformerOptions } from './informer.js';
 
-export interface CustomInformerOptions<T extends KubernetesObject> extends Omit<
-  InformerOptions<T>,
+export interface CustomInformerOptions<T extends KubernetesObject, U = T> extends Omit<
+  InformerOptions<T, U>,
   'kubeConfig' | 'path' | 'list' | 'typeName'
 > {
   readonly clients: {
@@ -24,9 +24,11 @@ export interface CustomInformerOptions<T extends KubernetesObject> extends Omit<
  * controller and the speaker. Builds, does not start, an Informer whose LIST and watch use the same
  * group, version and plural; objects stay plain JSON (no ObjectSerializer model).
  */
-export function customInformer<T extends KubernetesObject>(options: CustomInformerOptions<T>): Informer<T> {
+export function customInformer<T extends KubernetesObject, U = T>(
+  options: CustomInformerOptions<T, U>,
+): Informer<T, U> {
   const { clients, plural, ...rest } = options;
-  return new Informer<T>({
+  return new Informer<T, U>({
     ...rest,
     kubeConfig: clients.kubeConfig,
     path: `/apis/${API_GROUP}/${API_VERSION}/${plural}`,

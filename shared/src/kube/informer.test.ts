@@ -255,6 +255,42 @@ describe('Informer (fake library informer)', () => {
     expect(inf.keys()).toEqual([]);
     await inf.stop();
   });
+
+  it('transform: the store keeps the view of each LIST item and watch event, keyed by the object', async () => {
+    const lib = fakeLibrary();
+    const seen: [string, unknown][] = [];
+    let calls = 0;
+    const inf = new Informer<V1Service, { ip: string | undefined }>({
+      kubeConfig: {} as never,
+      path: '/api/v1/services',
+      list: async () => ({
+        items: [{ metadata: { name: 'a', namespace: 'x' }, spec: { clusterIP: '10.0.0.1', ports: [] } }],
+      }),
+      makeInformer: lib.make,
+      transform: (svc) => {
+        calls += 1;
+        return { ip: svc.spec?.clusterIP };
+      },
+      onEvent: (event, view) => seen.push([event, view]),
+    });
+    await inf.start();
+    await lib.listFn();
+    expect(inf.get('x/a')).toEqual({ ip: '10.0.0.1' });
+    lib.emit('add', { metadata: { name: 'b', namespace: 'y' }, spec: { clusterIP: '10.0.0.2' } });
+    lib.emit('update', { metadata: { name: 'a', namespace: 'x' }, spec: { clusterIP: '10.0.0.3' } });
+    expect(inf.keys().sort()).toEqual(['x/a', 'y/b']);
+    expect(inf.list()).toContainEqual({ ip: '10.0.0.3' });
+    expect(inf.get('y/b')).toEqual({ ip: '10.0.0.2' });
+    lib.emit('delete', { metadata: { name: 'b', namespace: 'y' }, spec: { clusterIP: '10.0.0.2' } });
+    expect(inf.get('y/b')).toBeUndefined();
+    expect(seen).toEqual([
+      ['add', { ip: '10.0.0.2' }],
+      ['update', { ip: '10.0.0.3' }],
+      ['delete', { ip: '10.0.0.2' }],
+    ]);
+    expect(calls).toBe(4); // once per arrival
+    await inf.stop();
+  });
 });
 
 describe('Informer (real library informer, local HTTPS API server)', () => {

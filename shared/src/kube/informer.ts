@@ -15,7 +15,7 @@ import { sharedRecovery } from './readyz-probe.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 
-export interface InformerOptions<T extends KubernetesObject> {
+export interface InformerOptions<T extends KubernetesObject, U = T> {
   readonly kubeConfig: KubeConfig;
   /** Watch path, e.g. '/api/v1/services' or '/apis/ironlb.io/v1alpha1/ippools'. */
   readonly path: string;
@@ -26,8 +26,13 @@ export interface InformerOptions<T extends KubernetesObject> {
   readonly labelSelector?: string;
   /** Receives the key of every added/updated/deleted object (typically a WorkQueue). */
   readonly queue?: { add(key: string): void };
-  /** Extra handler, called after the store is updated. */
-  readonly onEvent?: (event: InformerEvent, obj: T) => void;
+  /**
+   * Turns each arriving object into what the cache keeps (e.g. a slim view), once, before it is
+   * stored; keys still come from the object's metadata. Default: the object itself.
+   */
+  readonly transform?: (obj: T) => U;
+  /** Extra handler, called after the store is updated; receives the stored (transformed) value. */
+  readonly onEvent?: (event: InformerEvent, obj: U) => void;
   readonly logger?: Pick<Logger, 'warn' | 'debug'>;
   /** Restart backoff (default 1 s doubling to 10 s, 20 % jitter). */
   readonly backoff?: BackoffOptions;
@@ -47,16 +52,16 @@ const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 10_000, jitter: 0
  * other than 410/timeout, so this one restarts it with exponential backoff + jitter, cut short when
  * the recovery notifier sees the API server reachable again (so a restart of the API server costs
  * at most one probe interval, not the remaining backoff).
- * Invariants: the store holds objects in the normalized (typed) representation keyed by
- * `objectKey`; `hasSynced()` turns true once the store holds a complete LIST and stays true;
+ * Invariants: the store holds, keyed by `objectKey` of the object, the object in the normalized
+ * (typed) representation, or `transform` of it when given (applied once per arrival, never twice); `hasSynced()` turns true once the store holds a complete LIST and stays true;
  * at most one restart is pending; a restart never comes sooner than `backoff.baseMs` after the
  * failure; the backoff starts over once a LIST succeeds, an event arrives or a watch stays up for
  * `backoff.baseMs`; after `stop()` nothing restarts
  * and the AbortError the library emits is ignored.
  */
-export class Informer<T extends KubernetesObject> {
-  readonly #options: InformerOptions<T>;
-  readonly #store = new Map<string, T>();
+export class Informer<T extends KubernetesObject, U = T> {
+  readonly #options: InformerOptions<T, U>;
+  readonly #store = new Map<string, U>();
   #inner: LibraryInformer<T> | undefined;
   #synced = false;
   #stopped = true;
@@ -68,7 +73,7 @@ export class Informer<T extends KubernetesObject> {
   #restartTimer: NodeJS.Timeout | undefined;
   #cancelRecovery: (() => void) | undefined;
 
-  constructor(options: InformerOptions<T>) {
+  constructor(options: InformerOptions<T, U>) {
     this.#options = options;
   }
 
@@ -106,11 +111,11 @@ export class Informer<T extends KubernetesObject> {
     return this.#synced;
   }
 
-  get(key: string): T | undefined {
+  get(key: string): U | undefined {
     return this.#store.get(key);
   }
 
-  list(): T[] {
+  list(): U[] {
     return [...this.#store.values()];
   }
 
@@ -139,10 +144,10 @@ export class Informer<T extends KubernetesObject> {
   /** LIST wrapper: replaces the store (client-go Replace) so deletions missed while down show up. */
   async #list(): Promise<KubernetesListObject<T>> {
     const result = await this.#options.list();
-    const fresh = new Map<string, T>();
+    const fresh = new Map<string, U>();
     for (const item of result.items) {
       const obj = normalizeObject(item, this.#options.typeName);
-      fresh.set(objectKey(obj), obj);
+      fresh.set(objectKey(obj), this.#view(obj));
     }
     const gone = [...this.#store.keys()].filter((k) => !fresh.has(k));
     this.#store.clear();
@@ -153,13 +158,20 @@ export class Informer<T extends KubernetesObject> {
     return result;
   }
 
+  /** What the store keeps for `obj`: the transform's view, or the object itself. */
+  #view(obj: T): U {
+    const transform = this.#options.transform;
+    return transform === undefined ? (obj as unknown as U) : transform(obj);
+  }
+
   #upsert(event: InformerEvent, raw: T): void {
     const obj = normalizeObject(raw, this.#options.typeName);
     const key = objectKey(obj);
-    this.#store.set(key, obj);
+    const view = this.#view(obj);
+    this.#store.set(key, view);
     this.#attempt = 0;
     this.#options.queue?.add(key);
-    this.#options.onEvent?.(event, obj);
+    this.#options.onEvent?.(event, view);
   }
 
   #remove(raw: T): void {
@@ -167,7 +179,7 @@ export class Informer<T extends KubernetesObject> {
     const key = objectKey(obj);
     this.#store.delete(key);
     this.#options.queue?.add(key);
-    this.#options.onEvent?.('delete', obj);
+    this.#options.onEvent?.('delete', this.#view(obj));
   }
 
   #onError(error: unknown): void {
