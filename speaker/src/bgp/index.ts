@@ -1,0 +1,5 @@
+export * from './types.js';
+export * from './frr-plan.js';
+export * from './advertise.js';
+export * from './frr-config.js';
+export * from './node-frr-plan.js';
