@@ -50,7 +50,7 @@ async function main(): Promise<number> {
     isHealthy: () => ({ ok: true }),
     logger,
   });
-  await ops.start();
+  const metricsAddress = await ops.start();
   const key = o.membershipSecretFile
     ? await waitForKeyFile({ path: o.membershipSecretFile, logger }, stopping.signal)
     : ({ ok: true, value: process.env.IRONLB_MEMBERSHIP_SECRET ?? '' } as const);
@@ -91,7 +91,7 @@ async function main(): Promise<number> {
   // Aborted only after the handover (shutdown), so the speaker's own work outlives `stopping`.
   const controller = new AbortController();
   await speaker.start(controller.signal);
-  logger.info({ metrics: `${o.metricsHost}:${o.metricsPort}` }, 'speaker started');
+  logger.info({ metrics: metricsAddress }, 'speaker started');
   await stopped;
   // Shutdown is bounded: an unreachable API server must not keep a terminating pod alive.
   setTimeout(() => process.exit(0), o.handoverMs + 5000).unref();

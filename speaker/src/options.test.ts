@@ -18,7 +18,7 @@ describe('parseSpeakerOptions', () => {
         nodeName: 'n1',
         kubeconfig: '/k',
         logLevel: 'info',
-        metricsHost: '0.0.0.0',
+        metricsHost: undefined,
         metricsPort: 7473,
         membershipBind: '0.0.0.0',
         membershipPort: 7946,

@@ -15,7 +15,8 @@ export interface SpeakerCliOptions {
   nodeName: string;
   kubeconfig: string | undefined;
   logLevel: LogLevelName;
-  metricsHost: string;
+  /** undefined: every address, IPv6 and IPv4 (see opsListenHost in shared/src/http). */
+  metricsHost: string | undefined;
   metricsPort: number;
   membershipBind: string;
   membershipPort: number;
@@ -43,7 +44,8 @@ Flags:
   --node-name <name>                 this node's name (default: $NODE_NAME; required)
   --kubeconfig <path>                kubeconfig (default: $KUBECONFIG, else in-cluster)
   --log-level <level>                trace|debug|info|warn|error|fatal|silent (default: info)
-  --metrics-host <addr>              address of /healthz, /readyz, /metrics (default: 0.0.0.0)
+  --metrics-host <addr>              address of /healthz, /readyz, /metrics (default: all
+                                     addresses, IPv6 and IPv4: ::, or 0.0.0.0 without IPv6)
   --metrics-port <port>              (default: 7473)
   --membership-bind <addr>           address to receive heartbeats on (default: 0.0.0.0)
   --membership-port <port>           UDP port of speaker heartbeats (default: 7946)
@@ -182,7 +184,7 @@ export function parseSpeakerOptions(args: {
     nodeName,
     kubeconfig: str('kubeconfig') ?? args.env.KUBECONFIG,
     logLevel: level.value,
-    metricsHost: str('metrics-host') ?? '0.0.0.0',
+    metricsHost: str('metrics-host'),
     metricsPort: ports['metrics-port'],
     membershipBind: str('membership-bind') ?? '0.0.0.0',
     membershipPort: ports['membership-port'],

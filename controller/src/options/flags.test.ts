@@ -4,7 +4,7 @@ import { HELP, parseFlags } from './flags.js';
 const env = { fallbackIdentity: 'host_1' };
 
 describe('parseFlags', () => {
-  it('defaults: unset class only, no election, metrics on 0.0.0.0:7472', () => {
+  it('defaults: unset class only, no election, metrics on every address (no host) port 7472', () => {
     const r = parseFlags([], env);
     expect(r.ok && r.value.kind === 'run' && r.value.options).toMatchObject({
       loadBalancerClass: undefined,
@@ -15,7 +15,7 @@ describe('parseFlags', () => {
       leaseDurationSeconds: 15,
       renewDeadlineMs: 10_000,
       retryPeriodMs: 2_000,
-      metricsHost: '0.0.0.0',
+      metricsHost: undefined,
       metricsPort: 7472,
       logLevel: 'info',
     });

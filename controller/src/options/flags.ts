@@ -23,7 +23,8 @@ export interface ControllerOptions {
   readonly renewDeadlineMs: number;
   readonly retryPeriodMs: number;
   readonly logLevel: LogLevelName;
-  readonly metricsHost: string;
+  /** undefined: every address, IPv6 and IPv4 (see opsListenHost in shared/src/http). */
+  readonly metricsHost: string | undefined;
   readonly metricsPort: number;
   /** Services reconciled in parallel; also the bound on concurrent status writes. */
   readonly workers: number;
@@ -61,7 +62,8 @@ Flags:
   --renew-deadline=DUR         a leader that cannot renew for this long steps down (default 10s)
   --retry-period=DUR           pause between acquire/renew attempts (default 2s)
   --log-level=LEVEL            trace|debug|info|warn|error|fatal|silent (default info)
-  --metrics-host=HOST          address of /healthz /readyz /metrics (default 0.0.0.0)
+  --metrics-host=HOST          address of /healthz /readyz /metrics (default: all addresses,
+                               IPv6 and IPv4: ::, or 0.0.0.0 on a host without IPv6)
   --metrics-port=PORT          port of /healthz /readyz /metrics (default 7472)
   --workers=N                  parallel reconciles and status writes (default 8)
   --service-label-selector=SEL only watch Services matching this label selector (default: all);
@@ -191,7 +193,7 @@ export function parseFlags(argv: readonly string[], env: FlagEnv): Result<FlagsO
       identity: str(v, 'identity') ?? (env.POD_NAME || env.fallbackIdentity),
       ...t.value,
       ...n.value,
-      metricsHost: str(v, 'metrics-host') ?? '0.0.0.0',
+      metricsHost: str(v, 'metrics-host'),
       serviceLabelSelector: str(v, 'service-label-selector'),
       membershipSecret: secret.value,
     },

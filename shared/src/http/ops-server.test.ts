@@ -7,9 +7,13 @@ afterEach(async () => {
   await server?.stop();
 });
 
-function make(ready: () => ProbeResult, registry = new Registry()): OpsServer {
+function make(
+  ready: () => ProbeResult,
+  registry = new Registry(),
+  host: { value: string | undefined } = { value: '127.0.0.1' },
+): OpsServer {
   server = createOpsServer({
-    host: '127.0.0.1',
+    host: host.value,
     port: 0,
     registry,
     isReady: ready,
@@ -51,5 +55,16 @@ describe('createOpsServer', () => {
     const address = await s.start();
     const res = await fetch(`${address}/healthz`);
     expect(res.status).toBe(200);
+  });
+
+  it('without a host it answers on IPv4 and IPv6 loopback (one dual-stack socket)', async () => {
+    const s = make(() => ({ ok: true }), new Registry(), { value: undefined });
+    const address = await s.start();
+    const port = new URL(address).port;
+    expect(address).toMatch(/^http:\/\/\[::\]:\d+$/);
+    for (const base of [`http://127.0.0.1:${port}`, `http://[::1]:${port}`]) {
+      const res = await fetch(`${base}/readyz`);
+      expect([base, res.status, await res.text()]).toEqual([base, 200, 'ok\n']);
+    }
   });
 });

@@ -1,12 +1,15 @@
+import { networkInterfaces } from 'node:os';
 import fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
+import { opsListenHost } from './listen-host.js';
 
 /** A probe's verdict; a failing one says why (shown in the 503 body). */
 export type ProbeResult = { ok: true } | { ok: false; reason: string };
 
 export interface OpsServerOptions {
-  readonly host: string;
+  /** undefined: every address of both families (`::` dual stack; `0.0.0.0` without IPv6), see listen-host.ts. */
+  readonly host: string | undefined;
   readonly port: number;
   /** Served at /metrics; default process metrics are added with the `ironlb_` prefix. */
   readonly registry: Registry;
@@ -18,7 +21,7 @@ export interface OpsServerOptions {
 export interface OpsServer {
   /** The fastify instance (tests use `app.inject`). */
   readonly app: FastifyInstance;
-  /** Listen; resolves with the bound address. */
+  /** Listen; resolves with the bound address (`http://[::]:<port>` when no host is configured on an IPv6 host). */
   start(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -56,7 +59,18 @@ export function createOpsServer(options: OpsServerOptions): OpsServer {
   });
   return {
     app,
-    start: () => app.listen({ host: options.host, port: options.port }),
+    start: async () => {
+      const host = opsListenHost({
+        configured: options.host,
+        addresses: Object.values(networkInterfaces()).flatMap((list) => list ?? []),
+      });
+      // ipv6Only false: `::` also accepts IPv4 clients, whatever net.ipv6.bindv6only says.
+      const first = await app.listen({ host, port: options.port, ipv6Only: false });
+      // fastify resolves with one of the interface addresses; report the socket's own (e.g. http://[::]:7473).
+      const bound = app.server.address();
+      if (bound === null || typeof bound === 'string') return first;
+      return `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+    },
     stop: () => app.close(),
   };
 }
