@@ -132,6 +132,27 @@ describe.skipIf(HELM === undefined)('charts/ironlb', () => {
     expect(get(term, 'labelSelector.matchLabels')).toEqual(get(deployment, 'spec.selector.matchLabels'));
   });
 
+  it('both components: a startup probe holds liveness back, probes tolerate a loaded node', async () => {
+    const objects = await template();
+    for (const workload of [
+      find(objects, 'Deployment', 'ironlb-controller'),
+      find(objects, 'DaemonSet', 'ironlb-speaker'),
+    ]) {
+      const c = container(workload);
+      expect(get(c, 'startupProbe.httpGet')).toEqual({ path: '/healthz', port: 'metrics' });
+      const startupSeconds =
+        Number(get(c, 'startupProbe.periodSeconds')) * Number(get(c, 'startupProbe.failureThreshold'));
+      expect(startupSeconds).toBeGreaterThanOrEqual(180);
+      expect(get(c, 'livenessProbe.initialDelaySeconds')).toBeUndefined();
+      for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+        expect(Number(get(c, `${probe}.timeoutSeconds`))).toBeGreaterThanOrEqual(3);
+      }
+      const livenessSeconds =
+        Number(get(c, 'livenessProbe.periodSeconds')) * Number(get(c, 'livenessProbe.failureThreshold'));
+      expect(livenessSeconds).toBeGreaterThanOrEqual(60);
+    }
+  });
+
   it('keeps one controller through drains (PDB), but not with a single replica', async () => {
     const objects = await template();
     const pdb = find(objects, 'PodDisruptionBudget', 'ironlb-controller');
