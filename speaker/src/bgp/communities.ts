@@ -46,26 +46,32 @@ function communityText(value: number): string {
   return NAME_OF.get(value) ?? `${Math.floor(value / 0x10000)}:${value % 0x10000}`;
 }
 
-/** Distinct communities, numerically sorted, well-known values by name. Malformed entries are a caller bug. */
+/**
+ * Distinct communities, numerically sorted, well-known values by name. Text that is neither (the parser lets
+ * none through; a name FRR knows and this table does not) follows, sorted as text: FRR has the last word.
+ */
 export function sortCommunities(list: readonly string[]): string[] {
   const values = new Set<number>();
+  const other = new Set<string>();
   for (const c of list) {
     const v = communityValue(c);
-    if (v === undefined) throw new Error(`not a BGP community: '${c}'`);
-    values.add(v);
+    if (v === undefined) other.add(c);
+    else values.add(v);
   }
-  return [...values].sort((a, b) => a - b).map(communityText);
+  return [...[...values].sort((a, b) => a - b).map(communityText), ...[...other].sort()];
 }
 
-/** Distinct large communities, numerically sorted. Malformed entries are a caller bug. */
+/** Distinct large communities, numerically sorted; malformed text follows, sorted as text. */
 export function sortLargeCommunities(list: readonly string[]): string[] {
   const parsed = new Map<string, [number, number, number]>();
+  const other = new Set<string>();
   for (const c of list) {
     const p = largeCommunityParts(c);
-    if (p === undefined) throw new Error(`not a BGP large community: '${c}'`);
-    parsed.set(p.join(':'), p);
+    if (p === undefined) other.add(c);
+    else parsed.set(p.join(':'), p);
   }
-  return [...parsed.values()]
-    .sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2])
-    .map((p) => p.join(':'));
+  return [
+    ...[...parsed.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]).map((p) => p.join(':')),
+    ...[...other].sort(),
+  ];
 }
