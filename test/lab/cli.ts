@@ -5,13 +5,17 @@
  *   status                      processes, namespaces, apiserver readiness
  *   env                         shell exports (eval "$(pnpm -s lab env)")
  *   kubelet stop|start <node>   stop/start one node's kubelet stand-in (the node goes NotReady / Ready)
+ *   bgp up                      bring up the BGP router, BGP client and per-node FRR on the running lab (idempotent)
  *   apiserver stop|start|restart [seconds]
  *                               kill kube-apiserver (SIGKILL) / start it and wait for /readyz / both, with
  *                               `seconds` (default 20) of outage; disturbs every run sharing the lab
  * Environment: IRONLB_LAB_DIR (default /tmp/ironlb-lab), IRONLB_LAB_NODES (default 3), IRONLB_K8S_BIN_DIR, IRONLB_ETCD,
- * IRONLB_LAB_MODE (stand-in | real; real nodes are work in progress, see test/lab/README.md).
+ * IRONLB_LAB_MODE (stand-in | real; real nodes are work in progress, see test/lab/README.md), IRONLB_LAB_BGP=1 (`up`
+ * includes `bgp up`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureLabBgp } from './bgp/bgp-lab.js';
+import { bgpLabPlan } from './bgp/plan.js';
 import { findNode, labConfig } from './config.js';
 import { ensureApiserver, stopApiserver } from './control-plane.js';
 import { labDown, labEnv, labStatus, labUp } from './lab.js';
@@ -54,6 +58,22 @@ async function status(): Promise<number> {
   return s.apiserverReady ? 0 : 1;
 }
 
+async function bgp(action: string | undefined): Promise<number> {
+  if (action !== 'up') return usage();
+  const config = labConfig();
+  const t0 = performance.now();
+  for (const r of await ensureLabBgp(config)) {
+    out(`${r.started ? 'started' : 'already running'} ${r.name} (pid ${r.pid})`);
+  }
+  const plan = bgpLabPlan(config);
+  out(`bgp up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  out(
+    `router ${plan.router.netns} AS${plan.router.asn} ${plan.router.ipv4} ${plan.router.ipv6}: ${plan.router.frr.vtysh.join(' ')}`,
+  );
+  for (const n of plan.nodes) out(`${n.netns}: ${n.vtysh.join(' ')} (config ${n.configPath})`);
+  return 0;
+}
+
 async function kubelet(action: string | undefined, node: string | undefined): Promise<number> {
   if (node === undefined || (action !== 'start' && action !== 'stop')) return usage();
   const config = labConfig();
@@ -92,7 +112,7 @@ async function apiserver(action: string | undefined, seconds: string | undefined
 
 function usage(): number {
   process.stderr.write(
-    'usage: lab up | down | status | env | kubelet stop|start <node> | apiserver stop|start|restart [seconds]\n',
+    'usage: lab up | down | status | env | bgp up | kubelet stop|start <node> | apiserver stop|start|restart [seconds]\n',
   );
   return 2;
 }
@@ -108,6 +128,8 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'env':
       for (const [k, v] of Object.entries(labEnv())) out(`export ${k}='${v}'`);
       return 0;
+    case 'bgp':
+      return bgp(argv[1]);
     case 'kubelet':
       return kubelet(argv[1], argv[2]);
     case 'apiserver':

@@ -26,6 +26,8 @@ export interface LabConfig {
    * progress): containerd, kubelet and kube-proxy per node (see real/real-node.ts).
    */
   readonly mode: 'stand-in' | 'real';
+  /** IRONLB_LAB_BGP=1: `up` also brings up the BGP router, the BGP client and per-node FRR (see bgp/). */
+  readonly bgp: boolean;
   /** State directory: pids, certs, kubeconfigs, logs, etcd data. */
   readonly dir: string;
   readonly repoRoot: string;
@@ -89,9 +91,15 @@ function labMode(value: string | undefined): LabConfig['mode'] {
   throw new Error(`IRONLB_LAB_MODE must be stand-in or real, got ${value}`);
 }
 
+function labBgpFlag(value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === '0') return false;
+  if (value === '1') return true;
+  throw new Error(`IRONLB_LAB_BGP must be 0 or 1, got ${value}`);
+}
+
 /**
  * The lab's configuration; `env` supplies IRONLB_LAB_DIR, IRONLB_LAB_NODES, IRONLB_LAB_MODE, IRONLB_K8S_BIN_DIR,
- * IRONLB_K8S_NODE_BIN_DIR, IRONLB_LAB_IMAGES, IRONLB_ETCD.
+ * IRONLB_K8S_NODE_BIN_DIR, IRONLB_LAB_IMAGES, IRONLB_ETCD, IRONLB_LAB_BGP.
  */
 export function labConfig(env: NodeJS.ProcessEnv = process.env): LabConfig {
   const nodeCount = Number(env.IRONLB_LAB_NODES ?? '3');
@@ -104,6 +112,7 @@ export function labConfig(env: NodeJS.ProcessEnv = process.env): LabConfig {
   );
   return {
     mode: labMode(env.IRONLB_LAB_MODE),
+    bgp: labBgpFlag(env.IRONLB_LAB_BGP),
     dir: resolve(env.IRONLB_LAB_DIR ?? '/tmp/ironlb-lab'),
     repoRoot: resolve(import.meta.dirname, '../..'),
     k8sBinDir: env.IRONLB_K8S_BIN_DIR ?? join(cache, 'k8s', K8S_VERSION),

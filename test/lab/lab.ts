@@ -1,8 +1,11 @@
 import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { LabConfig } from './config.js';
 import { apiserverUrl, labConfig, labPaths } from './config.js';
+import { ensureBgp, removeBgpRunDirs } from './bgp/bgp-lab.js';
+import { bgpLabPlan } from './bgp/plan.js';
 import type { StartResult } from './control-plane.js';
 import {
   apiserverReady,
@@ -145,6 +148,10 @@ async function up(config: LabConfig): Promise<LabUpReport> {
   mark('network+pki');
   const results = await ensureStorageAndApiserver(config);
   mark('etcd+apiserver');
+  if (config.bgp) {
+    results.push(...(await ensureBgp(config)));
+    mark('bgp');
+  }
   if (config.mode === 'real') {
     // Real nodes (work in progress): containerd, kubelet and kube-proxy per node; see real/real-node.ts.
     for (const r of await Promise.all(config.nodes.map((n) => ensureRealNode(config, n)))) results.push(...r);
@@ -197,6 +204,7 @@ async function down(config: LabConfig): Promise<LabDownReport> {
   };
   await Promise.all(agents.map((r) => stop(r.name)));
   for (const name of CONTROL_PLANE_STOP_ORDER) await stop(name);
+  removeBgpRunDirs(config);
   const removed = await teardownNetwork(config);
   rmSync(paths.etcdData, { recursive: true, force: true });
   const present = await presentNetwork(config);
@@ -219,12 +227,26 @@ export async function labStatus(config: LabConfig = labConfig()): Promise<LabSta
   };
 }
 
-/** What a shell (or a test) needs to use the lab. */
+/**
+ * What a shell (or a test) needs to use the lab. The LAB_ROUTER_*, LAB_BGP_* and LAB_FRR_* names are fixed; they
+ * are live once the BGP part runs (IRONLB_LAB_BGP=1 at `up`, or `ensureLabBgp`). Per node, FRR instance `<name>`
+ * reads `<LAB_FRR_CONFIG_DIR>/<node>/frr.conf` and answers `vtysh -N <name>`.
+ */
 export function labEnv(config: LabConfig = labConfig()): Record<string, string> {
+  const bgp = bgpLabPlan(config);
   return {
     KUBECONFIG: labPaths(config).kubeconfig,
     LAB_NODES: config.nodes.map((n) => n.netns).join(' '),
     LAB_CLIENT_NETNS: config.client.netns,
     IRONLB_LAB_DIR: config.dir,
+    LAB_ROUTER_NETNS: bgp.router.netns,
+    LAB_ROUTER_ASN: `${bgp.router.asn}`,
+    LAB_ROUTER_IPV4: bgp.router.ipv4,
+    LAB_ROUTER_IPV6: bgp.router.ipv6,
+    LAB_ROUTER_FRR: bgp.router.frr.name,
+    LAB_BGP_NODE_ASN: `${bgp.nodeAsn}`,
+    LAB_BGP_CLIENT_NETNS: bgp.client.netns,
+    LAB_FRR_CONFIG_DIR: join(config.dir, 'frr'),
+    LAB_FRR_INSTANCES: bgp.nodes.map((n) => `${n.netns}=${n.name}`).join(' '),
   };
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { LabConfig, LabMember } from './config.js';
 import { labPaths } from './config.js';
+import { bgpNamespaces } from './bgp/plan.js';
 import { run, succeeds } from './exec.js';
 
 /**
@@ -12,7 +13,7 @@ export function netnsExists(name: string): boolean {
   return existsSync(`/run/netns/${name}`);
 }
 
-async function ensureNetns(name: string): Promise<void> {
+export async function ensureNetns(name: string): Promise<void> {
   if (!netnsExists(name)) await run('ip', ['netns', 'add', name]);
   // Addresses must be usable at once: no duplicate address detection on any lab link.
   await sysctls(name, {
@@ -31,7 +32,7 @@ export async function sysctls(netns: string, values: Record<string, string>): Pr
   await run('ip', ['netns', 'exec', netns, 'sh', '-c', script]);
 }
 
-function linkExists(options: { netns?: string; name: string }): Promise<boolean> {
+export function linkExists(options: { netns?: string; name: string }): Promise<boolean> {
   const ns = options.netns ? ['-n', options.netns] : [];
   return succeeds('ip', [...ns, 'link', 'show', 'dev', options.name]);
 }
@@ -89,7 +90,7 @@ async function ensureHostLink(config: LabConfig): Promise<void> {
   await attachPort(config, config.hostBridgePort);
 }
 
-async function attachPort(config: LabConfig, port: string): Promise<void> {
+export async function attachPort(config: LabConfig, port: string): Promise<void> {
   await run('ip', ['-n', config.lanNetns, 'link', 'set', port, 'master', config.bridge, 'up']);
 }
 
@@ -167,7 +168,7 @@ export async function ensureNetwork(config: LabConfig): Promise<void> {
 }
 
 function ownedNamespaces(config: LabConfig): string[] {
-  return [config.lanNetns, config.client.netns, ...config.nodes.map((n) => n.netns)];
+  return [config.lanNetns, config.client.netns, ...config.nodes.map((n) => n.netns), ...bgpNamespaces()];
 }
 
 function recordNamespaces(config: LabConfig): void {
