@@ -17,9 +17,28 @@ afterEach(async () => {
   await server?.close();
 });
 
-/** LIST answers per path and an open, silent watch: what a freshly started speaker sees. */
-async function startView(collections: Record<string, object[]>): Promise<ClusterView> {
+interface FakeCluster {
+  view: ClusterView;
+  /** Sends a watch event on the newest watch of `path`. */
+  push: (path: string, event: { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: object }) => void;
+  /** LISTs answered per path so far. */
+  lists: Map<string, number>;
+  /** onChange calls so far (one per watch event). */
+  changes: () => number;
+}
+
+/**
+ * LIST answers per path (the arrays may be changed later: each LIST reads them) and open watches that stay
+ * silent until `push`: what a freshly started speaker sees.
+ */
+async function startCluster(
+  collections: Record<string, object[]>,
+  loadBalancerClass?: string,
+): Promise<FakeCluster> {
   const watches: FastifyReply[] = [];
+  const byPath = new Map<string, FastifyReply>();
+  const lists = new Map<string, number>();
+  let changeCount = 0;
   server = await startFakeApiServer((app) => {
     for (const [path, items] of Object.entries(collections)) {
       app.get(path, async (req, reply) => {
@@ -27,8 +46,10 @@ async function startView(collections: Record<string, object[]>): Promise<Cluster
           reply.raw.writeHead(200, { 'content-type': 'application/json' });
           reply.raw.flushHeaders();
           watches.push(reply);
+          byPath.set(path, reply);
           return reply;
         }
+        lists.set(path, (lists.get(path) ?? 0) + 1);
         return { kind: 'List', metadata: { resourceVersion: '10' }, items };
       });
     }
@@ -42,13 +63,24 @@ async function startView(collections: Record<string, object[]>): Promise<Cluster
   const view = new ClusterView({
     clients,
     logger: createLogger({ name: 'test', level: 'silent' }),
-    onChange: () => undefined,
-    loadBalancerClass: undefined,
+    onChange: () => {
+      changeCount += 1;
+    },
+    loadBalancerClass,
   });
   abort = new AbortController();
   await view.start(abort.signal);
   await expect.poll(() => view.hasSynced(), { timeout: 10_000 }).toBe(true);
-  return view;
+  const push: FakeCluster['push'] = (path, event) => {
+    const watch = byPath.get(path);
+    if (watch === undefined) throw new Error(`no watch on ${path}`);
+    watch.raw.write(`${JSON.stringify(event)}\n`);
+  };
+  return { view, push, lists, changes: () => changeCount };
+}
+
+async function startView(collections: Record<string, object[]>): Promise<ClusterView> {
+  return (await startCluster(collections)).view;
 }
 
 const cluster = (pools: object[], l2: object[]): Record<string, object[]> => ({
@@ -89,5 +121,90 @@ describe('ClusterView (fake API server)', () => {
       ['fine', ['192.0.2.16/30']],
     ]);
     expect(announcements.map((a) => a.name)).toEqual(['all']);
+  });
+});
+
+const SERVICES = '/api/v1/services';
+const SLICES = '/apis/discovery.k8s.io/v1/endpointslices';
+const CLASS = 'ironlb.io/view-test';
+
+const svc = (name: string, spec: object, status: { ips?: string[]; rv?: string } = {}): object => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { namespace: 'ns', name, uid: `uid-${name}`, resourceVersion: status.rv ?? '11' },
+  spec,
+  status: { loadBalancer: { ingress: (status.ips ?? []).map((ip) => ({ ip })) } },
+});
+
+const slice = (service: string, nodes: string[]): object => ({
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+  addressType: 'IPv4',
+  metadata: {
+    namespace: 'ns',
+    name: `${service}-x`,
+    resourceVersion: '12',
+    labels: { 'kubernetes.io/service-name': service },
+  },
+  endpoints: nodes.map((nodeName, i) => ({
+    addresses: [`10.0.0.${String(i + 1)}`],
+    nodeName,
+    conditions: { ready: true },
+  })),
+});
+
+describe('ClusterView: only served Services and their endpoints', () => {
+  it('plans served Services with their endpoints; foreign Services and their slices are not in the view', async () => {
+    const c = cluster([], []);
+    c[SERVICES] = [
+      svc(
+        'ours',
+        { type: 'LoadBalancer', loadBalancerClass: CLASS, externalTrafficPolicy: 'Local' },
+        { ips: ['198.51.100.7'] },
+      ),
+      svc('classless', { type: 'LoadBalancer' }, { ips: ['198.51.100.8'] }),
+      svc(
+        'foreign',
+        { type: 'LoadBalancer', loadBalancerClass: 'other.example/lb' },
+        { ips: ['198.51.100.9'] },
+      ),
+      svc('pending', { type: 'LoadBalancer', loadBalancerClass: CLASS }),
+    ];
+    c[SLICES] = [slice('ours', ['n1', 'n2']), slice('foreign', ['n3'])];
+    const { view } = await startCluster(c, CLASS);
+    const { services } = view.snapshot();
+    expect(
+      services.map((s) => [s.name, s.ips, s.externalTrafficPolicy, s.endpoints.map((e) => e.nodeName)]),
+    ).toEqual([
+      ['ours', ['198.51.100.7'], 'Local', ['n1', 'n2']],
+      ['classless', ['198.51.100.8'], 'Cluster', []],
+    ]);
+  });
+
+  it('a Service that becomes ours after its slice was dropped gets its endpoints back (slices relisted)', async () => {
+    const c = cluster([], []);
+    c[SERVICES] = [svc('web', { type: 'ClusterIP' })];
+    const { view, push, lists, changes } = await startCluster(c, CLASS);
+    // The slice arrives while the Service is known and not ours: only a tombstone is kept.
+    const webSlice = slice('web', ['n1']);
+    c[SLICES]?.push(webSlice);
+    const changesBefore = changes();
+    push(SLICES, { type: 'ADDED', object: webSlice });
+    await expect.poll(changes, { timeout: 10_000 }).toBeGreaterThan(changesBefore);
+    expect(view.snapshot().services).toEqual([]);
+    const listsBefore = lists.get(SLICES) ?? 0;
+    // kubectl patch: ClusterIP → LoadBalancer of our class, and the controller wrote an IP.
+    const web = svc(
+      'web',
+      { type: 'LoadBalancer', loadBalancerClass: CLASS, externalTrafficPolicy: 'Local' },
+      { ips: ['198.51.100.10'], rv: '13' },
+    );
+    push(SERVICES, { type: 'MODIFIED', object: web });
+    await expect
+      .poll(() => view.snapshot().services.map((s) => [s.name, s.endpoints.map((e) => e.nodeName)]), {
+        timeout: 10_000,
+      })
+      .toEqual([['web', ['n1']]]);
+    expect(lists.get(SLICES) ?? 0).toBeGreaterThan(listsBefore);
   });
 });

@@ -13,14 +13,21 @@ import type { KubernetesObject, V1EndpointSlice, V1Node, V1Service } from '@kube
 import type { Logger } from 'pino';
 import type { EndpointFacts } from '../eligibility/index.js';
 import type { PlanInput, ServiceView } from '../planner/index.js';
-import { endpointFacts, internalIps, nodeFacts, serviceView, sliceServiceKey } from './facts.js';
+import {
+  type SlimNode,
+  type SlimService,
+  type SlimSlice,
+  slimNode,
+  slimService,
+  slimSlice,
+} from './slim-views.js';
 
 export interface ClusterViewOptions {
   clients: KubeClients;
   logger: Logger;
   /** Called (coalesced) whenever anything the plan depends on changed. */
   onChange: () => void;
-  /** Services with this spec.loadBalancerClass are ours too (unset class always is). */
+  /** Services with this spec.loadBalancerClass are ours too (unset class always is: `servesService`). */
   loadBalancerClass: string | undefined;
 }
 
@@ -33,15 +40,23 @@ export interface ClusterViewOptions {
  * L2Announcement never replaces the last valid version of the same object (shared last-valid
  * pipeline, keyed by uid, as in the controller); a restarted speaker takes an invalid pool's last
  * valid version from its status (`status.lastValidSpec`, written by the controller).
+ *
+ * Invariant: the caches hold slim views (`slim-views.ts`), never whole objects. A Service this speaker does not
+ * serve is cached as null, and an EndpointSlice arriving while its Service is cached as null keeps only its
+ * Service's key (a tombstone); a tombstone found for a served Service (its type or class changed, or it was
+ * re-created as ours while its old slices were still arriving) makes the slice cache relist once, so no endpoint
+ * is lost for good.
  */
 export class ClusterView {
-  private readonly services: Informer<V1Service>;
-  private readonly slices: Informer<V1EndpointSlice>;
-  private readonly nodes: Informer<V1Node>;
+  private readonly services: Informer<V1Service, SlimService | null>;
+  private readonly slices: Informer<V1EndpointSlice, SlimSlice | null>;
+  private readonly nodes: Informer<V1Node, SlimNode>;
   private readonly pools: Informer<KubernetesObject>;
   private readonly announcements: Informer<KubernetesObject>;
   private readonly poolConfigs = poolConfigCache();
   private readonly announcementConfigs = l2ConfigCache();
+  private running = false;
+  private relisting = false;
 
   constructor(private readonly options: ClusterViewOptions) {
     const { clients, logger } = options;
@@ -49,41 +64,46 @@ export class ClusterView {
     const onEvent = (): void => {
       options.onChange();
     };
-    this.services = new Informer<V1Service>({
+    this.services = new Informer<V1Service, SlimService | null>({
       kubeConfig,
       logger,
       onEvent,
       path: '/api/v1/services',
       typeName: 'V1Service',
       list: () => clients.core.listServiceForAllNamespaces(),
+      transform: (svc) => slimService(svc, options.loadBalancerClass),
     });
-    this.slices = new Informer<V1EndpointSlice>({
+    this.slices = new Informer<V1EndpointSlice, SlimSlice | null>({
       kubeConfig,
       logger,
       onEvent,
       path: '/apis/discovery.k8s.io/v1/endpointslices',
       typeName: 'V1EndpointSlice',
       list: () => clients.discovery.listEndpointSliceForAllNamespaces(),
+      transform: (slice) => slimSlice(slice, (key) => this.served(key)),
     });
-    this.nodes = new Informer<V1Node>({
+    this.nodes = new Informer<V1Node, SlimNode>({
       kubeConfig,
       logger,
       onEvent,
       path: '/api/v1/nodes',
       typeName: 'V1Node',
       list: () => clients.core.listNode(),
+      transform: slimNode,
     });
     this.pools = customInformer({ clients, logger, onEvent, plural: IPPOOL_PLURAL });
     this.announcements = customInformer({ clients, logger, onEvent, plural: L2_ANNOUNCEMENT_PLURAL });
   }
 
   async start(signal: AbortSignal): Promise<void> {
+    this.running = true;
     await Promise.all(
       [this.services, this.slices, this.nodes, this.pools, this.announcements].map((i) => i.start(signal)),
     );
   }
 
   async stop(): Promise<void> {
+    this.running = false;
     await Promise.all(
       [this.services, this.slices, this.nodes, this.pools, this.announcements].map((i) => i.stop()),
     );
@@ -95,25 +115,32 @@ export class ClusterView {
     );
   }
 
-  /** Everything the planner needs except liveness. */
+  /**
+   * Everything the planner needs except liveness: the served Services that have an IP, with the endpoints of
+   * their slices. Finding a tombstone of a served Service starts a relist of the slices (see the class comment).
+   */
   snapshot(): Omit<PlanInput, 'alive'> {
     const endpoints = new Map<string, EndpointFacts[]>();
+    let lostEndpoints = false;
     for (const slice of this.slices.list()) {
-      const key = sliceServiceKey(slice);
-      if (key) endpoints.set(key, [...(endpoints.get(key) ?? []), ...endpointFacts(slice)]);
+      if (slice === null) continue;
+      if (slice.endpoints === null) {
+        lostEndpoints ||= this.served(slice.service) === true;
+        continue;
+      }
+      const list = endpoints.get(slice.service);
+      if (list === undefined) endpoints.set(slice.service, [...slice.endpoints]);
+      else list.push(...slice.endpoints);
     }
+    if (lostEndpoints) this.relistSlices();
     const services: ServiceView[] = [];
     for (const svc of this.services.list()) {
-      const key = `${svc.metadata?.namespace ?? ''}/${svc.metadata?.name ?? ''}`;
-      const view = serviceView(svc, {
-        endpoints: endpoints.get(key) ?? [],
-        loadBalancerClass: this.options.loadBalancerClass,
-      });
-      if (view) services.push(view);
+      if (svc === null || svc.ips.length === 0) continue;
+      services.push({ ...svc, endpoints: endpoints.get(`${svc.namespace}/${svc.name}`) ?? [] });
     }
     return {
       services,
-      nodes: this.nodes.list().map(nodeFacts),
+      nodes: this.nodes.list().map((n) => n.facts),
       pools: this.validPools(),
       announcements: this.validAnnouncements(),
     };
@@ -121,11 +148,28 @@ export class ClusterView {
 
   /** Node name → InternalIPs (IPv4 first). */
   nodeAddresses(): Map<string, string[]> {
-    return new Map(this.nodes.list().map((n) => [n.metadata?.name ?? '', internalIps(n)]));
+    return new Map(this.nodes.list().map((n) => [n.facts.name, [...n.internalIps]]));
   }
 
-  node(name: string): V1Node | undefined {
-    return this.nodes.get(name);
+  /** Whether the Service "namespace/name" is ours, as cached now; undefined while it was never seen. */
+  private served(key: string): boolean | undefined {
+    const svc = this.services.get(key);
+    return svc === undefined ? undefined : svc !== null;
+  }
+
+  /** Restarts the slice informer (a fresh LIST replaces its store); at most one at a time, never after stop(). */
+  private relistSlices(): void {
+    if (this.relisting || !this.running) return;
+    this.relisting = true;
+    this.options.logger.debug('a served Service has dropped EndpointSlices; relisting EndpointSlices');
+    void (async () => {
+      try {
+        await this.slices.stop();
+        if (this.running) await this.slices.start();
+      } finally {
+        this.relisting = false;
+      }
+    })();
   }
 
   private validPools(): IPPoolConfig[] {

@@ -1,6 +1,6 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { internalIps, nodeFacts, serviceView } from './facts.js';
+import { internalIps, nodeFacts } from './facts.js';
 
 function node(ready: string | null, extra: Partial<V1Node['status']> = {}): V1Node {
   return {
@@ -33,35 +33,5 @@ describe('nodeFacts', () => {
       ],
     });
     expect(internalIps(n)).toEqual(['192.0.2.11', '2001:db8::11']);
-  });
-});
-
-describe('serviceView', () => {
-  const svc = (cls?: string): Parameters<typeof serviceView>[0] => ({
-    metadata: { namespace: 'ns', name: 's', uid: 'u1' },
-    spec: { type: 'LoadBalancer', loadBalancerClass: cls, externalTrafficPolicy: 'Local' },
-    status: { loadBalancer: { ingress: [{ ip: '198.51.100.1' }] } },
-  });
-
-  it('takes Services without a class and with the configured class, not others', () => {
-    const ctx = { endpoints: [], loadBalancerClass: 'ironlb.io/ironlb' };
-    expect(serviceView(svc(), ctx)).toMatchObject({
-      ips: ['198.51.100.1'],
-      externalTrafficPolicy: 'Local',
-      uid: 'u1',
-    });
-    expect(serviceView(svc('ironlb.io/ironlb'), ctx)).not.toBeNull();
-    expect(serviceView(svc('other.example/lb'), ctx)).toBeNull();
-    expect(serviceView(svc('ironlb.io/ironlb'), { endpoints: [], loadBalancerClass: undefined })).toBeNull();
-  });
-
-  it('skips Services without an IP in status or of another type', () => {
-    const ctx = { endpoints: [], loadBalancerClass: undefined };
-    const noIp = svc();
-    noIp.status = {};
-    expect(serviceView(noIp, ctx)).toBeNull();
-    const clusterIp = svc();
-    clusterIp.spec = { type: 'ClusterIP' };
-    expect(serviceView(clusterIp, ctx)).toBeNull();
   });
 });

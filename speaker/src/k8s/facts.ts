@@ -1,32 +1,8 @@
 import { familyOfValidIP } from '@ironlb/shared';
-import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1Node } from '@kubernetes/client-node';
 import type { EndpointFacts, NodeFacts } from '../eligibility/index.js';
-import type { ServiceView } from '../planner/index.js';
 
 /** Kubernetes objects → the plain facts the pure planner takes. */
-
-/**
- * The Service as the planner sees it, or null when it is not ours to announce: not a LoadBalancer, no IP in
- * status yet, or a `spec.loadBalancerClass` other than the configured one (unset always counts as ours).
- */
-export function serviceView(
-  svc: V1Service,
-  ctx: { endpoints: readonly EndpointFacts[]; loadBalancerClass: string | undefined },
-): ServiceView | null {
-  if (svc.spec?.type !== 'LoadBalancer') return null;
-  const cls = svc.spec.loadBalancerClass;
-  if (cls !== undefined && cls !== ctx.loadBalancerClass) return null;
-  const ips = (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
-  if (ips.length === 0) return null;
-  return {
-    namespace: svc.metadata?.namespace ?? '',
-    name: svc.metadata?.name ?? '',
-    uid: svc.metadata?.uid,
-    ips,
-    externalTrafficPolicy: svc.spec.externalTrafficPolicy === 'Local' ? 'Local' : 'Cluster',
-    endpoints: ctx.endpoints,
-  };
-}
 
 export function endpointFacts(slice: V1EndpointSlice): EndpointFacts[] {
   return (slice.endpoints ?? []).map((e) => ({
