@@ -12,6 +12,9 @@
  *  - JS callbacks run on the main thread from the libuv poll callback; one readiness event yields at most
  *    one onFrames(Buffer[]) call carrying at most BATCH frames, then at most one onError(code, message).
  *  - After a receive error the poll is stopped: the socket stays silent until the caller closes it.
+ *  - The receive buffer is asked for with SO_RCVBUFFORCE (needs CAP_NET_ADMIN; the kernel then doubles the
+ *    request), and on EPERM with SO_RCVBUF (the kernel caps the request at net.core.rmem_max, then doubles
+ *    it). What the socket really got is read back with getsockopt(SO_RCVBUF), never computed here.
  *  - The native state is freed only when both the libuv handle is closed and the JS object is collected.
  *
  * The NDP filter assumes no IPv6 extension headers (RFC 4861 messages carry none in practice): it checks
@@ -35,13 +38,16 @@
 
 #define BATCH 256
 #define FRAME_MAX 65536
-#define RCVBUF_BYTES (4 * 1024 * 1024)
+#define RCVBUF_DEFAULT (4 * 1024 * 1024)
+#define RCVBUF_LIMIT (1024 * 1024 * 1024)
 #define ACCEPT 0x40000
 
 typedef struct {
   napi_env env;
   int fd;
   int ifindex;
+  int rcvbuf_requested;
+  int rcvbuf_forced; /* 1: SO_RCVBUFFORCE succeeded; 0: SO_RCVBUF, capped at net.core.rmem_max */
   uv_poll_t poll;
   napi_ref on_frames;
   napi_ref on_error;
@@ -87,6 +93,10 @@ static napi_value str(napi_env env, const char *s) {
 }
 
 static napi_value errno_value(napi_env env, int e) { return str(env, uv_err_name(-e)); }
+
+static void set(napi_env env, napi_value obj, const char *key, napi_value v) {
+  napi_set_named_property(env, obj, key, v);
+}
 
 static napi_value bug(napi_env env, const char *usage) {
   napi_throw_type_error(env, NULL, usage);
@@ -206,16 +216,32 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   napi_close_handle_scope(env, scope);
 }
 
-/* open(ifindex, kind: 'arp' | 'ndp', onFrames, onError): handle object | errno code string */
+/* Asks for a receive buffer of `bytes`; returns 1 if forced, 0 if capped by rmem_max, -1 (errno set) on failure. */
+static int request_rcvbuf(int fd, int bytes) {
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) == 0) return 1;
+  if (errno != EPERM) return -1;
+  return setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes) == 0 ? 0 : -1;
+}
+
+/* open(ifindex, kind: 'arp' | 'ndp', onFrames, onError, rcvbufBytes?): handle object | errno code string.
+ * rcvbufBytes (1 .. 1 GiB, default 4 MiB) is the receive buffer asked for; see receiveBuffer(). */
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  const char *usage = "open(ifindex: number, kind: 'arp' | 'ndp', onFrames: Function, onError: Function)";
-  napi_value argv[4], obj;
-  int32_t ifindex;
+  const char *usage = "open(ifindex: number, kind: 'arp' | 'ndp', onFrames: Function, onError: Function, "
+                      "rcvbufBytes?: 1..1073741824)";
+  napi_value argv[5], obj;
+  size_t argc = 5;
+  int32_t ifindex, rcv = RCVBUF_DEFAULT;
   char kind[8];
   size_t klen;
-  if (!args(env, info, 4, argv) || napi_get_value_int32(env, argv[0], &ifindex) != napi_ok ||
+  napi_valuetype rcv_type = napi_undefined;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 ||
+      napi_get_value_int32(env, argv[0], &ifindex) != napi_ok ||
       napi_get_value_string_utf8(env, argv[1], kind, sizeof kind, &klen) != napi_ok ||
       !is_function(env, argv[2]) || !is_function(env, argv[3]))
+    return bug(env, usage);
+  if (argc >= 5 && napi_typeof(env, argv[4], &rcv_type) != napi_ok) return bug(env, usage);
+  if (rcv_type != napi_undefined &&
+      (napi_get_value_int32(env, argv[4], &rcv) != napi_ok || rcv < 1 || rcv > RCVBUF_LIMIT))
     return bug(env, usage);
   int arp = strcmp(kind, "arp") == 0;
   if (!arp && strcmp(kind, "ndp") != 0) return bug(env, usage);
@@ -225,16 +251,14 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   struct sock_fprog prog;
   prog.len = arp ? sizeof arp_filter / sizeof arp_filter[0] : sizeof ndp_filter / sizeof ndp_filter[0];
   prog.filter = arp ? arp_filter : ndp_filter;
-  int rcv = RCVBUF_BYTES, e = 0;
+  int e = 0, forced;
   struct sockaddr_ll sll;
   memset(&sll, 0, sizeof sll);
   sll.sll_family = AF_PACKET;
   sll.sll_protocol = htons(arp ? ETH_P_ARP : ETH_P_IPV6);
   sll.sll_ifindex = ifindex;
   if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) goto fail;
-  /* SO_RCVBUFFORCE needs CAP_NET_ADMIN; without it SO_RCVBUF is capped at net.core.rmem_max. */
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv) < 0)
-    (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+  if ((forced = request_rcvbuf(fd, rcv)) < 0) goto fail;
   if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) goto fail;
 
   uv_loop_t *loop = NULL;
@@ -252,6 +276,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   ps->env = env;
   ps->fd = fd;
   ps->ifindex = ifindex;
+  ps->rcvbuf_requested = rcv;
+  ps->rcvbuf_forced = forced;
   ps->open = 1;
   ps->poll.data = ps;
   napi_create_object(env, &obj);
@@ -308,6 +334,27 @@ static napi_value js_drop_membership(napi_env env, napi_callback_info info) {
   return membership(env, info, PACKET_DROP_MEMBERSHIP);
 }
 
+/* receiveBuffer(handle): { bytes, requested, forced } | errno code string. `bytes` is getsockopt(SO_RCVBUF):
+ * twice what the kernel granted (it reserves half for its own bookkeeping), at most 2 * net.core.rmem_max
+ * unless forced. */
+static napi_value js_receive_buffer(napi_env env, napi_callback_info info) {
+  napi_value argv[1], obj, v;
+  ps_t *ps;
+  if (!args(env, info, 1, argv) || (ps = unwrap(env, argv[0])) == NULL) return bug(env, "receiveBuffer(handle)");
+  if (!ps->open) return str(env, "EBADF");
+  int bytes = 0;
+  socklen_t len = sizeof bytes;
+  if (getsockopt(ps->fd, SOL_SOCKET, SO_RCVBUF, &bytes, &len) < 0) return errno_value(env, errno);
+  napi_create_object(env, &obj);
+  napi_create_int32(env, bytes, &v);
+  set(env, obj, "bytes", v);
+  napi_create_int32(env, ps->rcvbuf_requested, &v);
+  set(env, obj, "requested", v);
+  napi_get_boolean(env, ps->rcvbuf_forced != 0, &v);
+  set(env, obj, "forced", v);
+  return obj;
+}
+
 /* close(handle): undefined; idempotent. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -317,20 +364,17 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static void set(napi_env env, napi_value obj, const char *key, napi_value v) {
-  napi_set_named_property(env, obj, key, v);
-}
-
 /* interfaceInfo(name): { ifindex, mac: Buffer, hwType, up, running } | errno code string */
 static napi_value js_interface_info(napi_env env, napi_callback_info info) {
   napi_value argv[1], obj, v;
   struct ifreq ifr;
+  char name[IFNAMSIZ + 1]; /* one more than fits: a longer name is seen as such, not truncated to 15 */
   size_t len;
   memset(&ifr, 0, sizeof ifr);
-  if (!args(env, info, 1, argv) ||
-      napi_get_value_string_utf8(env, argv[0], ifr.ifr_name, sizeof ifr.ifr_name, &len) != napi_ok)
+  if (!args(env, info, 1, argv) || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok)
     return bug(env, "interfaceInfo(name: string)");
-  if (len == 0 || len >= IFNAMSIZ - 1) return str(env, "EINVAL");
+  if (len == 0 || len >= IFNAMSIZ) return str(env, "EINVAL"); /* at most 15 bytes + NUL */
+  memcpy(ifr.ifr_name, name, len + 1);
   int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s < 0) return errno_value(env, errno);
   int ifindex, e = 0;
@@ -364,6 +408,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"addMembership", NULL, js_add_membership, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dropMembership", NULL, js_drop_membership, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"receiveBuffer", NULL, js_receive_buffer, NULL, NULL, NULL, napi_enumerable, NULL},
       {"interfaceInfo", NULL, js_interface_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -1,4 +1,5 @@
 export {
+  DEFAULT_RECEIVE_BUFFER_BYTES,
   INTERFACE_GONE_CODES,
   interfaceInfo,
   openPacketSocket,
@@ -7,6 +8,7 @@ export {
   type PacketSocket,
   type PacketSocketError,
   type PacketSocketOptions,
+  type ReceiveBuffer,
   type Result,
   type SendStatus,
 } from './packet-socket.js';

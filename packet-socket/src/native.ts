@@ -12,13 +12,22 @@ export interface NativeInterfaceInfo {
 /** Opaque handle owned by the addon; only ever passed back to it. */
 export type NativeHandle = object & { readonly __nativePacketSocket?: never };
 
+/** getsockopt(SO_RCVBUF) after open, and how it was asked for. */
+export interface NativeReceiveBuffer {
+  bytes: number;
+  requested: number;
+  forced: boolean;
+}
+
 export interface NativeAddon {
   open(
     ifindex: number,
     kind: 'arp' | 'ndp',
     onFrames: (frames: Buffer[]) => void,
     onError: (code: string, message: string) => void,
+    rcvbufBytes?: number,
   ): NativeHandle | string;
+  receiveBuffer(handle: NativeHandle): NativeReceiveBuffer | string;
   send(handle: NativeHandle, frame: Uint8Array): string;
   addMembership(handle: NativeHandle, mac: Uint8Array): string;
   dropMembership(handle: NativeHandle, mac: Uint8Array): string;

@@ -3,14 +3,11 @@
  * one agent process per namespace (testing/netns-agent.ts). Needs root (CI runs as root) and iproute2;
  * skipped otherwise. Only namespaces and links named ilb-t-* created here are touched, and removed in afterAll.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bytesEqual,
-  decodeArp,
   decodeNdp,
   encodeArpReply,
   encodeArpRequest,
@@ -22,10 +19,9 @@ import {
   formatMac,
   ipTextToBytes,
   solicitedNodeMac,
-  type ArpPacket,
   type NeighborSolicitation,
 } from '../../speaker/src/packet/index.js';
-import type { AgentEvent, AgentMessage, AgentRequest } from './testing/netns-agent.js';
+import { Agent, until } from './testing/agent-process.js';
 
 const suffix = randomBytes(3).toString('hex');
 const NS_A = `ilb-t-a${suffix}`; // the "speaker" namespace
@@ -39,7 +35,6 @@ const MAC_B = '02:00:00:00:0b:01';
 const OTHER_MAC = '02:00:00:00:0c:01';
 const VIP4 = '192.0.2.100';
 const VIP6 = '2001:db8::100';
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const canRun = process.getuid?.() === 0 && spawnSync('ip', ['-V']).status === 0;
 
 const ip = (s: string): Uint8Array => ipTextToBytes(s)!;
@@ -50,71 +45,6 @@ function sh(args: string[]): string {
   const r = spawnSync('ip', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
-}
-
-async function until<T>(what: string, probe: () => T | null | undefined, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== null && v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-class Agent {
-  readonly frames: { kind: string; frame: Uint8Array }[] = [];
-  readonly events: AgentEvent[] = [];
-  readonly #child: ChildProcessWithoutNullStreams;
-  readonly #replies = new Map<number, unknown>();
-  #next = 1;
-
-  constructor(ns: string, iface: string) {
-    const script = 'packet-socket/src/testing/netns-agent.ts';
-    const args = [
-      'netns',
-      'exec',
-      ns,
-      process.execPath,
-      '--conditions=ironlb-source',
-      '--import',
-      'tsx',
-      script,
-      iface,
-    ];
-    this.#child = spawn('ip', args, { cwd: root });
-    this.#child.stderr.on('data', (d: Buffer) => process.stderr.write(`[agent ${ns}] ${d.toString()}`));
-    createInterface({ input: this.#child.stdout }).on('line', (line) => {
-      const m = JSON.parse(line) as AgentMessage;
-      if ('id' in m) this.#replies.set(m.id, m.result);
-      else if (m.ev === 'frames')
-        for (const f of m.frames) this.frames.push({ kind: m.kind, frame: Buffer.from(f, 'hex') });
-      else this.events.push(m);
-    });
-  }
-
-  async call(cmd: AgentRequest, timeoutMs = 15_000): Promise<unknown> {
-    const id = this.#next++;
-    this.#child.stdin.write(`${JSON.stringify({ ...cmd, id })}\n`);
-    return until(
-      `reply ${id}`,
-      () => (this.#replies.has(id) ? { v: this.#replies.get(id) } : null),
-      timeoutMs,
-    ).then((r) => r.v);
-  }
-
-  arp(match: (p: ArpPacket) => boolean, kind = 'arp'): Promise<ArpPacket> {
-    return until('ARP frame', () =>
-      this.frames
-        .filter((f) => f.kind === kind)
-        .map((f) => decodeArp(f.frame))
-        .find((p) => p !== null && match(p)),
-    );
-  }
-
-  stop(): void {
-    this.#child.kill(); // the node process itself: `ip netns exec` execs it in place
-  }
 }
 
 function neighbour(ns: string, addr: string): string {

@@ -26,9 +26,26 @@ export interface InterfaceInfo {
   running: boolean;
 }
 
+/** Asked for when no receiveBufferBytes is given. */
+export const DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The socket's receive buffer. The kernel grants SO_RCVBUFFORCE (CAP_NET_ADMIN) in full and caps SO_RCVBUF
+ * (CAP_NET_RAW alone) at net.core.rmem_max; either way it doubles the grant and reports the doubled value.
+ */
+export interface ReceiveBuffer {
+  /** What getsockopt(SO_RCVBUF) says: 2 × min(requested, rmem_max) unless forced, then 2 × requested. */
+  effectiveBytes: number;
+  requestedBytes: number;
+  /** true: SO_RCVBUFFORCE was allowed; false: SO_RCVBUF, capped at net.core.rmem_max. */
+  forced: boolean;
+}
+
 export interface PacketSocketOptions {
   interface: string;
   kind: PacketKind;
+  /** Receive buffer to ask for, 1 B..1 GiB (default DEFAULT_RECEIVE_BUFFER_BYTES). */
+  receiveBufferBytes?: number;
   /** Called once per readiness event with up to 256 frames (Ethernet header included, never our own). */
   onFrames: (frames: Buffer[]) => void;
   /** Called at most once per socket when it stops working (interface down or gone); then close it. */
@@ -37,6 +54,8 @@ export interface PacketSocketOptions {
 
 export interface PacketSocket {
   readonly interface: InterfaceInfo;
+  /** Read back once, right after the socket was opened. */
+  readonly receiveBuffer: ReceiveBuffer;
   readonly closed: boolean;
   send(frame: Uint8Array): SendStatus;
   addMembership(mac: Uint8Array): SendStatus;
@@ -56,6 +75,10 @@ export function interfaceInfo(name: string): Result<InterfaceInfo> {
 
 /** Opens an AF_PACKET socket on an up Ethernet interface; errors are errno code names. */
 export function openPacketSocket(options: PacketSocketOptions): Result<PacketSocket> {
+  const requestedBytes = options.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER_BYTES;
+  if (!Number.isInteger(requestedBytes) || requestedBytes < 1 || requestedBytes > 1024 ** 3) {
+    throw new RangeError(`receiveBufferBytes must be an integer in 1..${1024 ** 3}, got ${requestedBytes}`);
+  }
   const info = interfaceInfo(options.interface);
   if (!info.ok) return info;
   if (info.value.hwType !== 1) return { ok: false, error: 'EPFNOSUPPORT' };
@@ -78,8 +101,20 @@ export function openPacketSocket(options: PacketSocketOptions): Result<PacketSoc
     (code, message) => {
       report({ code, message });
     },
+    requestedBytes,
   );
   if (typeof handle === 'string') return { ok: false, error: handle };
+  const buffer = addon.receiveBuffer(handle);
+  if (typeof buffer === 'string') {
+    closed = true;
+    addon.close(handle);
+    return { ok: false, error: buffer };
+  }
+  const receiveBuffer: ReceiveBuffer = {
+    effectiveBytes: buffer.bytes,
+    requestedBytes: buffer.requested,
+    forced: buffer.forced,
+  };
   const checked = (status: string): SendStatus => {
     if (INTERFACE_GONE_CODES.has(status)) {
       queueMicrotask(() => {
@@ -93,6 +128,7 @@ export function openPacketSocket(options: PacketSocketOptions): Result<PacketSoc
     ok: true,
     value: {
       interface: info.value,
+      receiveBuffer,
       get closed(): boolean {
         return closed;
       },

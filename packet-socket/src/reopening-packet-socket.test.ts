@@ -17,6 +17,11 @@ function fakeOpener(outcomes: string[]): {
     sockets.push(state);
     const socket: PacketSocket = {
       interface: { name: 'eth0', ifindex: 2, mac: new Uint8Array(6), hwType: 1, up: true, running: true },
+      receiveBuffer: {
+        effectiveBytes: 425_984,
+        requestedBytes: options.receiveBufferBytes ?? 0,
+        forced: false,
+      },
       get closed(): boolean {
         return state.closed;
       },
@@ -80,6 +85,23 @@ describe('ReopeningPacketSocket', () => {
     expect(fake.sockets[0]!.closed).toBe(true);
     await vi.advanceTimersByTimeAsync(100); // backoff was reset by the successful open
     expect(fake.attempts()).toBe(6);
+    s.stop();
+  });
+
+  it('asks every (re)open for the configured receive buffer', async () => {
+    const fake = fakeOpener([]);
+    const s = new ReopeningPacketSocket({
+      interface: 'eth0',
+      kind: 'ndp',
+      receiveBufferBytes: 212_992,
+      onFrames: () => undefined,
+      initialBackoffMs: 10,
+      open: fake.open,
+    });
+    s.start(new AbortController().signal);
+    fake.sockets[0]!.options.onError({ code: 'ENETDOWN', message: 'down' });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(fake.sockets.map((o) => o.options.receiveBufferBytes)).toEqual([212_992, 212_992]);
     s.stop();
   });
 

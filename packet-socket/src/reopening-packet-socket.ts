@@ -10,6 +10,8 @@ import {
 export interface ReopeningPacketSocketOptions {
   interface: string;
   kind: PacketSocketOptions['kind'];
+  /** Receive buffer asked for on every (re)open (see PacketSocketOptions). */
+  receiveBufferBytes?: number;
   onFrames: PacketSocketOptions['onFrames'];
   /** Called after every successful (re)open, e.g. to send gratuitous ARP / unsolicited NA again. */
   onOpen?: (socket: PacketSocket) => void;
@@ -97,6 +99,7 @@ export class ReopeningPacketSocket {
     const result = open({
       interface: this.#options.interface,
       kind: this.#options.kind,
+      receiveBufferBytes: this.#options.receiveBufferBytes,
       onFrames: this.#options.onFrames,
       onError: (error) => {
         this.#lost(error);

@@ -10,7 +10,8 @@ import { interfaceInfo, openPacketSocket, type PacketKind, type PacketSocket } f
 
 export type AgentRequest =
   | { op: 'info' }
-  | { op: 'open'; kind: PacketKind }
+  | { op: 'open'; kind: PacketKind; receiveBufferBytes?: number }
+  | { op: 'buffer'; kind: PacketKind }
   | { op: 'send' | 'join' | 'leave'; kind: PacketKind; hex: string }
   | { op: 'reopening'; kind: PacketKind }
   | { op: 'reopening-send'; hex: string };
@@ -35,10 +36,11 @@ function emit(message: AgentMessage): void {
 
 const hexOf = (frames: Buffer[]): string[] => frames.map((f) => f.toString('hex'));
 
-function open(kind: PacketKind): unknown {
+function open(kind: PacketKind, receiveBufferBytes: number | undefined): unknown {
   const result = openPacketSocket({
     interface: name,
     kind,
+    receiveBufferBytes,
     onFrames: (frames) => {
       emit({ ev: 'frames', kind, frames: hexOf(frames) });
     },
@@ -86,7 +88,9 @@ function run(cmd: AgentCommand): unknown {
       return info.ok ? { ...info.value, mac: Buffer.from(info.value.mac).toString('hex') } : info.error;
     }
     case 'open':
-      return open(cmd.kind);
+      return open(cmd.kind, cmd.receiveBufferBytes);
+    case 'buffer':
+      return sockets.get(cmd.kind)?.receiveBuffer ?? 'not open';
     case 'send':
     case 'join':
     case 'leave':
