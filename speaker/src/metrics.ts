@@ -18,6 +18,7 @@ export interface SpeakerMetrics {
   readonly viewStale: Gauge;
   readonly viewStalenessSeconds: Gauge;
   readonly peerUnclaimed: Counter<'peer'>;
+  readonly socketRcvbufBytes: Gauge<'interface'>;
 }
 
 export function createSpeakerMetrics(registry = new Registry()): SpeakerMetrics {
@@ -85,6 +86,12 @@ export function createSpeakerMetrics(registry = new Registry()): SpeakerMetrics 
       name: 'ironlb_speaker_peer_unclaimed_total',
       help: 'Times this speaker passed over a peer ranked before it that did not announce an IP (stale view or no claim within the grace)',
       labelNames: ['peer'],
+      registers: [registry],
+    }),
+    socketRcvbufBytes: new Gauge({
+      name: 'ironlb_speaker_socket_rcvbuf_bytes',
+      help: 'Receive buffer of the ARP/NDP packet sockets on an interface as the kernel reports it (getsockopt SO_RCVBUF, the smaller of the two); capped at 2 x net.core.rmem_max without CAP_NET_ADMIN',
+      labelNames: ['interface'],
       registers: [registry],
     }),
   };

@@ -42,10 +42,10 @@ function fakeSockets(): {
   open: (o: PacketSocketOptions) => Result<PacketSocket>;
   sockets: FakeSocket[];
   current: (kind: 'arp' | 'ndp') => FakeSocket | undefined;
-  state: { down: boolean; sendStatus: string };
+  state: { down: boolean; sendStatus: string; receiveBufferBytes: number };
 } {
   const sockets: FakeSocket[] = [];
-  const state = { down: false, sendStatus: 'ok' };
+  const state = { down: false, sendStatus: 'ok', receiveBufferBytes: 8_388_608 };
   const open = (options: PacketSocketOptions): Result<PacketSocket> => {
     if (state.down) return { ok: false, error: 'ENODEV' };
     const fake: FakeSocket = { kind: options.kind, options, sent: [], joined: [], closed: false };
@@ -54,6 +54,11 @@ function fakeSockets(): {
       ok: true,
       value: {
         interface: { name: 'eth0', ifindex: 2, mac: OUR_MAC, hwType: 1, up: true, running: true },
+        receiveBuffer: {
+          effectiveBytes: state.receiveBufferBytes,
+          requestedBytes: options.receiveBufferBytes ?? 0,
+          forced: false,
+        },
         get closed(): boolean {
           return fake.closed;
         },
@@ -276,6 +281,53 @@ describe('InterfaceAnnouncer', () => {
     expect(sentIps).toEqual(new Set(['192.0.2.10']));
     announcer.stop();
   });
+
+  it.each([
+    { granted: 8_388_608, level: 'info' },
+    { granted: 425_984, level: 'warn' },
+  ])(
+    'asks for 4 MiB, exports the $granted bytes granted and logs them at $level; stop removes the series',
+    async ({ granted, level }) => {
+      vi.useFakeTimers();
+      const io = fakeSockets();
+      io.state.receiveBufferBytes = granted;
+      const metrics = createSpeakerMetrics(new Registry());
+      const lines: Record<string, unknown>[] = [];
+      const announcer = new InterfaceAnnouncer({
+        interface: 'eth0',
+        metrics,
+        logger: createLogger({
+          name: 'test',
+          destination: { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) },
+        }),
+        peerMacs: () => new Set(),
+        onConflict: () => undefined,
+        conflictProbeIntervalMs: 0,
+        reannounceDelayMs: 0,
+        openSocket: io.open,
+      });
+      announcer.start(new AbortController().signal);
+      expect(io.sockets.map((s) => s.options.receiveBufferBytes)).toEqual([4_194_304, 4_194_304]);
+      const gauge = async (): Promise<number[]> =>
+        (await metrics.socketRcvbufBytes.get()).values
+          .filter((v) => v.labels.interface === 'eth0')
+          .map((v) => v.value);
+      expect(await gauge()).toEqual([granted]);
+      const logged = lines.filter((l) => l.receiveBufferBytes === granted);
+      expect(logged.map((l) => [l.level, l.socket])).toEqual([
+        [level, 'arp'],
+        [level, 'ndp'],
+      ]);
+      if (level === 'warn') expect(logged[0]?.msg).toContain('sysctl -w net.core.rmem_max=4194304');
+      // A reopen with the same buffer logs nothing new.
+      io.current('arp')?.options.onError({ code: 'ENETDOWN', message: 'eth0 down' });
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(io.sockets.filter((s) => s.kind === 'arp')).toHaveLength(2);
+      expect(lines.filter((l) => l.receiveBufferBytes === granted)).toHaveLength(2);
+      announcer.stop();
+      expect(await gauge()).toEqual([]);
+    },
+  );
 
   it('stop() withdraws everything, closes its sockets and sends nothing afterwards', async () => {
     const { announcer, io } = await setup();

@@ -15,6 +15,11 @@ import {
   type Conflict,
   type FrameDecision,
 } from './responder.js';
+import {
+  PACKET_RECEIVE_BUFFER_BYTES,
+  receiveBufferShort,
+  shortReceiveBufferMessage,
+} from './receive-buffer.js';
 
 /** When takeover frames go out after we start announcing an IP (ms after takeover). */
 export const GRATUITOUS_SCHEDULE_MS: readonly number[] = [0, 100, 500, 2000];
@@ -33,6 +38,8 @@ export interface InterfaceAnnouncerOptions {
    * to hear peers again, so a node returning from a partition does not pull IPs that moved away.
    */
   reannounceDelayMs: number;
+  /** Receive buffer each socket asks for (default PACKET_RECEIVE_BUFFER_BYTES). */
+  receiveBufferBytes?: number;
   /** Opens one packet socket (seam for tests); defaults to the AF_PACKET addon. */
   openSocket?: ReopeningPacketSocketOptions['open'];
 }
@@ -49,11 +56,14 @@ export class InterfaceAnnouncer {
   private readonly ndp: ReopeningPacketSocket;
   private readonly announced = new Set<string>();
   private readonly bursts = new Map<string, NodeJS.Timeout[]>();
+  /** Receive buffer of each open socket as last reported; logged when it changes. */
+  private readonly receiveBuffers = new Map<'arp' | 'ndp', number>();
   private probeTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: InterfaceAnnouncerOptions) {
     const common = {
       interface: options.interface,
+      receiveBufferBytes: options.receiveBufferBytes ?? PACKET_RECEIVE_BUFFER_BYTES,
       ...(options.openSocket === undefined ? {} : { open: options.openSocket }),
       onDown: (e: { code: string; message: string }): void => {
         options.logger.warn({ interface: options.interface, code: e.code }, 'interface down; will reopen');
@@ -65,7 +75,8 @@ export class InterfaceAnnouncer {
       onFrames: (frames) => {
         this.receive(frames, decideArp);
       },
-      onOpen: () => {
+      onOpen: (socket) => {
+        this.reportReceiveBuffer('arp', socket);
         this.resendLater('IPv4');
       },
     });
@@ -75,7 +86,8 @@ export class InterfaceAnnouncer {
       onFrames: (frames) => {
         this.receive(frames, decideNdp);
       },
-      onOpen: () => {
+      onOpen: (socket) => {
+        this.reportReceiveBuffer('ndp', socket);
         this.resendLater('IPv6');
       },
     });
@@ -102,6 +114,8 @@ export class InterfaceAnnouncer {
     this.probeTimer = null;
     this.arp.stop();
     this.ndp.stop();
+    this.receiveBuffers.clear();
+    this.options.metrics.socketRcvbufBytes.remove({ interface: this.name });
   }
 
   ips(): ReadonlySet<string> {
@@ -153,6 +167,30 @@ export class InterfaceAnnouncer {
     const bytes = ipTextToBytes(ip);
     if (bytes?.length === 16) this.ndp.dropMembership(solicitedNodeMac(bytes));
     this.options.logger.info({ ip, interface: this.name }, 'withdrawn');
+  }
+
+  /**
+   * Exports the socket's receive buffer (the smaller of ARP's and NDP's) and logs it when it changes: at info
+   * when the kernel granted the full request, else a warning naming the sysctl to raise.
+   */
+  private reportReceiveBuffer(kind: 'arp' | 'ndp', socket: PacketSocket): void {
+    const buffer = socket.receiveBuffer;
+    const previous = this.receiveBuffers.get(kind);
+    this.receiveBuffers.set(kind, buffer.effectiveBytes);
+    this.options.metrics.socketRcvbufBytes.set(
+      { interface: this.name },
+      Math.min(...this.receiveBuffers.values()),
+    );
+    if (previous === buffer.effectiveBytes) return;
+    const fields = {
+      interface: this.name,
+      socket: kind,
+      receiveBufferBytes: buffer.effectiveBytes,
+      requestedBytes: buffer.requestedBytes,
+      forced: buffer.forced,
+    };
+    if (receiveBufferShort(buffer)) this.options.logger.warn(fields, shortReceiveBufferMessage(buffer));
+    else this.options.logger.info(fields, 'packet socket receive buffer');
   }
 
   /** After a socket (re)opens, e.g. the interface came back, re-announce what we then still hold. */
