@@ -212,16 +212,23 @@ describe('lab lifecycle (runs last in this file; restores the lab for later file
     async () => {
       const records = listRecords(join(config.dir, 'pids'));
       expect(records.length).toBeGreaterThanOrEqual(3 + 2 * config.nodes.length);
-      await run('pnpm', ['-s', 'lab', 'down'], { timeoutMs: 60_000 });
-      expect(records.filter(isAlive)).toEqual([]);
-      const netns = (await run('ip', ['netns', 'list'])).stdout;
-      expect(netns.split('\n').filter((l) => l.startsWith('ilb-'))).toEqual([]);
-      const links = (await run('ip', ['-o', 'link', 'show'])).stdout;
-      expect(links.split('\n').filter((l) => / ilb-/.test(l))).toEqual([]);
-
-      const report = await labUp(config);
-      process.stdout.write(`[lab] warm up after down: ${report.durationMs} ms\n`);
-      expect(report.durationMs).toBeLessThan(30_000);
+      let leftAfterDown: { processes: unknown[]; netns: string[]; links: string[] };
+      try {
+        await run('pnpm', ['-s', 'lab', 'down'], { timeoutMs: 60_000 });
+        const netns = (await run('ip', ['netns', 'list'])).stdout;
+        const links = (await run('ip', ['-o', 'link', 'show'])).stdout;
+        leftAfterDown = {
+          processes: records.filter(isAlive),
+          netns: netns.split('\n').filter((l) => l.startsWith('ilb-')),
+          links: links.split('\n').filter((l) => / ilb-/.test(l)),
+        };
+      } finally {
+        // Whatever the assertions below find, the files after this one need the lab back.
+        const report = await labUp(config);
+        process.stdout.write(`[lab] warm up after down: ${report.durationMs} ms\n`);
+        expect(report.durationMs).toBeLessThan(30_000);
+      }
+      expect(leftAfterDown).toEqual({ processes: [], netns: [], links: [] });
     },
   );
 });
