@@ -1,3 +1,7 @@
+import type { BfdProfileConfig, BgpAdvertisementConfig, BgpPeerConfig } from '../types/bgp.js';
+import { parseBfdProfile } from './bfd-profile.js';
+import { parseBgpAdvertisement } from './bgp-advertisement.js';
+import { parseBgpPeer } from './bgp-peer.js';
 import { isObject } from './fields.js';
 import { type IPPoolConfig, parseIPPool } from './ip-pool.js';
 import { type L2AnnouncementConfig, parseL2Announcement } from './l2-announcement.js';
@@ -6,6 +10,9 @@ import { type ConfigEntry, LastValidCache, type PersistedSpec } from './last-val
 /** What the controller and the speaker make of one IPPool object. */
 export type PoolEntry = ConfigEntry<IPPoolConfig>;
 export type L2Entry = ConfigEntry<L2AnnouncementConfig>;
+export type BgpPeerEntry = ConfigEntry<BgpPeerConfig>;
+export type BgpAdvertisementEntry = ConfigEntry<BgpAdvertisementConfig>;
+export type BfdProfileEntry = ConfigEntry<BfdProfileConfig>;
 
 /**
  * The last valid spec the controller persisted in an IPPool's status (`status.lastValidSpec`), if
@@ -31,4 +38,21 @@ export function poolConfigCache(): LastValidCache<IPPoolConfig> {
  */
 export function l2ConfigCache(): LastValidCache<L2AnnouncementConfig> {
   return new LastValidCache({ parse: parseL2Announcement });
+}
+
+/**
+ * BGPPeers, BGPAdvertisements, BFDProfiles: current spec, else last valid in memory, as L2Announcements.
+ * Nothing is persisted (BGPPeer status holds sessions, not specs): after a restart an invalid object is
+ * dropped until it is fixed, and the API server's CEL rules keep invalid specs out in the first place.
+ */
+export function bgpPeerConfigCache(): LastValidCache<BgpPeerConfig> {
+  return new LastValidCache({ parse: parseBgpPeer });
+}
+
+export function bgpAdvertisementConfigCache(): LastValidCache<BgpAdvertisementConfig> {
+  return new LastValidCache({ parse: parseBgpAdvertisement });
+}
+
+export function bfdProfileConfigCache(): LastValidCache<BfdProfileConfig> {
+  return new LastValidCache({ parse: parseBfdProfile });
 }
