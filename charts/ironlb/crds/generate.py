@@ -1,6 +1,6 @@
-# Generates ironlb.io_ippools.yaml and ironlb.io_l2announcements.yaml (python3 generate.py; needs PyYAML).
-# CEL messages must stay word for word equal to shared/src/config; the invalid-pool table
-# (shared/src/config/testing/invalid-ippools.ts) is checked against both.
+# Generates the ironlb.io CRDs of this folder (python3 generate.py; needs PyYAML).
+# CEL messages must stay word for word equal to shared/src/config; the invalid tables
+# (shared/src/config/testing/invalid-ippools.ts, invalid-bgp.ts) are checked against both.
 # After generating, run `prettier --write charts/ironlb/crds` (the repo's format check covers YAML).
 # Keep test manifests out of this folder: Helm installs every .yaml/.yml/.json under crds/.
 import os, yaml
@@ -191,10 +191,169 @@ l2_schema = {
 l2 = crd('L2Announcement', 'l2announcements', ['l2a'], l2_schema, [
   {'name': 'Pools', 'type': 'string', 'jsonPath': '.spec.ipPools'},
   {'name': 'Interfaces', 'type': 'string', 'jsonPath': '.spec.interfaces'}, age])
+
+# ---- BGP kinds (mirror shared/src/config/bgp-fields.ts, bgp-peer.ts, bgp-advertisement.ts, bgp-community.ts, bfd-profile.ts) ----
+DNS_RE = POOL_RE
+def names(kind, desc):
+    return {'type': 'array', 'maxItems': 64, 'x-kubernetes-list-type': 'set', 'description': desc,
+      'items': {'type': 'string', 'maxLength': 253, 'x-kubernetes-validations': [
+        {'rule': f"self.matches({q(DNS_RE)})", 'messageExpression': f"\"'\" + self + \"' is not a valid {kind} name (DNS subdomain)\""}]}}
+def name_ref(kind, desc):
+    return {'type': 'string', 'maxLength': 253, 'description': desc, 'x-kubernetes-validations': [
+      {'rule': f"self.matches({q(DNS_RE)})", 'messageExpression': f"\"'\" + self + \"' is not a valid {kind} name (DNS subdomain)\""}]}
+def ip_field(desc):
+    return {'type': 'string', 'maxLength': 64, 'description': desc, 'x-kubernetes-validations': [
+      {'rule': 'isIP(self)', 'messageExpression': "\"'\" + self + \"' is not a valid IPv4 or IPv6 address\""},
+      {'rule': '!isIP(self) || ip(self).isGlobalUnicast()',
+       'messageExpression': "\"'\" + self + \"' is not a global unicast address (unspecified, loopback, multicast, link-local and broadcast addresses cannot peer)\""}]}
+DUR_RE = '^([0-9]{1,5}h)?([0-9]{1,5}m)?([0-9]{1,5}s)?$'
+def dur_ok(x):
+    return f"({x} != '' && {x}.matches({q(DUR_RE)}))"
+def secs(x):
+    return f"duration({x}).getSeconds()"
+def duration_field(desc, valid, message):
+    return {'type': 'string', 'maxLength': 20, 'description': desc, 'x-kubernetes-validations': [
+      {'rule': dur_ok('self'), 'messageExpression': "\"'\" + self + \"' is not a duration in whole seconds like 90s, 3m or 1m30s\""},
+      {'rule': f"!{dur_ok('self')} || ({valid})", 'message': message}]}
+UINT32 = 4294967295
+# No 'format': with one the API server words a non-integer as 'must be of type int32' instead of 'integer'.
+def bounded(lo, hi, desc, **extra):
+    return {'type': 'integer', 'minimum': lo, 'maximum': hi, 'description': desc, **extra}
+S = secs('self')
+peer_schema = {
+  'type': 'object',
+  'description': 'BGPPeer: a router every selected node opens a BGP session to.',
+  'required': ['spec'],
+  'properties': {
+    'apiVersion': {'type': 'string'}, 'kind': {'type': 'string'}, 'metadata': {'type': 'object'},
+    'spec': {
+      'type': 'object', 'required': ['myASN', 'peerASN', 'peerAddress'],
+      'properties': {
+        'myASN': bounded(1, UINT32, "The cluster's ASN for this session."),
+        'peerASN': bounded(1, UINT32, 'The ASN the peer must announce; equal to myASN for iBGP.'),
+        'peerAddress': ip_field('IPv4 or IPv6 address of the peer.'),
+        'peerPort': bounded(1, 65535, 'TCP port of the peer.', default=179),
+        'holdTime': duration_field('BGP hold time in whole seconds (90s, 3m): 0s or 3s-65535s. Unset: FRR default.',
+            f"{S} == 0 || ({S} >= 3 && {S} <= 65535)", 'holdTime must be 0s (no keepalives) or between 3s and 65535s'),
+        'keepaliveTime': duration_field('BGP keepalive interval in whole seconds, shorter than holdTime; needs holdTime.',
+            f"{S} >= 1 && {S} <= 65535", 'keepaliveTime must be between 1s and 65535s'),
+        'passwordSecret': {'type': 'object', 'required': ['name'],
+          'description': 'TCP MD5 password: a key of a Secret in the namespace ironlb runs in.',
+          'properties': {
+            'name': name_ref('Secret', 'Secret name.'),
+            'key': {'type': 'string', 'maxLength': 253, 'default': 'password', 'description': 'Key in the Secret.',
+              'x-kubernetes-validations': [{'rule': f"self.matches({q('^[-._a-zA-Z0-9]+$')})",
+                'messageExpression': "\"'\" + self + \"' is not a valid Secret key (letters, digits, '-', '_' or '.')\""}]},
+          }},
+        'bfdProfile': name_ref('BFDProfile', 'BFDProfile supervising the session. Unset: no BFD.'),
+        'nodeSelector': selector('Nodes that peer. Absent: every node.'),
+        'ebgpMultiHop': {'type': 'boolean', 'default': False, 'description': 'The peer is more than one hop away.'},
+        'sourceAddress': ip_field('Local address of the session, same family as peerAddress. Unset: the route decides.'),
+      },
+      'x-kubernetes-validations': [
+        {'rule': '!has(self.keepaliveTime) || has(self.holdTime)', 'message': 'keepaliveTime needs holdTime (BGP timers are set together)'},
+        {'rule': (f"!has(self.keepaliveTime) || !has(self.holdTime) || !{dur_ok('self.keepaliveTime')} || !{dur_ok('self.holdTime')} || "
+                  f"{secs('self.holdTime')} == 0 || {secs('self.keepaliveTime')} < {secs('self.holdTime')}"),
+         'message': 'keepaliveTime must be shorter than holdTime'},
+        {'rule': ("!has(self.sourceAddress) || !isIP(self.sourceAddress) || !isIP(self.peerAddress) || "
+                  "ip(self.sourceAddress).family() == ip(self.peerAddress).family()"),
+         'message': 'sourceAddress must be of the same IP family as peerAddress'},
+      ],
+    },
+    'status': {
+      'type': 'object',
+      'properties': {
+        'sessions': {
+          'type': 'array', 'maxItems': 5000, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['node'],
+          'description': "One entry per node that peers; each speaker writes its own node's entry (server-side apply).",
+          'items': {'type': 'object', 'required': ['node', 'state'], 'properties': {
+            'node': {'type': 'string', 'maxLength': 253},
+            'state': {'type': 'string', 'enum': ['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established']},
+            'lastChange': {'type': 'string', 'format': 'date-time', 'description': 'When state last changed.'},
+          }},
+        },
+      },
+    },
+  },
+}
+peer = crd('BGPPeer', 'bgppeers', ['bgpp'], peer_schema, [
+  {'name': 'Address', 'type': 'string', 'jsonPath': '.spec.peerAddress'},
+  {'name': 'ASN', 'type': 'integer', 'jsonPath': '.spec.peerASN'},
+  {'name': 'My ASN', 'type': 'integer', 'jsonPath': '.spec.myASN', 'priority': 1},
+  {'name': 'BFD Profile', 'type': 'string', 'jsonPath': '.spec.bfdProfile', 'priority': 1},
+  {'name': 'Multi Hop', 'type': 'boolean', 'jsonPath': '.spec.ebgpMultiHop', 'priority': 1},
+  {'name': 'Established', 'type': 'string', 'jsonPath': '.status.sessions[?(@.state=="Established")].node'},
+  {'name': 'Nodes', 'type': 'string', 'jsonPath': '.status.sessions[*].node', 'priority': 1},
+  {'name': 'States', 'type': 'string', 'jsonPath': '.status.sessions[*].state', 'priority': 1},
+  age])
+STD_RE = '^(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0):(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0)$'
+U32_RE = '(429496729[0-5]|42949672[0-8][0-9]|4294967[01][0-9]{2}|429496[0-6][0-9]{3}|42949[0-5][0-9]{4}|4294[0-8][0-9]{5}|429[0-3][0-9]{6}|42[0-8][0-9]{7}|4[01][0-9]{8}|[1-3][0-9]{9}|[1-9][0-9]{0,8}|0)'
+LARGE_RE = f'^large:{U32_RE}:{U32_RE}:{U32_RE}$'
+WELL_KNOWN = ['internet', 'graceful-shutdown', 'accept-own', 'llgr-stale', 'no-llgr', 'blackhole', 'no-export', 'no-advertise', 'local-AS', 'no-peer']
+adv_schema = {
+  'type': 'object',
+  'description': 'BGPAdvertisement: which pools are advertised over BGP, from which nodes, to which peers, with which attributes.',
+  'required': ['spec'],
+  'properties': {
+    'apiVersion': {'type': 'string'}, 'kind': {'type': 'string'}, 'metadata': {'type': 'object'},
+    'spec': {'type': 'object', 'properties': {
+      'ipPools': names('IPPool', 'IPPool names advertised (OR ipPoolSelector). Neither set: every pool.'),
+      'ipPoolSelector': selector('IPPools (by their labels) advertised, OR ipPools.'),
+      'nodeSelector': selector('Nodes that advertise. Absent: every node.'),
+      'peers': names('BGPPeer', 'BGPPeer names advertised to. Empty: every peer.'),
+      'communities': {'type': 'array', 'maxItems': 64, 'x-kubernetes-list-type': 'set',
+        'description': 'BGP communities: AA:NN, large:A:B:C or a well-known name (no-export, no-advertise, ...).',
+        'items': {'type': 'string', 'maxLength': 64, 'x-kubernetes-validations': [
+          {'rule': f"self.matches({q(STD_RE)}) || self.matches({q(LARGE_RE)}) || self in [{', '.join(q(w) for w in WELL_KNOWN)}]",
+           'messageExpression': "\"'\" + self + \"' is not a BGP community (AA:NN with numbers 0-65535, large:A:B:C with numbers 0-4294967295, or a well-known name such as no-export)\""}]}},
+      'localPref': bounded(0, UINT32, 'BGP LOCAL_PREF; only iBGP peers receive it.'),
+      'aggregationLength': bounded(1, 32, 'Prefix length advertised for IPv4 addresses (32: each address alone).', default=32),
+      'aggregationLengthV6': bounded(1, 128, 'Prefix length advertised for IPv6 addresses (128: each address alone).', default=128),
+    }},
+  },
+}
+adv = crd('BGPAdvertisement', 'bgpadvertisements', ['bgpa'], adv_schema, [
+  {'name': 'Pools', 'type': 'string', 'jsonPath': '.spec.ipPools'},
+  {'name': 'Peers', 'type': 'string', 'jsonPath': '.spec.peers'},
+  {'name': 'Communities', 'type': 'string', 'jsonPath': '.spec.communities', 'priority': 1},
+  {'name': 'Local Pref', 'type': 'integer', 'jsonPath': '.spec.localPref', 'priority': 1},
+  age])
+bfd_schema = {
+  'type': 'object',
+  'description': 'BFDProfile: BFD timers for the BGP sessions of the BGPPeers that name it. Unset fields keep FRR defaults.',
+  'required': ['spec'],
+  'properties': {
+    'apiVersion': {'type': 'string'}, 'kind': {'type': 'string'}, 'metadata': {'type': 'object'},
+    'spec': {'type': 'object', 'properties': {
+      'receiveInterval': bounded(10, 60000, 'Minimum interval between received control packets, ms (FRR default 300).'),
+      'transmitInterval': bounded(10, 60000, 'Minimum interval between sent control packets, ms (FRR default 300).'),
+      'detectMultiplier': bounded(2, 255, 'Packets lost before the session is down (FRR default 3).'),
+      'echoInterval': bounded(10, 60000, 'Echo packet interval, ms (FRR default 50).'),
+      'echoMode': {'type': 'boolean', 'description': 'Send echo packets (single hop only).'},
+      'passiveMode': {'type': 'boolean', 'description': 'Wait for the peer to start the session.'},
+      'minimumTtl': bounded(1, 254, 'Multihop only: minimum TTL of received packets (FRR default 254).'),
+    }},
+  },
+}
+bfd = crd('BFDProfile', 'bfdprofiles', ['bfdp'], bfd_schema, [
+  {'name': 'Receive', 'type': 'integer', 'jsonPath': '.spec.receiveInterval'},
+  {'name': 'Transmit', 'type': 'integer', 'jsonPath': '.spec.transmitInterval'},
+  {'name': 'Multiplier', 'type': 'integer', 'jsonPath': '.spec.detectMultiplier'},
+  {'name': 'Echo', 'type': 'boolean', 'jsonPath': '.spec.echoMode', 'priority': 1},
+  {'name': 'Passive', 'type': 'boolean', 'jsonPath': '.spec.passiveMode', 'priority': 1},
+  age])
 class D(yaml.SafeDumper): pass
 D.add_representer(str, lambda d, s: d.represent_scalar('tag:yaml.org,2002:str', s, style='"' if ("'" in s or '\\' in s or ': ' in s or s.startswith(('!','^','*'))) and len(s) < 400 else ('|' if len(s) >= 400 else None)))
-for name, obj in [('ironlb.io_ippools.yaml', ippool), ('ironlb.io_l2announcements.yaml', l2)]:
+SOURCES = {
+  'ironlb.io_ippools.yaml': 'address-entry.ts, ip-pool.ts, label-selector.ts, l2-announcement.ts',
+  'ironlb.io_l2announcements.yaml': 'address-entry.ts, ip-pool.ts, label-selector.ts, l2-announcement.ts',
+  'ironlb.io_bgppeers.yaml': 'bgp-fields.ts, bgp-peer.ts, label-selector.ts',
+  'ironlb.io_bgpadvertisements.yaml': 'bgp-fields.ts, bgp-advertisement.ts, bgp-community.ts, label-selector.ts',
+  'ironlb.io_bfdprofiles.yaml': 'bgp-fields.ts, bfd-profile.ts',
+}
+for name, obj in [('ironlb.io_ippools.yaml', ippool), ('ironlb.io_l2announcements.yaml', l2), ('ironlb.io_bgppeers.yaml', peer),
+                  ('ironlb.io_bgpadvertisements.yaml', adv), ('ironlb.io_bfdprofiles.yaml', bfd)]:
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), name), 'w') as f:
-        f.write('# Generated by charts/ironlb/crds/generate.py; edit that file, not this one. Messages must match\n# shared/src/config (address-entry.ts, ip-pool.ts, label-selector.ts, l2-announcement.ts).\n---\n')
+        f.write(f'# Generated by charts/ironlb/crds/generate.py; edit that file, not this one. Messages must match\n# shared/src/config ({SOURCES[name]}).\n---\n')
         yaml.dump(obj, f, Dumper=D, sort_keys=False, width=10000, allow_unicode=True)
 print('ok')
