@@ -64,3 +64,49 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "ironlb.logLevel" -}}
 {{- default .root.Values.logLevel .component.logLevel }}
 {{- end }}
+
+{{/* A Kubernetes memory quantity ("256Mi", "1Gi", "500M", "268435456", "0.5Gi") in MiB, as a float; 0 when
+     empty. Call with the quantity. */}}
+{{- define "ironlb.quantityMiB" -}}
+{{- $q := toString . | trim }}
+{{- $units := list (list "Ki" 0.0009765625) (list "Mi" 1.0) (list "Gi" 1024.0) (list "Ti" 1048576.0) (list "k" 0.00095367431640625) (list "M" 0.95367431640625) (list "G" 953.67431640625) (list "T" 953674.31640625) }}
+{{- $mib := 0.0 }}
+{{- $matched := false }}
+{{- range $units }}
+{{- if and (not $matched) (hasSuffix (index . 0) $q) }}
+{{- $mib = mulf (float64 (trimSuffix (index . 0) $q)) (index . 1) }}
+{{- $matched = true }}
+{{- end }}
+{{- end }}
+{{- if and (not $matched) (ne $q "") }}
+{{- if not (regexMatch "^[0-9]+(\\.[0-9]+)?$" $q) }}
+{{- fail (printf "memory limit %q: not a quantity this chart understands (use e.g. 256Mi or 1Gi)" $q) }}
+{{- end }}
+{{- $mib = divf (float64 $q) 1048576.0 }}
+{{- end }}
+{{- $mib }}
+{{- end }}
+
+{{/* NODE_OPTIONS for a component's container: V8 sized for its memory limit (old space 65 % of
+     resources.limits.memory, the rest is left to node itself, code, the young generation and buffers;
+     semi-space 1 MiB, so the young generation stays small instead of growing with garbage). Without a memory
+     limit only the semi-space cap. A string in <component>.nodeOptions replaces all of it ("" sets nothing).
+     Call with the component's values (.Values.speaker / .Values.controller). */}}
+{{- define "ironlb.nodeOptions" -}}
+{{- if kindIs "string" .nodeOptions }}
+{{- .nodeOptions }}
+{{- else }}
+{{- $limit := "" }}
+{{- with .resources }}{{- with .limits }}{{- $limit = toString (default "" .memory) }}{{- end }}{{- end }}
+{{- $mib := float64 (include "ironlb.quantityMiB" $limit) }}
+{{- if gt $mib 0.0 }}
+{{- $old := int (floor (divf (mulf $mib 65.0) 100.0)) }}
+{{- if lt $old 16 }}
+{{- fail (printf "memory limit %s leaves %d MiB of V8 old space (65 %%); give at least 25Mi, or set nodeOptions" $limit $old) }}
+{{- end }}
+{{- printf "--max-old-space-size=%d --max-semi-space-size=1" $old }}
+{{- else }}
+{{- "--max-semi-space-size=1" }}
+{{- end }}
+{{- end }}
+{{- end }}

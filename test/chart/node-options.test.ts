@@ -1,0 +1,82 @@
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { HELM, helmTemplate, warnIfNoHelm } from './helm.js';
+
+/**
+ * NODE_OPTIONS of the speaker and controller containers: V8's old space at 65 % of the container's memory limit
+ * (floor, MiB) and a 1 MiB semi-space, derived by `ironlb.nodeOptions` (templates/_helpers.tpl), overridable.
+ */
+warnIfNoHelm('chart NODE_OPTIONS tests');
+
+interface Workload {
+  kind: string;
+  spec: { template: { spec: { containers: { name: string; env?: { name: string; value?: string }[] }[] } } };
+}
+
+/** NODE_OPTIONS per container name ("speaker", "controller"), undefined when the variable is not set. */
+async function nodeOptions(args: string[]): Promise<Map<string, string | undefined>> {
+  const out = new Map<string, string | undefined>();
+  for (const doc of parseAllDocuments(await helmTemplate(args))) {
+    const o = doc.toJS() as Workload | null;
+    if (o?.kind !== 'DaemonSet' && o?.kind !== 'Deployment') continue;
+    for (const c of o.spec.template.spec.containers)
+      out.set(c.name, c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value);
+  }
+  return out;
+}
+
+const flags = (oldSpaceMiB: number): string =>
+  `--max-old-space-size=${String(oldSpaceMiB)} --max-semi-space-size=1`;
+
+describe.skipIf(HELM === undefined)('charts/ironlb: V8 flags from the memory limit', () => {
+  it('derives the flags from the default limits (speaker 192Mi, controller 256Mi)', async () => {
+    const env = await nodeOptions([]);
+    expect(env.get('speaker')).toBe(flags(124));
+    expect(env.get('controller')).toBe(flags(166));
+  });
+
+  it.each([
+    ['128Mi', 83],
+    ['1Gi', 665],
+    ['0.5Gi', 332],
+    ['300M', 185],
+    ['268435456', 166],
+    ['262144Ki', 166],
+  ])('memory limit %s → old space %d MiB', async (limit, oldSpace) => {
+    const env = await nodeOptions([
+      '--set',
+      `speaker.resources.limits.memory=${limit}`,
+      '--set',
+      `controller.resources.limits.memory=${limit}`,
+    ]);
+    expect(env.get('speaker')).toBe(flags(oldSpace));
+    expect(env.get('controller')).toBe(flags(oldSpace));
+  });
+
+  it('without a memory limit only caps the semi-space', async () => {
+    const env = await nodeOptions(['--set', 'speaker.resources.limits=null']);
+    expect(env.get('speaker')).toBe('--max-semi-space-size=1');
+    expect(env.get('controller')).toBe(flags(166));
+  });
+
+  it('nodeOptions replaces the derived flags; an empty string sets no NODE_OPTIONS', async () => {
+    const env = await nodeOptions([
+      '--set',
+      'speaker.nodeOptions=--max-old-space-size=100',
+      '--set',
+      'controller.nodeOptions=',
+    ]);
+    expect(env.get('speaker')).toBe('--max-old-space-size=100');
+    expect(env.has('controller')).toBe(true);
+    expect(env.get('controller')).toBeUndefined();
+  });
+
+  it('refuses a limit it cannot read or one too small for V8, naming the value', async () => {
+    await expect(nodeOptions(['--set', 'speaker.resources.limits.memory=lots'])).rejects.toThrow(
+      'memory limit "lots": not a quantity',
+    );
+    await expect(nodeOptions(['--set', 'controller.resources.limits.memory=20Mi'])).rejects.toThrow(
+      'memory limit 20Mi leaves 13 MiB of V8 old space',
+    );
+  });
+});
