@@ -86,6 +86,7 @@ async function main(): Promise<number> {
     election: { claimGraceMs: o.claimGraceMs, staleAfterMs: o.staleAfterMs },
     defaultInterface: o.interface,
     loadBalancerClass: o.loadBalancerClass,
+    packetReceiveBufferBytes: o.packetReceiveBufferBytes,
   });
   started.speaker = speaker;
   // Aborted only after the handover (shutdown), so the speaker's own work outlives `stopping`.

@@ -33,8 +33,23 @@ describe('parseSpeakerOptions', () => {
         staleAfterMs: 3000,
         interface: undefined,
         loadBalancerClass: undefined,
+        packetReceiveBufferBytes: 4_194_304,
       },
     });
+  });
+
+  it('reads the packet receive buffer in bytes, within 64 KiB..1 GiB', () => {
+    expect(parse('--packet-receive-buffer=212992')).toMatchObject({
+      ok: true,
+      value: { packetReceiveBufferBytes: 212_992 },
+    });
+    expect(error('--packet-receive-buffer=4k')).toBe(
+      "--packet-receive-buffer: '4k' is not an integer in 65536..1073741824",
+    );
+    expect(error('--packet-receive-buffer=4096')).toBe(
+      "--packet-receive-buffer: '4096' is not an integer in 65536..1073741824",
+    );
+    expect(HELP).toContain('--packet-receive-buffer <bytes>');
   });
 
   it('lets flags win over the environment and reads durations with units', () => {

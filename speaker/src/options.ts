@@ -5,6 +5,7 @@ import {
   type Result,
   durationFlag,
   err,
+  intFlag,
   logLevelFlag,
   ok,
   portFlag,
@@ -34,6 +35,8 @@ export interface SpeakerCliOptions {
   staleAfterMs: number;
   interface: string | undefined;
   loadBalancerClass: string | undefined;
+  /** Receive buffer each ARP/NDP socket asks for, in bytes. */
+  packetReceiveBufferBytes: number;
 }
 
 export const HELP = `Usage: NODE_NAME=<node> node speaker/dist/main.js [flags]
@@ -69,6 +72,9 @@ Flags:
                                      (Services without a class are always announced)
   --interface <name>                 interface for L2Announcements that name none
                                      (default: the one holding the node's InternalIP)
+  --packet-receive-buffer <bytes>    receive buffer each ARP/NDP socket asks for, 65536..1073741824
+                                     (default: 4194304); with CAP_NET_RAW alone the kernel caps it
+                                     at net.core.rmem_max
   --help                             show this help
 
 Durations: a number with unit ms, s, m or h (e.g. 100ms, 15s, 2m, 1m30s).
@@ -87,6 +93,7 @@ const DURATIONS = {
 type DurationName = keyof typeof DURATIONS;
 
 const PORTS = { 'metrics-port': 7473, 'membership-port': 7946 } as const;
+const RECEIVE_BUFFER = { name: 'packet-receive-buffer', def: 4 * 1024 * 1024, min: 65_536, max: 1024 ** 3 };
 type PortName = keyof typeof PORTS;
 
 const STRING_FLAGS = [
@@ -126,7 +133,7 @@ function readFlags(argv: string[]): Result<Values> {
   const renamed = renamedFlag(argv);
   if (renamed !== undefined) return err(renamed);
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const k of [...STRING_FLAGS, ...Object.keys(DURATIONS), ...Object.keys(PORTS)])
+  for (const k of [...STRING_FLAGS, ...Object.keys(DURATIONS), ...Object.keys(PORTS), RECEIVE_BUFFER.name])
     options[k] = { type: 'string' };
   try {
     return ok(parseArgs({ args: argv, strict: true, options }).values);
@@ -141,6 +148,7 @@ const text = (values: Values, k: string): string | undefined =>
 interface Numbers {
   durations: Record<DurationName, number>;
   ports: Record<PortName, number>;
+  receiveBuffer: number;
 }
 
 function readNumbers(values: Values): Result<Numbers> {
@@ -156,10 +164,12 @@ function readNumbers(values: Values): Result<Numbers> {
     if (!r.ok) return r;
     ports[name] = r.value;
   }
+  const receiveBuffer = intFlag(text(values, RECEIVE_BUFFER.name), RECEIVE_BUFFER);
+  if (!receiveBuffer.ok) return receiveBuffer;
   // A peer is declared dead only after it missed at least two heartbeats in a row.
   if (durations['dead-after'] <= durations['heartbeat-interval'] * 2)
     return err('--dead-after must be more than twice --heartbeat-interval');
-  return ok({ durations, ports });
+  return ok({ durations, ports, receiveBuffer: receiveBuffer.value });
 }
 
 /** Parses flags; environment values come in as data (only main.ts reads the environment). */
@@ -173,7 +183,7 @@ export function parseSpeakerOptions(args: {
   const str = (k: (typeof STRING_FLAGS)[number]): string | undefined => text(values, k);
   const numbers = readNumbers(values);
   if (!numbers.ok) return numbers;
-  const { durations: d, ports } = numbers.value;
+  const { durations: d, ports, receiveBuffer } = numbers.value;
   const level = logLevelFlag(str('log-level'));
   if (!level.ok) return level;
   const nodeName = str('node-name') ?? args.env.NODE_NAME ?? '';
@@ -198,6 +208,7 @@ export function parseSpeakerOptions(args: {
     claimGraceMs: d['claim-grace'],
     staleAfterMs: d['stale-after'],
     interface: str('interface'),
+    packetReceiveBufferBytes: receiveBuffer,
     loadBalancerClass: str('load-balancer-class'),
   });
 }

@@ -45,6 +45,8 @@ export interface RealPartsOptions {
   staleAfterMs: number;
   /** Services with this spec.loadBalancerClass are announced too (unset class always is). */
   loadBalancerClass?: string | undefined;
+  /** Receive buffer each ARP/NDP socket asks for (default PACKET_RECEIVE_BUFFER_BYTES, 4 MiB). */
+  packetReceiveBufferBytes?: number | undefined;
 }
 
 /** API freshness probe period and timeout: one cheap GET per second per node. */
@@ -86,6 +88,7 @@ export function realParts(o: RealPartsOptions, hooks: SpeakerHooks): SpeakerPart
       onConflict: hooks.onConflict,
       conflictProbeIntervalMs: o.conflictProbeIntervalMs,
       reannounceDelayMs: o.membership.timeoutMs + o.membership.intervalMs,
+      receiveBufferBytes: o.packetReceiveBufferBytes,
     }),
     freshness: new ApiFreshness({
       probe: readyzProbe(clients.kubeConfig),
