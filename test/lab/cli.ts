@@ -6,6 +6,8 @@
  *   env                         shell exports (eval "$(pnpm -s lab env)")
  *   kubelet stop|start <node>   stop/start one node's kubelet stand-in (the node goes NotReady / Ready)
  *   bgp up                      bring up the BGP router, BGP client and per-node FRR on the running lab (idempotent)
+ *   install                     real mode: `helm install` ironlb as README.md says, with the lab's image; waits
+ *                               for the rollout and prints `kubectl get pods -n ironlb-system` (IRONLB_HELM: helm)
  *   apiserver stop|start|restart [seconds]
  *                               kill kube-apiserver (SIGKILL) / start it and wait for /readyz / both, with
  *                               `seconds` (default 20) of outage; disturbs every run sharing the lab
@@ -20,6 +22,7 @@ import { findNode, labConfig } from './config.js';
 import { ensureApiserver, stopApiserver } from './control-plane.js';
 import { labDown, labEnv, labStatus, labUp } from './lab.js';
 import { startAgent, stopAgent } from './node-agents.js';
+import { installIronlb } from './real/helm-install.js';
 import { startRealKubelet } from './real/real-node.js';
 import { otherLabUsers } from './sharing.js';
 
@@ -110,9 +113,23 @@ async function apiserver(action: string | undefined, seconds: string | undefined
   return action === 'stop' || action === 'start' || action === 'restart' ? 0 : usage();
 }
 
+async function install(): Promise<number> {
+  const report = await installIronlb(labConfig(), {
+    helm: process.env.IRONLB_HELM ?? 'helm',
+    out,
+    rolloutTimeoutSeconds: 600,
+  });
+  out(`$ kubectl get pods -n ironlb-system\n${report.pods.trimEnd()}`);
+  const how = report.installed ? 'installed' : 'already installed';
+  out(
+    `ironlb ${how} (${report.image.repository}:${report.image.tag}) and rolled out in ${(report.durationMs / 1000).toFixed(1)} s`,
+  );
+  return 0;
+}
+
 function usage(): number {
   process.stderr.write(
-    'usage: lab up | down | status | env | bgp up | kubelet stop|start <node> | apiserver stop|start|restart [seconds]\n',
+    'usage: lab up | down | status | env | install | bgp up | kubelet stop|start <node> | apiserver stop|start|restart [seconds]\n',
   );
   return 2;
 }
@@ -130,6 +147,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case 'bgp':
       return bgp(argv[1]);
+    case 'install':
+      return install();
     case 'kubelet':
       return kubelet(argv[1], argv[2]);
     case 'apiserver':
