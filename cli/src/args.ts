@@ -19,7 +19,9 @@ Reads MetalLB configuration (YAML, several documents per file allowed; "-" or no
   IPAddressPool          -> IPPool (cluster-scoped, same name and labels)
   L2Advertisement        -> L2Announcement (several when ORed selector lists cannot be merged)
   AddressPool (layer2), legacy "config" ConfigMap (layer2 pools) -> IPPool + L2Announcement
-  BGPPeer, BGPAdvertisement, BFDProfile, Community, bgp pools -> error: ironlb has no BGP mode
+  BGPPeer (v1beta1, v1beta2), BGPAdvertisement, BFDProfile -> the ironlb kinds of the same names
+  Community              -> none: its aliases are replaced by their values in BGPAdvertisements
+  bgp pools and peers of the legacy ConfigMap / AddressPool -> error (convert them to MetalLB CRDs first)
 and prints the ironlb objects as multi-document YAML on stdout. Warnings and errors go to stderr.
 
 Exit status:

@@ -14,7 +14,7 @@ spec: { addresses: [192.168.10.0/24] }
 const PEER = `apiVersion: metallb.io/v1beta2
 kind: BGPPeer
 metadata: { name: peer, namespace: metallb-system }
-spec: { myASN: 64500, peerASN: 64501, peerAddress: 10.0.0.1 }
+spec: { myASN: 64500, dynamicASN: external, peerAddress: 10.0.0.1 }
 `;
 
 function fakeIo(files: Record<string, string>): CommandIo & { out: string; err: string } {
@@ -59,7 +59,8 @@ describe('importMetallb', () => {
     expect(await importMetallb({ files: ['a.yaml'], io })).toBe(EXIT_UNTRANSLATABLE);
     expect(kinds(io.out)).toEqual(['IPPool']);
     expect(io.err).toBe(
-      'error: a.yaml#2 BGPPeer metallb-system/peer: not translatable: ironlb has no BGP mode (it announces with ARP / NDP only)\n',
+      'error: a.yaml#2 BGPPeer metallb-system/peer: spec.dynamicASN: not translatable: ironlb needs a fixed peerASN (no internal/external detection)\n' +
+        'error: a.yaml#2 BGPPeer metallb-system/peer: ironlb would refuse it: spec.peerASN: Required value\n',
     );
   });
 

@@ -68,7 +68,7 @@ export function translateL2Advertisement(f: Findings, o: { meta: ObjectMeta; spe
 }
 
 /** One merged selector when that is exact, otherwise the list itself (one announcement each). */
-function mergeOrSplit(list: LabelSelector[]): LabelSelector[] {
+export function mergeOrSplit(list: LabelSelector[]): LabelSelector[] {
   if (list.length <= 1) return list;
   const merged = combineSelectors(list);
   return merged.ok ? [merged.value] : list;

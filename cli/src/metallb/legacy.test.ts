@@ -9,7 +9,8 @@ function run(text: string): TranslateResult {
 }
 const messages = (r: TranslateResult): string[] =>
   r.diagnostics.map((d) => `${d.severity}: ${d.subject}: ${d.message}`);
-const NO_BGP = 'not translatable: ironlb has no BGP mode (it announces with ARP / NDP only)';
+const NO_BGP =
+  "not translatable: ironlb imports BGP from MetalLB's BGPPeer, BGPAdvertisement, BFDProfile and Community objects, not from the legacy configuration";
 const pair = (name: string, spec: object): object[] => [
   { apiVersion: 'ironlb.io/v1alpha1', kind: 'IPPool', metadata: { name }, spec },
   { apiVersion: 'ironlb.io/v1alpha1', kind: 'L2Announcement', metadata: { name }, spec: { ipPools: [name] } },

@@ -14,10 +14,12 @@ import type { ObjectMeta, Translated } from './translated.js';
 /**
  * Pre-CRD MetalLB configuration: the `config` ConfigMap (MetalLB < 0.13) and the deprecated
  * `AddressPool` CRD. A layer2 pool becomes an IPPool plus an L2Announcement listing just that pool (the
- * layer2 protocol meant "announce this pool from every node"); bgp pools and peers are refused.
+ * layer2 protocol meant "announce this pool from every node"); bgp pools and peers are refused (see NO_BGP).
  */
 
-export const NO_BGP = 'not translatable: ironlb has no BGP mode (it announces with ARP / NDP only)';
+/** BGP in the pre-CRD formats is not imported: MetalLB's own CRDs are (BGPPeer, BGPAdvertisement, ...). */
+export const NO_BGP =
+  "not translatable: ironlb imports BGP from MetalLB's BGPPeer, BGPAdvertisement, BFDProfile and Community objects, not from the legacy configuration";
 
 interface LegacyPool {
   meta: ObjectMeta;

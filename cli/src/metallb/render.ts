@@ -5,11 +5,14 @@ import type { Translated } from './translated.js';
 export const HEADER: readonly string[] = [
   'ironlb configuration translated from MetalLB by `ironlb import-metallb`. Review before applying.',
   'Assumptions about ironlb (ironlb.io/v1alpha1):',
-  '- IPPool and L2Announcement are cluster-scoped: MetalLB namespaces are dropped, names and labels kept.',
+  '- ironlb kinds are cluster-scoped: MetalLB namespaces are dropped, names and labels kept.',
   '- IPPool serviceAllocation.namespaces and namespaceSelector are ORed, as in MetalLB.',
   '- An L2Announcement with neither ipPools nor ipPoolSelector announces every IPPool.',
   '- L2Announcements that select the same pool add up; ORed MetalLB selector lists that cannot be',
   '  merged into one selector become several L2Announcements.',
+  '- BGPPeer, BGPAdvertisement and BFDProfile keep MetalLB field names; a BGPPeer has one nodeSelector and reads',
+  "  its password from a Secret in ironlb's namespace. BGPAdvertisements that select the same pool add up.",
+  '- ironlb has no Community kind: aliases are replaced by their values.',
 ];
 
 /** Multi-document YAML: the header comment, then one `---` document per object, in input order. */

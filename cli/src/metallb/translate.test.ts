@@ -11,7 +11,6 @@ function run(text: string): TranslateResult {
 const objects = (r: TranslateResult): unknown[] => r.objects.map((t) => t.object);
 const messages = (r: TranslateResult): string[] =>
   r.diagnostics.map((d) => `${d.severity}: ${d.subject}: ${d.message}`);
-const NO_BGP = 'not translatable: ironlb has no BGP mode (it announces with ARP / NDP only)';
 const pool = (name: string, spec: object, labels?: object): object => ({
   apiVersion: 'ironlb.io/v1alpha1',
   kind: 'IPPool',
@@ -304,10 +303,6 @@ spec:
 
 describe('kinds ironlb cannot express', () => {
   it.each([
-    ['metallb.io/v1beta2', 'BGPPeer', NO_BGP],
-    ['metallb.io/v1beta1', 'BGPAdvertisement', NO_BGP],
-    ['metallb.io/v1beta1', 'BFDProfile', `${NO_BGP} (BFD only supervises BGP sessions)`],
-    ['metallb.io/v1beta1', 'Community', `${NO_BGP} (communities are BGP attributes)`],
     [
       'metallb.io/v1beta1',
       'ServiceL2Status',

@@ -1,9 +1,13 @@
+import { translateBfdProfile } from './bfd-profile.js';
+import { translateBgpAdvertisement } from './bgp-advertisement.js';
+import { translateBgpPeer } from './bgp-peer.js';
+import { type AliasTable, checkCommunity, collectAliases } from './community.js';
 import { fail, findings, hasErrors, warn, type Diagnostic, type Findings } from './diagnostics.js';
 import { isObj, readObj, readString, readStringMap, type Obj } from './fields.js';
 import { translateIPAddressPool } from './ip-address-pool.js';
 import type { ObjectMeta, Translated } from './translated.js';
 import { translateL2Advertisement } from './l2-advertisement.js';
-import { legacyConfig, NO_BGP, translateAddressPool, translateLegacyConfig } from './legacy.js';
+import { legacyConfig, translateAddressPool, translateLegacyConfig } from './legacy.js';
 
 /** One parsed YAML document and where it came from (`file#n`, used in messages). */
 export interface InputDocument {
@@ -18,10 +22,6 @@ export interface TranslateResult {
 
 /** MetalLB kinds with no ironlb counterpart, and why. */
 const REFUSED: Readonly<Record<string, string>> = {
-  BGPPeer: NO_BGP,
-  BGPAdvertisement: NO_BGP,
-  BFDProfile: `${NO_BGP} (BFD only supervises BGP sessions)`,
-  Community: `${NO_BGP} (communities are BGP attributes)`,
   ServiceL2Status: 'not translatable: a MetalLB status object, written by MetalLB itself',
   ServiceBGPStatus: 'not translatable: a MetalLB status object, written by MetalLB itself',
   ConfigurationState: 'not translatable: a MetalLB status object, written by MetalLB itself',
@@ -45,13 +45,16 @@ const SERVER_METADATA = [
  * - an object with any error is not in `objects` (all-or-nothing per MetalLB object, per legacy pool);
  * - output names are unique per kind (ironlb kinds are cluster-scoped, MetalLB's are namespaced), the
  *   first object with a name wins and later ones get an error;
- * - `kind: List` documents (kubectl get -o yaml) are expanded; empty documents are skipped.
+ * - `kind: List` documents (kubectl get -o yaml) are expanded; empty documents are skipped;
+ * - MetalLB Community aliases are collected from the whole input before any BGPAdvertisement is translated.
  */
 export function translate(docs: readonly InputDocument[]): TranslateResult {
   const sink: Sink = { objects: [], names: new Set() };
   const diagnostics: Diagnostic[] = [];
-  for (const doc of expandLists(docs)) {
-    for (const f of translateOne(doc, sink)) diagnostics.push(...f.list);
+  const expanded = expandLists(docs);
+  const aliases = collectAliases(expanded);
+  for (const doc of expanded) {
+    for (const f of translateOne(doc, { sink, aliases })) diagnostics.push(...f.list);
   }
   return { objects: sink.objects, diagnostics };
 }
@@ -76,7 +79,8 @@ function expandLists(docs: readonly InputDocument[]): InputDocument[] {
 }
 
 /** Translates one document into `sink`; returns its findings (the first one is about the document). */
-function translateOne(doc: InputDocument, sink: Sink): Findings[] {
+function translateOne(doc: InputDocument, o: { sink: Sink; aliases: AliasTable }): Findings[] {
+  const { sink } = o;
   const value = doc.value;
   if (!isObj(value) || typeof value.kind !== 'string' || typeof value.apiVersion !== 'string') {
     const f = findings(doc.origin);
@@ -91,12 +95,15 @@ function translateOne(doc: InputDocument, sink: Sink): Findings[] {
     warn(f, 'skipped: not a MetalLB configuration object');
     return [f];
   }
-  const translated = translateMetalLB(f, { value, kind });
+  const translated = translateMetalLB(f, { value, kind, origin: doc.origin, aliases: o.aliases });
   if (!hasErrors(f)) acceptIfUnique(f, { translated, sink });
   return [f];
 }
 
-function translateMetalLB(f: Findings, o: { value: Obj; kind: string }): Translated[] {
+function translateMetalLB(
+  f: Findings,
+  o: { value: Obj; kind: string; origin: string; aliases: AliasTable },
+): Translated[] {
   const refused = REFUSED[o.kind];
   if (refused !== undefined) {
     fail(f, refused);
@@ -111,6 +118,15 @@ function translateMetalLB(f: Findings, o: { value: Obj; kind: string }): Transla
     }
     case 'L2Advertisement':
       return translateL2Advertisement(f, { meta, spec });
+    case 'BGPPeer':
+      return translateBgpPeer(f, { meta, spec });
+    case 'BGPAdvertisement':
+      return translateBgpAdvertisement(f, { meta, spec, aliases: o.aliases });
+    case 'BFDProfile':
+      return translateBfdProfile(f, { meta, spec });
+    case 'Community':
+      checkCommunity(f, { spec, origin: o.origin, aliases: o.aliases });
+      return [];
     case 'AddressPool':
       warn(f, 'AddressPool is deprecated in MetalLB; translated as an IPPool and an L2Announcement');
       return translateAddressPool(f, { meta, spec });
