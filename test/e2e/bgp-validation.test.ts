@@ -6,7 +6,14 @@
  * object (a peer for the printer columns) has its own name prefix and is deleted afterwards.
  */
 import { ApiException, CustomObjectsApi } from '@kubernetes/client-node';
-import { parseBfdProfile, parseBgpAdvertisement, parseBgpPeer, type Result } from '@ironlb/shared';
+import {
+  bgpSessionSummary,
+  parseBfdProfile,
+  parseBgpAdvertisement,
+  parseBgpPeer,
+  type BgpSessionStatus,
+  type Result,
+} from '@ironlb/shared';
 import {
   BGP_PLURALS,
   type BgpKind,
@@ -156,14 +163,34 @@ describe('BGP kinds validation by kube-apiserver', () => {
     },
   );
 
-  it('kubectl get bgppeers shows address, ASN and the nodes with an established session', async () => {
+  it('words field and object rules as docs/bgp.md shows them', async () => {
+    const outcome = await create(
+      'BGPPeer',
+      manifest('BGPPeer', 'bgpv-doc-example', {
+        ...basePeerSpec,
+        holdTime: '2s',
+        sourceAddress: '2001:db8:ffff::1',
+      }),
+      { dryRun: true },
+    );
+    expect(outcome.accepted).toBe(false);
+    if (outcome.accepted) return;
+    expect(outcome.message).toContain(
+      'spec.holdTime: Invalid value: "2s": holdTime must be 0s (no keepalives) or between 3s and 65535s',
+    );
+    expect(outcome.message).toContain(
+      'spec: Invalid value: sourceAddress must be of the same IP family as peerAddress',
+    );
+  });
+
+  it('kubectl get bgppeers shows address, ASN and the session summary; jsonpath lists every node', async () => {
     const created = await create(
       'BGPPeer',
       manifest('BGPPeer', PRINTED_PEER, { ...basePeerSpec, peerAddress: '198.51.100.254' }),
       { dryRun: false },
     );
     expect(created.accepted).toBe(true);
-    const sessions = [
+    const sessions: BgpSessionStatus[] = [
       { node: 'node-b', state: 'Established', lastChange: '2026-12-01T00:00:00Z' },
       { node: 'node-a', state: 'Established', lastChange: '2026-12-01T00:00:00Z' },
       { node: 'node-c', state: 'Active', lastChange: '2026-12-01T00:00:01Z' },
@@ -175,7 +202,7 @@ describe('BGP kinds validation by kube-apiserver', () => {
       '--subresource=status',
       '--type=merge',
       '-p',
-      JSON.stringify({ status: { sessions } }),
+      JSON.stringify({ status: { sessions, summary: bgpSessionSummary(sessions) } }),
     ]);
     const wide = await kubectl(['get', 'bgppeers.ironlb.io', PRINTED_PEER, '-o', 'wide', '--no-headers']);
     const header = await kubectl(['get', 'bgppeers.ironlb.io', PRINTED_PEER, '-o', 'wide']);
@@ -183,17 +210,25 @@ describe('BGP kinds validation by kube-apiserver', () => {
       'NAME',
       'ADDRESS',
       'ASN',
+      'SESSIONS',
       'MY ASN',
       'BFD PROFILE',
       'MULTI HOP',
-      'ESTABLISHED',
-      'NODES',
-      'STATES',
       'AGE',
     ]);
-    expect(wide).toMatch(new RegExp(`^${PRINTED_PEER}\\s+198\\.51\\.100\\.254\\s+64513\\s`));
-    expect(wide).toContain(' node-b,node-a ');
-    expect(wide).toContain(' node-b,node-a,node-c ');
-    expect(wide).toContain(' Established,Established,Active ');
+    expect(wide).toMatch(
+      new RegExp(
+        `^${PRINTED_PEER}\\s+198\\.51\\.100\\.254\\s+64513\\s+2/3 Established; node-c Active\\s+64512\\s`,
+      ),
+    );
+    // The per-node states themselves, as docs/bgp.md shows them.
+    const states = await kubectl([
+      'get',
+      'bgppeers.ironlb.io',
+      PRINTED_PEER,
+      '-o',
+      'jsonpath={range .status.sessions[*]}{.node} {.state}{"\\n"}{end}',
+    ]);
+    expect(states.trim().split('\n')).toEqual(['node-b Established', 'node-a Established', 'node-c Active']);
   });
 });

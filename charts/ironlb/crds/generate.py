@@ -272,6 +272,9 @@ peer_schema = {
             'lastChange': {'type': 'string', 'format': 'date-time', 'description': 'When state last changed.'},
           }},
         },
+        # A printer column shows only the FIRST value a JSONPath finds, so the per-node states need one summary field.
+        'summary': {'type': 'string', 'maxLength': 64,
+          'description': 'sessions in one line for kubectl get, e.g. "2/3 Established" (shared/src/config/bgp-session-summary.ts).'},
       },
     },
   },
@@ -279,12 +282,10 @@ peer_schema = {
 peer = crd('BGPPeer', 'bgppeers', ['bgpp'], peer_schema, [
   {'name': 'Address', 'type': 'string', 'jsonPath': '.spec.peerAddress'},
   {'name': 'ASN', 'type': 'integer', 'jsonPath': '.spec.peerASN'},
+  {'name': 'Sessions', 'type': 'string', 'jsonPath': '.status.summary'},
   {'name': 'My ASN', 'type': 'integer', 'jsonPath': '.spec.myASN', 'priority': 1},
   {'name': 'BFD Profile', 'type': 'string', 'jsonPath': '.spec.bfdProfile', 'priority': 1},
   {'name': 'Multi Hop', 'type': 'boolean', 'jsonPath': '.spec.ebgpMultiHop', 'priority': 1},
-  {'name': 'Established', 'type': 'string', 'jsonPath': '.status.sessions[?(@.state=="Established")].node'},
-  {'name': 'Nodes', 'type': 'string', 'jsonPath': '.status.sessions[*].node', 'priority': 1},
-  {'name': 'States', 'type': 'string', 'jsonPath': '.status.sessions[*].state', 'priority': 1},
   age])
 STD_RE = '^(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0):(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}|0)$'
 U32_RE = '(429496729[0-5]|42949672[0-8][0-9]|4294967[01][0-9]{2}|429496[0-6][0-9]{3}|42949[0-5][0-9]{4}|4294[0-8][0-9]{5}|429[0-3][0-9]{6}|42[0-8][0-9]{7}|4[01][0-9]{8}|[1-3][0-9]{9}|[1-9][0-9]{0,8}|0)'

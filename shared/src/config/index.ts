@@ -4,6 +4,7 @@ export * from './bgp-advertisement.js';
 export * from './bgp-community.js';
 export * from './bgp-fields.js';
 export * from './bgp-peer.js';
+export * from './bgp-session-summary.js';
 export * from './duration.js';
 export * from './flag-values.js';
 export * from './config-caches.js';

@@ -83,6 +83,11 @@ export interface BgpSessionStatus {
  */
 export interface BGPPeerStatus {
   sessions?: BgpSessionStatus[];
+  /**
+   * `sessions` in one line for `kubectl get bgppeers` (a printer column shows only the first value of a list),
+   * made by `bgpSessionSummary`, e.g. `2/3 Established`. Derived: rewritten by whoever changes `sessions`.
+   */
+  summary?: string;
 }
 
 export interface BGPPeer {
