@@ -3,7 +3,8 @@
  * manifest of the shared invalid table is rejected with its own message (and the kind's parser agrees), valid
  * examples are accepted with the defaults the parsers assume, and `kubectl get bgppeers` shows the session
  * columns. Validation requests are server-side dry runs (dryRun=All): nothing is stored. The one stored
- * object (a peer for the printer columns) has its own name prefix and is deleted afterwards.
+ * object (a peer for the printer columns) has its own name prefix, selects no node (no speaker dials it) and
+ * is deleted afterwards.
  */
 import { ApiException, CustomObjectsApi } from '@kubernetes/client-node';
 import {
@@ -186,7 +187,12 @@ describe('BGP kinds validation by kube-apiserver', () => {
   it('kubectl get bgppeers shows address, ASN and the session summary; jsonpath lists every node', async () => {
     const created = await create(
       'BGPPeer',
-      manifest('BGPPeer', PRINTED_PEER, { ...basePeerSpec, peerAddress: '198.51.100.254' }),
+      // A node selector no node matches: a speaker of a concurrent BGP suite never dials this peer.
+      manifest('BGPPeer', PRINTED_PEER, {
+        ...basePeerSpec,
+        peerAddress: '198.51.100.254',
+        nodeSelector: { matchLabels: { 'ironlb.io/e2e-bgp-validation': 'no-such-node' } },
+      }),
       { dryRun: false },
     );
     expect(created.accepted).toBe(true);
