@@ -61,23 +61,22 @@ describe('FrrApplier', () => {
     const t = setup({ reloadScript: true });
     expect(await t.applier.apply('router bgp 1\n')).toEqual({ ok: true, value: 'reloaded' });
     expect(readFileSync(join(dir, 'frr.conf'), 'utf8')).toBe('router bgp 1\n');
-    expect(t.run.calls).toEqual([
-      [
-        'python3',
-        t.script,
-        '--reload',
-        '--stdout',
-        '--bindir',
-        '/usr/bin',
-        '--pathspace',
-        'lab-n1',
-        join(dir, 'frr.conf'),
-      ],
-    ]);
+    const argv = (mode: string): string[] => [
+      'python3',
+      t.script,
+      mode,
+      '--stdout',
+      '--bindir',
+      '/usr/bin',
+      '--pathspace',
+      'lab-n1',
+      join(dir, 'frr.conf'),
+    ];
+    expect(t.run.calls).toEqual([argv('--reload'), argv('--test')]);
     expect(await t.applier.apply('router bgp 1\n')).toEqual({ ok: true, value: 'unchanged' });
-    expect(t.run.calls).toHaveLength(1);
-    expect(await t.applier.apply('router bgp 2\n')).toEqual({ ok: true, value: 'reloaded' });
     expect(t.run.calls).toHaveLength(2);
+    expect(await t.applier.apply('router bgp 2\n')).toEqual({ ok: true, value: 'reloaded' });
+    expect(t.run.calls).toHaveLength(4);
     expect(await t.reloads()).toBe(2);
     expect(await t.failures()).toBe(0);
     // The temporary file was renamed, not left behind.
@@ -98,8 +97,29 @@ describe('FrrApplier', () => {
     }
     expect(await t.failures()).toBe(1);
     expect(await t.applier.apply('x\n')).toEqual({ ok: true, value: 'reloaded' });
-    expect(t.run.calls).toHaveLength(2);
+    expect(t.run.calls).toHaveLength(3);
     expect(await t.reloads()).toBe(1);
+  });
+
+  it('reloads again while frr-reload.py --test still finds changes, and gives up after three passes', async () => {
+    const pending = {
+      code: 0,
+      stdout: 'Lines To Delete\n===============\nno hostname vm\nno bfd\n\nLines To Add\n============\n',
+      stderr: '',
+    };
+    const clean = {
+      code: 0,
+      stdout: 'Lines To Delete\n===============\nno hostname vm\n\nLines To Add\n============\n',
+      stderr: '',
+    };
+    const done = { code: 0, stdout: '', stderr: '' };
+    const t = setup({ reloadScript: true, results: [done, pending, done, clean] });
+    expect(await t.applier.apply('a\n')).toEqual({ ok: true, value: 'reloaded' });
+    expect(t.run.calls.map((c) => c[2])).toEqual(['--reload', '--test', '--reload', '--test']);
+    const stuck = setup({ reloadScript: true, results: [done, pending, done, pending, done, pending] });
+    const r = await stuck.applier.apply('a\n');
+    expect(r).toEqual({ ok: false, error: 'FRR still differs from frr.conf after 3 reloads: no bfd' });
+    expect(await stuck.failures()).toBe(1);
   });
 
   it('without frr-reload.py, merges the file with vtysh -f', async () => {

@@ -97,27 +97,66 @@ export class FrrApplier {
   }
 
   private async load(): Promise<Result<'reloaded' | 'merged'>> {
-    const { target, run, timeoutMs = 60_000 } = this.options;
+    const { target } = this.options;
     const haveReload = await access(target.reloadScript).then(
       () => true,
       () => false,
     );
-    const argv = haveReload
-      ? [
-          'python3',
-          target.reloadScript,
-          '--reload',
-          '--stdout',
-          '--bindir',
-          target.bindir,
-          ...(target.instance === undefined ? [] : ['--pathspace', target.instance]),
-          this.configPath,
-        ]
-      : [...vtyshArgv(target), '-f', this.configPath];
-    const r = await run(argv, { timeoutMs });
-    if (r.code === 0) return ok(haveReload ? 'reloaded' : 'merged');
-    const output = redact(`${r.stdout}\n${r.stderr}`.trim()).slice(-2000);
-    const name = haveReload ? 'frr-reload.py' : 'vtysh -f';
-    return err(`${name} exited with ${r.code ?? 'a signal or timeout'}: ${output}`);
+    if (!haveReload) {
+      const r = await this.run([...vtyshArgv(target), '-f', this.configPath]);
+      return r.ok ? ok('merged') : err(`vtysh -f ${r.error}`);
+    }
+    // frr-reload.py applies deletions in one pass and some need a second one (e.g. `no bfd` while a neighbor
+    // still refers to a profile): reload, then verify with --test, at most RELOAD_PASSES times.
+    let pending: string[] = [];
+    for (let pass = 0; pass < RELOAD_PASSES; pass++) {
+      const r = await this.run(this.reloadArgv('--reload'));
+      if (!r.ok) return err(`frr-reload.py ${r.error}`);
+      const test = await this.run(this.reloadArgv('--test'));
+      if (!test.ok) return err(`frr-reload.py --test ${test.error}`);
+      pending = pendingLines(test.value);
+      if (pending.length === 0) return ok('reloaded');
+    }
+    return err(
+      `FRR still differs from frr.conf after ${RELOAD_PASSES} reloads: ${redact(pending.join(' | '))}`,
+    );
   }
+
+  private reloadArgv(mode: '--reload' | '--test'): string[] {
+    const { target } = this.options;
+    return [
+      'python3',
+      target.reloadScript,
+      mode,
+      '--stdout',
+      '--bindir',
+      target.bindir,
+      ...(target.instance === undefined ? [] : ['--pathspace', target.instance]),
+      this.configPath,
+    ];
+  }
+
+  private async run(argv: string[]): Promise<Result<string>> {
+    const r = await this.options.run(argv, { timeoutMs: this.options.timeoutMs ?? 60_000 });
+    if (r.code === 0) return ok(r.stdout);
+    const output = redact(`${r.stdout}\n${r.stderr}`.trim()).slice(-2000);
+    return err(`exited with ${r.code ?? 'a signal or timeout'}: ${output}`);
+  }
+}
+
+const RELOAD_PASSES = 3;
+
+/**
+ * The configuration lines `frr-reload.py --test` would still add or delete, without the hostname (FRR's own;
+ * frr.conf does not set it) and the section titles.
+ */
+export function pendingLines(testOutput: string): string[] {
+  const start = testOutput.indexOf('Lines To Delete');
+  if (start < 0) return [];
+  return testOutput
+    .slice(start)
+    .split('\n')
+    .filter(
+      (l) => l.trim() !== '' && !/^(=+|Lines To (Delete|Add))$/.test(l.trim()) && !/^(no )?hostname /.test(l),
+    );
 }

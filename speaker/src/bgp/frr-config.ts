@@ -100,7 +100,7 @@ function neighborLines(p: FrrPeer, routerAsn: number): string[] {
   lines.push(`${n} description ${p.name}`);
   if (p.port !== undefined && p.port !== 179) lines.push(`${n} port ${p.port}`);
   if (p.password !== undefined && p.password !== '') lines.push(`${n} password ${p.password}`);
-  if (p.ebgpMultihop) lines.push(`${n} ebgp-multihop`);
+  if (p.ebgpMultihop) lines.push(`${n} ebgp-multihop 255`);
   if (p.sourceAddress !== undefined) lines.push(`${n} update-source ${p.sourceAddress}`);
   const t = timers(p);
   if (t) lines.push(`${n} timers ${t[0]} ${t[1]}`);
@@ -207,16 +207,23 @@ function routeMap(p: FrrPeer): string[] {
   return lines;
 }
 
+/** FRR's BFD defaults: a value equal to one is not printed by FRR, so it is not rendered either. */
+const BFD_DEFAULTS = { detectMultiplier: 3, intervalMs: 300, echoIntervalMs: 50, minimumTtl: 254 } as const;
+
 function bfdProfile(b: FrrBfdProfile): string[] {
+  const set = <T>(v: T | undefined, def: T): v is T => v !== undefined && v !== def;
   const lines = [` profile ${b.name}`];
-  if (b.detectMultiplier !== undefined) lines.push(`  detect-multiplier ${b.detectMultiplier}`);
-  if (b.receiveIntervalMs !== undefined) lines.push(`  receive-interval ${b.receiveIntervalMs}`);
-  if (b.transmitIntervalMs !== undefined) lines.push(`  transmit-interval ${b.transmitIntervalMs}`);
+  if (set(b.detectMultiplier, BFD_DEFAULTS.detectMultiplier))
+    lines.push(`  detect-multiplier ${b.detectMultiplier}`);
+  if (set(b.receiveIntervalMs, BFD_DEFAULTS.intervalMs))
+    lines.push(`  receive-interval ${b.receiveIntervalMs}`);
+  if (set(b.transmitIntervalMs, BFD_DEFAULTS.intervalMs))
+    lines.push(`  transmit-interval ${b.transmitIntervalMs}`);
   if (b.echoMode === true) lines.push('  echo-mode');
-  if (b.echoIntervalMs !== undefined)
+  if (set(b.echoIntervalMs, BFD_DEFAULTS.echoIntervalMs))
     lines.push(`  echo transmit-interval ${b.echoIntervalMs}`, `  echo receive-interval ${b.echoIntervalMs}`);
   if (b.passiveMode === true) lines.push('  passive-mode');
-  if (b.minimumTtl !== undefined) lines.push(`  minimum-ttl ${b.minimumTtl}`);
+  if (set(b.minimumTtl, BFD_DEFAULTS.minimumTtl)) lines.push(`  minimum-ttl ${b.minimumTtl}`);
   lines.push(' exit', ' !');
   return lines;
 }

@@ -41,7 +41,7 @@ export const GOLDEN_PLANS: Readonly<Record<string, FrrPlan>> = {
         transmitIntervalMs: 50,
         detectMultiplier: 3,
         echoMode: true,
-        echoIntervalMs: 50,
+        echoIntervalMs: 100,
       },
     ],
     peers: [

@@ -1,0 +1,203 @@
+import {
+  API_GROUP_VERSION,
+  BGP_PEER_KIND,
+  formatIP,
+  type BfdProfileConfig,
+  type BgpPeerConfig,
+  type BgpSessionState,
+} from '@ironlb/shared';
+import type { EventRecorder, KubeClients } from '@ironlb/shared/kube';
+import type { Logger } from 'pino';
+import {
+  type AdvertisePlan,
+  type BgpPeerFacts,
+  type FrrBfdProfile,
+  nodeFrrPlan,
+  planAdvertisements,
+  renderFrrConfig,
+  routerIdFor,
+  sessionsDown,
+} from '../bgp/index.js';
+import type { PlanInput } from '../planner/index.js';
+import { BgpConfigView } from './bgp-config-view.js';
+import type { BgpMetrics } from './bgp-metrics.js';
+import { type CommandRunner, execRunner } from './command-runner.js';
+import { FrrApplier, type FrrTarget } from './frr-applier.js';
+import { SessionPoller } from './session-poller.js';
+
+export interface BgpDriverOptions {
+  nodeName: string;
+  target: FrrTarget;
+  clients: KubeClients;
+  recorder: Pick<EventRecorder, 'emit'>;
+  metrics: BgpMetrics;
+  logger: Logger;
+  /** Period of the session poller. */
+  pollIntervalMs: number;
+  /** A BGP object changed: the speaker re-plans (and calls `plan`). */
+  onChange: () => void;
+  /** Default: child processes. */
+  run?: CommandRunner | undefined;
+}
+
+/** What the speaker hands over on every plan. */
+export interface BgpPlanInput {
+  snapshot: Omit<PlanInput, 'alive'>;
+  /** This node's InternalIPs (IPv4 first). */
+  addresses: readonly string[];
+}
+
+/**
+ * The speaker's BGP mode: from the cluster view and the BGP objects, renders this node's frr.conf and keeps FRR
+ * on it; watches the sessions (gauge, `BGPSessionDown` Warning events on the BGPPeer).
+ *
+ * Invariants: at most one apply runs at a time and only the newest rendered text waits behind it (older ones
+ * are skipped); nothing is rendered before the BGP caches have synced (an empty view would withdraw every
+ * route); on stop FRR keeps its configuration, so a restarting speaker withdraws nothing.
+ */
+export class BgpDriver {
+  private readonly view: BgpConfigView;
+  private readonly applier: FrrApplier;
+  private readonly poller: SessionPoller;
+  private next: { text: string; plan: AdvertisePlan } | undefined;
+  private applying = false;
+  private sessions: ReadonlyMap<string, BgpSessionState> = new Map();
+  private peersByAddress = new Map<string, BgpPeerConfig>();
+  private lastPlan: AdvertisePlan | undefined;
+  private warnedPasswords = new Set<string>();
+
+  constructor(private readonly options: BgpDriverOptions) {
+    const { clients, logger, target, metrics } = options;
+    const run = options.run ?? execRunner;
+    const log = logger.child({ component: 'bgp' });
+    this.view = new BgpConfigView({ clients, logger: log, onChange: options.onChange });
+    this.applier = new FrrApplier({ target, run, metrics, logger: log });
+    this.poller = new SessionPoller({
+      target,
+      run,
+      intervalMs: options.pollIntervalMs,
+      metrics,
+      logger: log,
+      onSessions: (states) => {
+        this.sessionsChanged(states);
+      },
+    });
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    await this.view.start(signal);
+    this.poller.start(signal);
+  }
+
+  async stop(): Promise<void> {
+    this.poller.stop();
+    await this.view.stop();
+  }
+
+  hasSynced(): boolean {
+    return this.view.hasSynced();
+  }
+
+  /** The last advertisement plan (for debugging and tests). */
+  currentPlan(): AdvertisePlan | undefined {
+    return this.lastPlan;
+  }
+
+  plan(input: BgpPlanInput): void {
+    if (!this.view.hasSynced()) return;
+    const config = this.view.snapshot();
+    this.peersByAddress = new Map(config.peers.map((p) => [formatIP(p.peerAddress), p]));
+    const self = input.snapshot.nodes.find((n) => n.name === this.options.nodeName);
+    const plan = planAdvertisements({
+      self,
+      services: input.snapshot.services,
+      pools: input.snapshot.pools,
+      peers: config.peers.map((p) => this.peerFacts(p)),
+      advertisements: config.advertisements.map((a) => ({ ...a })),
+    });
+    this.lastPlan = plan;
+    const frr = nodeFrrPlan({
+      routerId: routerIdFor(this.options.nodeName, input.addresses),
+      plan,
+      bfdProfiles: config.bfdProfiles.map(bfdFacts),
+    });
+    this.next = { text: renderFrrConfig(frr), plan };
+    void this.drain();
+  }
+
+  private peerFacts(p: BgpPeerConfig): BgpPeerFacts {
+    if (p.passwordSecret !== undefined && !this.warnedPasswords.has(p.name)) {
+      this.warnedPasswords.add(p.name);
+      this.options.logger.warn(
+        { peer: p.name, secret: p.passwordSecret.name },
+        'BGPPeer passwordSecret is not supported by this speaker yet: the session is configured without a password',
+      );
+    }
+    return {
+      name: p.name,
+      address: formatIP(p.peerAddress),
+      asn: p.peerASN,
+      localASN: p.localASN,
+      port: p.port,
+      holdTimeSeconds: p.holdTimeSeconds,
+      keepaliveTimeSeconds: p.keepaliveTimeSeconds,
+      ebgpMultihop: p.ebgpMultiHop,
+      sourceAddress: p.sourceAddress === undefined ? undefined : formatIP(p.sourceAddress),
+      bfdProfile: p.bfdProfile,
+      nodeSelector: p.nodeSelector,
+    };
+  }
+
+  private async drain(): Promise<void> {
+    if (this.applying) return;
+    this.applying = true;
+    try {
+      while (this.next) {
+        const { text, plan } = this.next;
+        this.next = undefined;
+        const r = await this.applier.apply(text);
+        if (r.ok && r.value !== 'unchanged') this.countPrefixes(plan);
+      }
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  private countPrefixes(plan: AdvertisePlan): void {
+    const families = { ipv4: new Set<string>(), ipv6: new Set<string>() };
+    for (const s of plan.sessions)
+      for (const p of s.prefixes) (p.prefix.includes(':') ? families.ipv6 : families.ipv4).add(p.prefix);
+    this.options.metrics.prefixesAdvertised.set({ family: 'ipv4' }, families.ipv4.size);
+    this.options.metrics.prefixesAdvertised.set({ family: 'ipv6' }, families.ipv6.size);
+  }
+
+  private sessionsChanged(states: ReadonlyMap<string, BgpSessionState>): void {
+    const wanted = new Set(this.lastPlan?.sessions.map((s) => s.peer.address) ?? []);
+    for (const change of sessionsDown({ before: this.sessions, after: states, wanted })) {
+      const peer = this.peersByAddress.get(change.address);
+      const state = change.to ?? 'gone';
+      this.options.logger.warn({ peer: peer?.name, address: change.address, state }, 'BGP session down');
+      if (!peer) continue;
+      this.options.recorder.emit({
+        regarding: { apiVersion: API_GROUP_VERSION, kind: BGP_PEER_KIND, name: peer.name, uid: peer.uid },
+        type: 'Warning',
+        reason: 'BGPSessionDown',
+        note: `node ${this.options.nodeName}: session with ${change.address} left Established (now ${state})`,
+      });
+    }
+    this.sessions = states;
+  }
+}
+
+function bfdFacts(b: BfdProfileConfig): FrrBfdProfile {
+  return {
+    name: b.name,
+    receiveIntervalMs: b.receiveIntervalMs,
+    transmitIntervalMs: b.transmitIntervalMs,
+    detectMultiplier: b.detectMultiplier,
+    echoMode: b.echoMode,
+    echoIntervalMs: b.echoIntervalMs,
+    passiveMode: b.passiveMode,
+    minimumTtl: b.minimumTtl,
+  };
+}
