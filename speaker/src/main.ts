@@ -87,6 +87,7 @@ async function main(): Promise<number> {
     defaultInterface: o.interface,
     loadBalancerClass: o.loadBalancerClass,
     packetReceiveBufferBytes: o.packetReceiveBufferBytes,
+    bgp: o.bgp,
   });
   started.speaker = speaker;
   // Aborted only after the handover (shutdown), so the speaker's own work outlives `stopping`.

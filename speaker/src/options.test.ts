@@ -34,8 +34,28 @@ describe('parseSpeakerOptions', () => {
         interface: undefined,
         loadBalancerClass: undefined,
         packetReceiveBufferBytes: 4_194_304,
+        bgp: undefined,
       },
     });
+  });
+
+  it('turns BGP on with the FRR config directory, optionally naming the FRR instance', () => {
+    expect(parse('--bgp-frr-config=/etc/frr/n1', '--bgp-frr-instance=lab-n1')).toMatchObject({
+      ok: true,
+      value: { bgp: { frrConfigDir: '/etc/frr/n1', frrInstance: 'lab-n1', sessionPollMs: 2000 } },
+    });
+    expect(parse('--bgp-frr-config=/etc/frr', '--bgp-session-poll=500ms')).toMatchObject({
+      ok: true,
+      value: { bgp: { frrConfigDir: '/etc/frr', frrInstance: undefined, sessionPollMs: 500 } },
+    });
+    expect(error('--bgp-frr-instance=lab-n1')).toBe(
+      "--bgp-frr-instance needs --bgp-frr-config (the directory of that instance's frr.conf)",
+    );
+    expect(error('--bgp-frr-config=/x', '--bgp-frr-instance=a/b')).toBe(
+      "--bgp-frr-instance: 'a/b' is not an FRR path space (1-64 of A-Z a-z 0-9 _ . -)",
+    );
+    expect(error('--bgp-session-poll=10ms')).toBe("--bgp-session-poll: '10ms' is not between 100ms and 1m");
+    expect(HELP).toContain('--bgp-frr-config <dir>');
   });
 
   it('reads the packet receive buffer in bytes, within 64 KiB..1 GiB', () => {
@@ -149,6 +169,7 @@ describe('parseSpeakerOptions', () => {
       'resync',
       'claim-grace',
       'stale-after',
+      'bgp-session-poll',
     ]) {
       expect(HELP).toContain(`--${flag} <dur>`);
       expect(parse('--dead-after=1m', `--${flag}=5s`).ok).toBe(true);

@@ -37,6 +37,8 @@ export interface SpeakerCliOptions {
   loadBalancerClass: string | undefined;
   /** Receive buffer each ARP/NDP socket asks for, in bytes. */
   packetReceiveBufferBytes: number;
+  /** BGP mode: off unless the directory of the node's FRR configuration is given. */
+  bgp: { frrInstance: string | undefined; frrConfigDir: string; sessionPollMs: number } | undefined;
 }
 
 export const HELP = `Usage: NODE_NAME=<node> node speaker/dist/main.js [flags]
@@ -75,6 +77,12 @@ Flags:
   --packet-receive-buffer <bytes>    receive buffer each ARP/NDP socket asks for, 65536..1073741824
                                      (default: 4194304); with CAP_NET_RAW alone the kernel caps it
                                      at net.core.rmem_max
+  --bgp-frr-config <dir>             BGP mode: directory of this node's FRR frr.conf, which the
+                                     speaker renders and applies with frr-reload.py (default: off)
+  --bgp-frr-instance <name>          FRR path space (-N) of this node's FRR (default: the default
+                                     instance); needs --bgp-frr-config
+  --bgp-session-poll <dur>           period of reading BGP session states from FRR, 100ms..1m
+                                     (default: 2s)
   --help                             show this help
 
 Durations: a number with unit ms, s, m or h (e.g. 100ms, 15s, 2m, 1m30s).
@@ -89,6 +97,7 @@ const DURATIONS = {
   resync: { defMs: 5000, minMs: 100, maxMs: 3_600_000 },
   'claim-grace': { defMs: 300, minMs: 10, maxMs: 60_000 },
   'stale-after': { defMs: 3000, minMs: 100, maxMs: 3_600_000 },
+  'bgp-session-poll': { defMs: 2000, minMs: 100, maxMs: 60_000 },
 } as const satisfies Record<string, Omit<DurationRule, 'name'>>;
 type DurationName = keyof typeof DURATIONS;
 
@@ -105,6 +114,8 @@ const STRING_FLAGS = [
   'membership-secret-file',
   'interface',
   'load-balancer-class',
+  'bgp-frr-config',
+  'bgp-frr-instance',
 ] as const;
 
 /** Flags of earlier releases (integer milliseconds) and what replaced them. */
@@ -189,6 +200,12 @@ export function parseSpeakerOptions(args: {
   const nodeName = str('node-name') ?? args.env.NODE_NAME ?? '';
   const help = values.help === true;
   if (!help && nodeName === '') return err('the node name is required: set NODE_NAME or --node-name');
+  const frrConfigDir = str('bgp-frr-config');
+  const frrInstance = str('bgp-frr-instance');
+  if (frrConfigDir === undefined && frrInstance !== undefined)
+    return err("--bgp-frr-instance needs --bgp-frr-config (the directory of that instance's frr.conf)");
+  if (frrInstance !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(frrInstance))
+    return err(`--bgp-frr-instance: '${frrInstance}' is not an FRR path space (1-64 of A-Z a-z 0-9 _ . -)`);
   return ok({
     help,
     nodeName,
@@ -210,5 +227,9 @@ export function parseSpeakerOptions(args: {
     interface: str('interface'),
     packetReceiveBufferBytes: receiveBuffer,
     loadBalancerClass: str('load-balancer-class'),
+    bgp:
+      frrConfigDir === undefined
+        ? undefined
+        : { frrInstance, frrConfigDir, sessionPollMs: d['bgp-session-poll'] },
   });
 }

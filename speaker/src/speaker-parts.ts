@@ -1,6 +1,9 @@
 import { networkInterfaces } from 'node:os';
 import { EventRecorder, type KubeClients, readyzProbe } from '@ironlb/shared/kube';
 import type { Logger } from 'pino';
+import { BgpDriver } from './bgp-io/bgp-driver.js';
+import { createBgpMetrics } from './bgp-io/bgp-metrics.js';
+import { DEFAULT_FRR_TARGET } from './bgp-io/frr-applier.js';
 import { AnnouncementReporter } from './k8s/announcement-reporter.js';
 import { ApiFreshness } from './k8s/api-freshness.js';
 import { ClusterView } from './k8s/cluster-view.js';
@@ -31,6 +34,8 @@ export interface SpeakerParts {
   freshness: Pick<ApiFreshness, 'start' | 'stop' | 'stalenessMs' | 'stale'>;
   recorder: Pick<EventRecorder, 'start' | 'stop' | 'emit'>;
   reporter: Pick<AnnouncementReporter, 'report' | 'setAnnounced' | 'stop' | 'conflict'>;
+  /** BGP mode (absent when off). */
+  bgp?: Pick<BgpDriver, 'start' | 'stop' | 'hasSynced' | 'plan'> | undefined;
   /** The host's interfaces (os.networkInterfaces). */
   interfaces: () => ReturnType<typeof networkInterfaces>;
 }
@@ -47,6 +52,8 @@ export interface RealPartsOptions {
   loadBalancerClass?: string | undefined;
   /** Receive buffer each ARP/NDP socket asks for (default PACKET_RECEIVE_BUFFER_BYTES, 4 MiB). */
   packetReceiveBufferBytes?: number | undefined;
+  /** BGP mode: this node's FRR (instance, frr.conf directory) and the session poll period; absent = off. */
+  bgp?: { frrInstance: string | undefined; frrConfigDir: string; sessionPollMs: number } | undefined;
 }
 
 /** API freshness probe period and timeout: one cheap GET per second per node. */
@@ -105,6 +112,19 @@ export function realParts(o: RealPartsOptions, hooks: SpeakerHooks): SpeakerPart
       logger,
       annotationDebounceMs: 500,
     }),
+    bgp:
+      o.bgp === undefined
+        ? undefined
+        : new BgpDriver({
+            nodeName: o.nodeName,
+            target: { ...DEFAULT_FRR_TARGET, instance: o.bgp.frrInstance, configDir: o.bgp.frrConfigDir },
+            clients,
+            recorder,
+            metrics: createBgpMetrics(metrics.registry),
+            logger,
+            pollIntervalMs: o.bgp.sessionPollMs,
+            onChange: hooks.onViewChange,
+          }),
     interfaces: networkInterfaces,
   };
 }

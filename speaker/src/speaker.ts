@@ -129,6 +129,7 @@ export class Speaker {
     const warmUpMs = this.warmUpMs();
     this.warmUntil = performance.now() + warmUpMs;
     await parts.view.start(signal);
+    await parts.bgp?.start(signal);
     this.started = true;
     this.every(this.options.resyncMs, () => {
       this.plan();
@@ -142,6 +143,7 @@ export class Speaker {
   ready(): ProbeResult {
     if (!this.started) return { ok: false, reason: 'starting' };
     if (!this.parts.view.hasSynced()) return { ok: false, reason: 'caches not synced' };
+    if (this.parts.bgp?.hasSynced() === false) return { ok: false, reason: 'BGP caches not synced' };
     if (performance.now() < this.warmUntil) return { ok: false, reason: 'hearing peers before announcing' };
     return { ok: true };
   }
@@ -161,6 +163,8 @@ export class Speaker {
     await parts.reporter.stop({ clear: true });
     await parts.membership.stop();
     parts.freshness.stop();
+    // FRR keeps its configuration: a restarting speaker withdraws no route.
+    await parts.bgp?.stop();
     await parts.view.stop();
     await parts.recorder.stop();
   }
@@ -262,6 +266,10 @@ export class Speaker {
     });
     reporter.setAnnounced([...announced.keys()]);
     this.options.metrics.electionChanges.inc(changes);
+    this.parts.bgp?.plan({
+      snapshot,
+      addresses: this.parts.view.nodeAddresses().get(this.options.nodeName) ?? [],
+    });
     this.options.metrics.membersAlive.set(alive.size);
     this.options.logger.debug({ ips: this.plans.length, ms: performance.now() - started }, 'planned');
   }
