@@ -1,0 +1,159 @@
+/**
+ * The speaker's BGP mode on the lab: built speakers (`node speaker/dist/main.js --bgp-frr-config … --bgp-frr-instance
+ * …`) drive each node's FRR instance; the lab's router peers with every node (test/lab/README.md, "BGP").
+ * - ETP Cluster: the router holds the Service's /32 and /128 with one next hop per node;
+ * - ETP Local: only the node with the ready endpoint, and the route follows the pod when it moves;
+ * - the speakers' metrics show the sessions up and the prefixes advertised.
+ *
+ * Runs beside other suites on the shared lab: own class, pool range (198.51.100.208/29, 2001:db8:bb::/124, used by
+ * no other suite), object names, speaker ports and process names. afterAll deletes its objects and puts every
+ * node's FRR back to the lab's initial configuration.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderInitialNodeConfig } from '../lab/bgp/frr-config.js';
+import type { BgpLabPlan } from '../lab/bgp/plan.js';
+import {
+  apply,
+  createLbService,
+  createReadyPod,
+  createTestNamespace,
+  deleteObjects,
+  installCrds,
+  kubeClients,
+  labNode,
+  labNodes,
+  netnsExec,
+  setIngress,
+  waitFor,
+  type TestNamespace,
+} from './support/index.js';
+import { applyNodeFrrConfig, ensureBgpLab, nodeFrr, routerNextHops, waitForRoute } from './support/router.js';
+import { SpeakerSet } from './support/speakers.js';
+
+const NAME = 'e2e-speaker-bgp';
+const CLASS = 'ironlb.io/e2e-bgp';
+const PORTS = { metrics: 27941, membership: 28413 };
+const RANGE4 = '198.51.100.208/29';
+const RANGE6 = '2001:db8:bb::/124';
+const CLUSTER4 = '198.51.100.209';
+const CLUSTER6 = '2001:db8:bb::9';
+const LOCAL4 = '198.51.100.210';
+
+let plan: BgpLabPlan;
+let ns: TestNamespace;
+let speakers: SpeakerSet;
+const nodes = labNodes();
+const v4 = nodes.map((n) => labNode(n).ipv4);
+const v6 = nodes.map((n) => labNode(n).ipv6);
+
+async function metric(node: string, name: string): Promise<number | undefined> {
+  const { stdout } = await netnsExec(node, ['curl', '-s', `http://127.0.0.1:${PORTS.metrics}/metrics`]);
+  const line = stdout
+    .split('\n')
+    .find((l) => l === name || l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line === undefined ? undefined : Number(line.split(' ').pop());
+}
+
+beforeAll(async () => {
+  plan = await ensureBgpLab();
+  await installCrds();
+  const r = plan.router;
+  await apply(
+    [
+      `apiVersion: ironlb.io/v1alpha1\nkind: IPPool\nmetadata: {name: ${NAME}}\nspec:\n  addresses: ["${RANGE4}", "${RANGE6}"]`,
+      `apiVersion: ironlb.io/v1alpha1\nkind: BGPAdvertisement\nmetadata: {name: ${NAME}}\nspec:\n  ipPools: [${NAME}]\n  peers: [${NAME}-v4, ${NAME}-v6]`,
+      `apiVersion: ironlb.io/v1alpha1\nkind: BGPPeer\nmetadata: {name: ${NAME}-v4}\nspec:\n  myASN: ${plan.nodeAsn}\n  peerASN: ${r.asn}\n  peerAddress: "${r.ipv4}"`,
+      `apiVersion: ironlb.io/v1alpha1\nkind: BGPPeer\nmetadata: {name: ${NAME}-v6}\nspec:\n  myASN: ${plan.nodeAsn}\n  peerASN: ${r.asn}\n  peerAddress: "${r.ipv6}"`,
+    ].join('\n---\n'),
+  );
+  ns = await createTestNamespace(NAME);
+  speakers = new SpeakerSet({
+    nodes,
+    args: ['--load-balancer-class', CLASS, '--log-level', 'debug', '--bgp-session-poll', '500ms'],
+    ports: PORTS,
+    name: NAME,
+  });
+  for (const node of nodes) {
+    const frr = nodeFrr(node);
+    speakers.start(node, ['--bgp-frr-config', frr.configDir, '--bgp-frr-instance', frr.name]);
+  }
+  // Every speaker has its two sessions up before the first test.
+  await waitFor(
+    async () => {
+      for (const node of nodes) if ((await metric(node, 'ironlb_bgp_sessions_up')) !== 2) return false;
+      return true;
+    },
+    { what: 'every speaker with 2 BGP sessions Established', timeoutMs: 90_000, intervalMs: 500 },
+  );
+}, 180_000);
+
+afterAll(async () => {
+  await speakers.stopAll();
+  await ns.cleanup();
+  await deleteObjects('bgppeers.ironlb.io', [`${NAME}-v4`, `${NAME}-v6`]);
+  await deleteObjects('bgpadvertisements.ironlb.io', [NAME]);
+  await deleteObjects('ippools.ironlb.io', [NAME]);
+  for (const node of nodes) await applyNodeFrrConfig(node, renderInitialNodeConfig(node));
+}, 180_000);
+
+describe('speaker BGP mode', () => {
+  it('ETP Cluster: the router holds the /32 and the /128 with one next hop per node', async () => {
+    await createLbService({
+      namespace: ns.name,
+      name: 'cluster4',
+      loadBalancerClass: CLASS,
+      ipFamilyPolicy: 'SingleStack',
+      ipFamilies: ['IPv4'],
+      allocateLoadBalancerNodePorts: false,
+    });
+    await setIngress({ namespace: ns.name, name: 'cluster4', ips: [CLUSTER4] });
+    await createLbService({
+      namespace: ns.name,
+      name: 'cluster6',
+      loadBalancerClass: CLASS,
+      ipFamilyPolicy: 'SingleStack',
+      ipFamilies: ['IPv6'],
+      allocateLoadBalancerNodePorts: false,
+    });
+    await setIngress({ namespace: ns.name, name: 'cluster6', ips: [CLUSTER6] });
+    await waitForRoute(`${CLUSTER4}/32`, v4, { timeoutMs: 30_000 });
+    await waitForRoute(`${CLUSTER6}/128`, v6, { timeoutMs: 30_000 });
+    for (const node of nodes) {
+      await waitFor(
+        async () =>
+          (await metric(node, 'ironlb_bgp_prefixes_advertised{family="ipv4"}')) === 1 &&
+          (await metric(node, 'ironlb_bgp_prefixes_advertised{family="ipv6"}')) === 1,
+        { what: `${node} advertising one IPv4 and one IPv6 prefix`, timeoutMs: 15_000 },
+      );
+      expect(await metric(node, 'ironlb_bgp_reload_failures_total')).toBe(0);
+    }
+  });
+
+  it('ETP Local: only the node with the ready endpoint, following the pod when it moves', async () => {
+    const [first = '', second = ''] = nodes;
+    const { core } = kubeClients();
+    await createLbService({
+      namespace: ns.name,
+      name: 'local4',
+      loadBalancerClass: CLASS,
+      externalTrafficPolicy: 'Local',
+      selector: { app: 'local4' },
+      ipFamilyPolicy: 'SingleStack',
+      ipFamilies: ['IPv4'],
+      allocateLoadBalancerNodePorts: false,
+    });
+    await setIngress({ namespace: ns.name, name: 'local4', ips: [LOCAL4] });
+    // No endpoint anywhere: no node advertises it (a plan runs within a resync period, 5 s, of the status write).
+    await sleep(6000);
+    expect(await routerNextHops(`${LOCAL4}/32`)).toEqual([]);
+    await createReadyPod({ namespace: ns.name, name: 'local4-a', node: first, labels: { app: 'local4' } });
+    await waitForRoute(`${LOCAL4}/32`, [labNode(first).ipv4], { timeoutMs: 30_000 });
+    // The pod moves: the route follows it.
+    await createReadyPod({ namespace: ns.name, name: 'local4-b', node: second, labels: { app: 'local4' } });
+    await core.deleteNamespacedPod({ namespace: ns.name, name: 'local4-a', gracePeriodSeconds: 0 });
+    await waitForRoute(`${LOCAL4}/32`, [labNode(second).ipv4], { timeoutMs: 30_000 });
+    // The Cluster Service is untouched throughout.
+    await waitForRoute(`${CLUSTER4}/32`, v4, { timeoutMs: 5_000 });
+  });
+});
