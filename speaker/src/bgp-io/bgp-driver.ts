@@ -38,6 +38,8 @@ export interface BgpDriverOptions {
   onChange: () => void;
   /** Default: child processes. */
   run?: CommandRunner | undefined;
+  /** Default: informers on the API server; tests pass a fake. */
+  view?: Pick<BgpConfigView, 'start' | 'stop' | 'hasSynced' | 'snapshot'> | undefined;
 }
 
 /** What the speaker hands over on every plan. */
@@ -56,7 +58,7 @@ export interface BgpPlanInput {
  * route); on stop FRR keeps its configuration, so a restarting speaker withdraws nothing.
  */
 export class BgpDriver {
-  private readonly view: BgpConfigView;
+  private readonly view: Pick<BgpConfigView, 'start' | 'stop' | 'hasSynced' | 'snapshot'>;
   private readonly applier: FrrApplier;
   private readonly poller: SessionPoller;
   private next: { text: string; plan: AdvertisePlan } | undefined;
@@ -70,7 +72,7 @@ export class BgpDriver {
     const { clients, logger, target, metrics } = options;
     const run = options.run ?? execRunner;
     const log = logger.child({ component: 'bgp' });
-    this.view = new BgpConfigView({ clients, logger: log, onChange: options.onChange });
+    this.view = options.view ?? new BgpConfigView({ clients, logger: log, onChange: options.onChange });
     this.applier = new FrrApplier({ target, run, metrics, logger: log });
     this.poller = new SessionPoller({
       target,
@@ -96,6 +98,16 @@ export class BgpDriver {
 
   hasSynced(): boolean {
     return this.view.hasSynced();
+  }
+
+  /** Resolves once no apply is running or waiting (for tests and a graceful stop). */
+  async settled(): Promise<void> {
+    while (this.applying || this.next) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /** One session poll now (tests). */
+  async pollSessions(): Promise<void> {
+    await this.poller.pollOnce();
   }
 
   /** The last advertisement plan (for debugging and tests). */

@@ -1,0 +1,176 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  parseBfdProfile,
+  parseBgpAdvertisement,
+  parseBgpPeer,
+  parseIPPool,
+  type Result,
+} from '@ironlb/shared';
+import type { EventInput, KubeClients } from '@ironlb/shared/kube';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NodeFacts } from '../eligibility/index.js';
+import type { PlanInput } from '../planner/index.js';
+import type { BgpConfigSnapshot } from './bgp-config-view.js';
+import { BgpDriver } from './bgp-driver.js';
+import { createBgpMetrics } from './bgp-metrics.js';
+import type { CommandResult } from './command-runner.js';
+
+const valid = <T>(r: Result<T, string[]>): T => {
+  if (!r.ok) throw new Error(r.error.join('; '));
+  return r.value;
+};
+
+const config: BgpConfigSnapshot = {
+  peers: [
+    valid(
+      parseBgpPeer({
+        metadata: { name: 'router', uid: 'u-router' },
+        spec: { myASN: 64513, peerASN: 64512, peerAddress: '192.0.2.61', bfdProfile: 'fast' },
+      }),
+    ),
+    valid(
+      parseBgpPeer({
+        metadata: { name: 'router-v6', uid: 'u-router-v6' },
+        spec: { myASN: 64513, peerASN: 64512, peerAddress: '2001:db8:0::61' },
+      }),
+    ),
+  ],
+  advertisements: [
+    valid(
+      parseBgpAdvertisement({
+        metadata: { name: 'adv', uid: 'u-adv' },
+        spec: { ipPools: ['bgp'], communities: ['65000:7', 'large:1:2:3'] },
+      }),
+    ),
+  ],
+  bfdProfiles: [
+    valid(parseBfdProfile({ metadata: { name: 'fast', uid: 'u-fast' }, spec: { receiveInterval: 50 } })),
+  ],
+};
+
+const node: NodeFacts = { name: 'n1', labels: {}, ready: true, networkUnavailable: false };
+
+const snapshot = (ips: string[]): Omit<PlanInput, 'alive'> => ({
+  services: [{ namespace: 'ns', name: 'web', ips, externalTrafficPolicy: 'Cluster', endpoints: [] }],
+  nodes: [node],
+  pools: [
+    valid(
+      parseIPPool({ metadata: { name: 'bgp' }, spec: { addresses: ['203.0.113.0/24', '2001:db8:ff::/64'] } }),
+    ),
+  ],
+  announcements: [],
+});
+
+const summary = (states: Record<string, string>): CommandResult => ({
+  code: 0,
+  stdout: JSON.stringify({
+    ipv4Unicast: { peers: Object.fromEntries(Object.entries(states).map(([a, state]) => [a, { state }])) },
+  }),
+  stderr: '',
+});
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ironlb-bgp-driver-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Setup {
+  driver: BgpDriver;
+  calls: string[][];
+  events: EventInput[];
+  metrics: ReturnType<typeof createBgpMetrics>;
+}
+
+function setup(o: { synced?: boolean; polls?: CommandResult[] } = {}): Setup {
+  const calls: string[][] = [];
+  const polls = [...(o.polls ?? [])];
+  const events: EventInput[] = [];
+  const metrics = createBgpMetrics(new Registry());
+  const driver = new BgpDriver({
+    nodeName: 'n1',
+    target: { instance: 'lab-n1', configDir: dir, reloadScript: join(dir, 'none'), bindir: '/usr/bin' },
+    clients: {} as KubeClients,
+    recorder: { emit: (e) => events.push(e) },
+    metrics,
+    logger: pino({ level: 'silent' }),
+    pollIntervalMs: 1000,
+    onChange: () => undefined,
+    run: (argv) => {
+      calls.push([...argv]);
+      const isPoll = argv.includes('show bgp summary json');
+      return Promise.resolve(isPoll ? (polls.shift() ?? summary({})) : { code: 0, stdout: '', stderr: '' });
+    },
+    view: {
+      start: () => Promise.resolve(),
+      stop: () => Promise.resolve(),
+      hasSynced: () => o.synced ?? true,
+      snapshot: () => config,
+    },
+  });
+  return { driver, calls, events, metrics };
+}
+
+describe('BgpDriver', () => {
+  it('renders the BGP objects and the cluster view into frr.conf and applies it', async () => {
+    const t = setup();
+    t.driver.plan({ snapshot: snapshot(['203.0.113.10', '2001:db8:ff::a']), addresses: ['192.0.2.11'] });
+    await t.driver.settled();
+    const text = readFileSync(join(dir, 'frr.conf'), 'utf8');
+    expect(text).toContain('router bgp 64513\n bgp router-id 192.0.2.11\n');
+    expect(text).toContain(' neighbor 192.0.2.61 bfd profile fast\n');
+    expect(text).toContain(' neighbor 2001:db8::61 remote-as 64512\n');
+    expect(text).toContain('ip prefix-list ironlb-192-0-2-61-1 seq 5 permit 203.0.113.10/32\n');
+    expect(text).toContain('ipv6 prefix-list ironlb-2001-db8--61-1 seq 5 permit 2001:db8:ff::a/128\n');
+    expect(text).toContain(' set community 65000:7 additive\n set large-community 1:2:3 additive\n');
+    expect(text).toContain(' profile fast\n  receive-interval 50\n');
+    // No frr-reload.py at the target path: merged with vtysh -f.
+    expect(t.calls).toEqual([['/usr/bin/vtysh', '-N', 'lab-n1', '-f', join(dir, 'frr.conf')]]);
+    const prefixes = (await t.metrics.prefixesAdvertised.get()).values.map((v) => [v.labels.family, v.value]);
+    expect(prefixes.sort()).toEqual([
+      ['ipv4', 1],
+      ['ipv6', 1],
+    ]);
+    expect(t.driver.currentPlan()?.ips.map((i) => [i.ip, i.peers])).toEqual([
+      ['203.0.113.10', ['router']],
+      ['2001:db8:ff::a', ['router-v6']],
+    ]);
+  });
+
+  it('renders nothing before the BGP caches have synced (an empty view would withdraw every route)', async () => {
+    const t = setup({ synced: false });
+    t.driver.plan({ snapshot: snapshot(['203.0.113.10']), addresses: ['192.0.2.11'] });
+    await t.driver.settled();
+    expect(t.calls).toEqual([]);
+  });
+
+  it('emits BGPSessionDown on the BGPPeer when a session leaves Established', async () => {
+    const t = setup({
+      polls: [
+        summary({ '192.0.2.61': 'Established' }),
+        summary({ '192.0.2.61': 'Established' }),
+        summary({ '192.0.2.61': 'Active' }),
+      ],
+    });
+    t.driver.plan({ snapshot: snapshot([]), addresses: ['192.0.2.11'] });
+    await t.driver.settled();
+    await t.driver.pollSessions();
+    await t.driver.pollSessions();
+    expect(t.events).toEqual([]);
+    await t.driver.pollSessions();
+    expect(t.events).toEqual([
+      {
+        regarding: { apiVersion: 'ironlb.io/v1alpha1', kind: 'BGPPeer', name: 'router', uid: 'u-router' },
+        type: 'Warning',
+        reason: 'BGPSessionDown',
+        note: 'node n1: session with 192.0.2.61 left Established (now Active)',
+      },
+    ]);
+  });
+});
