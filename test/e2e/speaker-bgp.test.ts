@@ -3,7 +3,8 @@
  * …`) drive each node's FRR instance; the lab's router peers with every node (test/lab/README.md, "BGP").
  * - ETP Cluster: the router holds the Service's /32 and /128 with one next hop per node;
  * - ETP Local: only the node with the ready endpoint, and the route follows the pod when it moves;
- * - the speakers' metrics show the sessions up and the prefixes advertised.
+ * - the speakers' metrics show the sessions up and the prefixes advertised;
+ * - a speaker restart withdraws nothing (FRR keeps its configuration; the restarted speaker renders the same).
  *
  * Runs beside other suites on the shared lab: own class, pool range (198.51.100.208/29, 2001:db8:bb::/124, used by
  * no other suite), object names, speaker ports and process names. afterAll deletes its objects and puts every
@@ -155,5 +156,32 @@ describe('speaker BGP mode', () => {
     await waitForRoute(`${LOCAL4}/32`, [labNode(second).ipv4], { timeoutMs: 30_000 });
     // The Cluster Service is untouched throughout.
     await waitForRoute(`${CLUSTER4}/32`, v4, { timeoutMs: 5_000 });
+  });
+
+  it('a speaker restart withdraws nothing: the router keeps every next hop throughout', async () => {
+    const [victim = ''] = nodes;
+    await waitForRoute(`${CLUSTER4}/32`, v4, { timeoutMs: 30_000 });
+    const samples: string[][] = [];
+    const sampling = { on: true };
+    const sampler = (async (): Promise<void> => {
+      while (sampling.on) {
+        samples.push(await routerNextHops(`${CLUSTER4}/32`));
+        await sleep(100);
+      }
+    })();
+    await speakers.stop(victim);
+    const frr = nodeFrr(victim);
+    speakers.start(victim, ['--bgp-frr-config', frr.configDir, '--bgp-frr-instance', frr.name]);
+    await waitFor(async () => (await metric(victim, 'ironlb_bgp_sessions_up')) === 2, {
+      what: `${victim} back with 2 sessions`,
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    });
+    // Past the restarted speaker's first plans (warm-up, then a resync).
+    await sleep(6000);
+    sampling.on = false;
+    await sampler;
+    expect(samples.length).toBeGreaterThan(20);
+    expect(samples.filter((s) => s.join(' ') !== [...v4].sort().join(' '))).toEqual([]);
   });
 });
