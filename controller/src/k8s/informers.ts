@@ -2,6 +2,7 @@ import type { KubernetesObject, V1Namespace, V1Service } from '@kubernetes/clien
 import { IPPOOL_PLURAL, L2_ANNOUNCEMENT_PLURAL, type IPPool, type L2Announcement } from '@ironlb/shared';
 import { Informer, type KubeClients, customInformer, sleep } from '@ironlb/shared/kube';
 import type { Logger } from '@ironlb/shared/log';
+import { slimNamespace, slimService } from './slim-objects.js';
 
 export type WatchedKind = 'service' | 'pool' | 'namespace' | 'l2';
 
@@ -19,7 +20,8 @@ export interface ControllerInformers {
 
 /**
  * Builds (does not start) the informers. Every add/update/delete (and every key of a relist) is
- * passed to `sink` with its kind, so the session can map it to work-queue keys.
+ * passed to `sink` with its kind, so the session can map it to work-queue keys. Services and Namespaces are
+ * cached as slim copies (`slim-objects.ts`): only the fields the reconciler reads.
  */
 export function createInformers(opts: {
   clients: KubeClients;
@@ -42,6 +44,7 @@ export function createInformers(opts: {
       path: '/api/v1/services',
       list: () => clients.core.listServiceForAllNamespaces(selector),
       typeName: 'V1Service',
+      transform: slimService,
       ...selector,
       queue: queueFor('service'),
       logger,
@@ -51,6 +54,7 @@ export function createInformers(opts: {
       path: '/api/v1/namespaces',
       list: () => clients.core.listNamespace(),
       typeName: 'V1Namespace',
+      transform: slimNamespace,
       queue: queueFor('namespace'),
       logger,
     }),
