@@ -75,18 +75,27 @@ export function checkRealNodePrerequisites(config: LabConfig): void {
   }
 }
 
+/**
+ * Writes only when the content changes: kube-proxy watches its config file and exits on any write to it, so a
+ * rewrite with the same content by a second `lab up` would stop the running kube-proxy.
+ */
+function writeIfChanged(path: string, content: string): void {
+  if (existsSync(path) && readFileSync(path, 'utf8') === content) return;
+  writeFileSync(path, content);
+}
+
 function writeNodeFiles(config: LabConfig, layout: RealNodeLayout, pause: LabImage): void {
   const { pki, kubeconfigFor } = labPaths(config);
   for (const dir of [layout.cniConfDir, layout.kubeletRoot, layout.podLogs, layout.containerLogLinks]) {
     mkdirSync(dir, { recursive: true });
   }
   mkdirSync(join(layout.dir, 'containerd'), { recursive: true });
-  writeFileSync(layout.containerdConfig, containerdToml(layout, pause.ref));
-  writeFileSync(join(layout.cniConfDir, '10-ilb-pods.conflist'), cniConflist(layout));
-  writeFileSync(layout.kubeletConfig, kubeletYaml(layout, { caFile: join(pki, 'ca.crt') }));
-  writeFileSync(layout.kubeProxyConfig, kubeProxyYaml(layout, { kubeconfig: kubeconfigFor('kube-proxy') }));
+  writeIfChanged(layout.containerdConfig, containerdToml(layout, pause.ref));
+  writeIfChanged(join(layout.cniConfDir, '10-ilb-pods.conflist'), cniConflist(layout));
+  writeIfChanged(layout.kubeletConfig, kubeletYaml(layout, { caFile: join(pki, 'ca.crt') }));
+  writeIfChanged(layout.kubeProxyConfig, kubeProxyYaml(layout, { kubeconfig: kubeconfigFor('kube-proxy') }));
   // Pods get no name servers: nothing in the lab resolves names, and nothing may leave it.
-  writeFileSync(layout.resolvConf, '# ironlb lab: no DNS\n');
+  writeIfChanged(layout.resolvConf, '# ironlb lab: no DNS\n');
 }
 
 /** Forwarding for pod traffic, bridged pod traffic through nftables, and routes to the other nodes' pods. */
@@ -97,6 +106,20 @@ async function nodeNetwork(config: LabConfig, layout: RealNodeLayout): Promise<v
     'net/bridge/bridge-nf-call-iptables': '1',
     'net/bridge/bridge-nf-call-ip6tables': '1',
   });
+  // Like a real node, a default gateway: the LAN namespace, which has no uplink and does not forward, so nothing
+  // leaves the lab. Traffic for an address the node does not own (e.g. a LoadBalancer IP of a Service with
+  // externalTrafficPolicy Local and no endpoint here) then reaches kube-proxy's forward hook, which drops it,
+  // instead of failing the route lookup first (ICMP network unreachable).
+  await runInNetns(layout.node.netns, [
+    'ip',
+    'route',
+    'replace',
+    'default',
+    'via',
+    config.apiserverAdvertiseIpv4,
+    'dev',
+    'eth0',
+  ]);
   for (const other of config.nodes) {
     if (other.netns === layout.node.netns) continue;
     const subnet = realNodeLayout(config, other).podSubnet;
