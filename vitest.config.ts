@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
  * - unit: pure and shell tests beside their code (`x.test.ts`), the lab's own helpers, the chart; no root needed.
  * - netns: tests that create network namespaces and links (`x.netns.test.ts`); need root and iproute2.
  * - e2e: end-to-end tests against the lab (global setup brings it up); need root.
+ * - e2e-real (not in `pnpm test`): ironlb installed with Helm on the real-node lab; run by `pnpm test:e2e-real`
+ *   (test/e2e-real/run.sh), which gives it its own sandboxed lab.
  */
 export default defineConfig({
   resolve: { conditions: ['ironlb-source'] },
@@ -42,6 +44,18 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e-real',
+          include: ['test/e2e-real/**/*.test.ts'],
+          globalSetup: ['test/e2e-real/global-setup.ts'],
+          fileParallelism: false,
+          // Real pods on a loaded 2-core machine: Node needs tens of seconds to start in a pod.
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
         },
       },
     ],

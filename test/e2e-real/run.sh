@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `pnpm test:e2e-real [vitest args]`: ironlb installed with Helm on the real-node lab (IRONLB_LAB_MODE=real), then
+# the e2e-real vitest project against it. Everything runs inside its own sandbox (test/lab/scripts/sandbox.sh:
+# own network and mount namespaces, lab directory /tmp/ironlb-lab-e2e-real), so it never touches the shared
+# stand-in lab that other e2e runs use, and none of its traffic can leave the sandbox.
+#
+# Steps, each timed: lab up (real nodes) → `pnpm lab install` (README's helm install with the lab image) → vitest.
+# At the end the lab goes down and the sandbox stops, unless IRONLB_KEEP_LAB=1 (then re-runs skip straight to the
+# tests; inspect with `test/lab/scripts/sandbox.sh exec e2e-real env KUBECONFIG=/tmp/ironlb-lab-e2e-real/kubeconfig
+# kubectl get pods -A`).
+#
+# Prerequisites (cached, see test/lab/README.md): test/lab/scripts/build-node-bins.sh and build-images.sh (the
+# ironlb image is built from the committed HEAD; rebuild it after committing product changes). Run as root through
+# scripts/toolchain.sh (node, pnpm, IRONLB_HELM, IRONLB_K8S_BIN_DIR on PATH/env).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+name=e2e-real
+sandbox="$root/test/lab/scripts/sandbox.sh"
+export IRONLB_LAB_DIR=/tmp/ironlb-lab-$name IRONLB_LAB_MODE=real
+say() { printf '\033[1m[e2e-real]\033[0m %s\n' "$*" >&2; }
+inside() { (cd "$root" && "$sandbox" exec "$name" "$@"); }
+
+[ -n "${IRONLB_HELM:-}" ] || { say "IRONLB_HELM is unset: run through scripts/toolchain.sh"; exit 2; }
+
+finish() {
+  local rc=$?
+  if [ "${IRONLB_KEEP_LAB:-}" = 1 ]; then
+    say "IRONLB_KEEP_LAB=1: lab left up in sandbox $name ($IRONLB_LAB_DIR)"
+  else
+    say "bringing the lab down"
+    inside pnpm -s lab down >&2 || rc=1
+    "$sandbox" stop "$name" || rc=1
+  fi
+  say "$([ "$rc" = 0 ] && echo PASS || echo FAILED) (total $((SECONDS - t_start)) s: ${timings[*]})"
+  exit "$rc"
+}
+
+t_start=$SECONDS
+timings=()
+step() { # label command...
+  local label=$1 t=$SECONDS
+  shift
+  say "$label"
+  "$@"
+  timings+=("$label $((SECONDS - t)) s")
+}
+
+"$sandbox" start "$name" >/dev/null
+trap finish EXIT
+step "lab up" inside pnpm -s lab up
+step "lab install" inside pnpm -s lab install
+step "vitest e2e-real" inside pnpm exec vitest run --project e2e-real "$@"
