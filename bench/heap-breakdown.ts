@@ -5,6 +5,7 @@
  *   pnpm --filter @ironlb/bench bench:heap-breakdown controller [--services 2000]
  *   pnpm --filter @ironlb/bench bench:heap-breakdown modules
  *   pnpm --filter @ironlb/bench bench:heap-breakdown analyse <file.heapsnapshot>
+ *   ... speaker|controller --cgroup /sys/fs/cgroup/memory/<dir>   (run the process in that existing cgroup)
  *
  * speaker: one `node speaker/dist/main.js` in the lab node namespace ilb-node-1 (own ports 24931/24996, a class
  * no Service uses, so it announces nothing), started with --heapsnapshot-signal=SIGUSR2. controller: `node
@@ -271,13 +272,23 @@ function nodeFlags(): string[] {
   return i >= 0 ? (process.argv[i + 1] ?? '').split(' ').filter(Boolean) : [];
 }
 
+/**
+ * `--cgroup DIR`: the measured process runs in that (existing) cgroup, as in a pod with a memory limit: a shell
+ * moves itself into DIR/cgroup.procs and execs the command, so nothing else of this script is charged there.
+ */
+function inCgroup(command: string, args: string[]): [string, string[]] {
+  const i = process.argv.indexOf('--cgroup');
+  const dir = i >= 0 ? process.argv[i + 1] : undefined;
+  if (dir === undefined) return [command, args];
+  return ['sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', dir, command, ...args]];
+}
+
 async function speaker(): Promise<void> {
   const cwd = join(OUT, `speaker-${Date.now()}`);
   mkdirSync(cwd, { recursive: true });
   const flags = nodeFlags();
   const child = spawn(
-    'ip',
-    [
+    ...inCgroup('ip', [
       'netns',
       'exec',
       SPEAKER_NETNS,
@@ -289,7 +300,7 @@ async function speaker(): Promise<void> {
       `--membership-port=${SPEAKER_MEMBERSHIP}`,
       `--load-balancer-class=${CLASS}`,
       '--log-level=warn',
-    ],
+    ]),
     {
       cwd,
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -358,8 +369,7 @@ async function controller(): Promise<void> {
     `apiVersion: ironlb.io/v1alpha1\nkind: IPPool\nmetadata: {name: heap-bench}\nspec:\n  addresses: ['2001:db8:100:0:7::/112']\n  serviceAllocation: {priority: 0, namespaces: [${ns}]}\n`,
   );
   const child = spawn(
-    process.execPath,
-    [
+    ...inCgroup(process.execPath, [
       '--heapsnapshot-signal=SIGUSR2',
       ...flags,
       join(ROOT, 'controller/dist/main.js'),
@@ -368,7 +378,7 @@ async function controller(): Promise<void> {
       '--log-level=warn',
       `--service-label-selector=${LABEL}=yes`,
       `--load-balancer-class=${CLASS}`,
-    ],
+    ]),
     { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, KUBECONFIG: kubeconfig() } },
   );
   const get = (path: string): string =>
