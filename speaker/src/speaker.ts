@@ -269,6 +269,7 @@ export class Speaker {
     this.parts.bgp?.plan({
       snapshot,
       addresses: this.parts.view.nodeAddresses().get(this.options.nodeName) ?? [],
+      alive,
     });
     this.options.metrics.membersAlive.set(alive.size);
     this.options.logger.debug({ ips: this.plans.length, ms: performance.now() - started }, 'planned');

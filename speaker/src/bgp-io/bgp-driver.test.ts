@@ -150,6 +150,31 @@ describe('BgpDriver', () => {
     expect(t.calls).toEqual([]);
   });
 
+  it('the first alive speaker reports an IP no node advertises, once per reason, on each of its Services', () => {
+    const t = setup();
+    const outside = (): Omit<PlanInput, 'alive'> => ({
+      ...snapshot(['203.0.113.10']),
+      pools: [valid(parseIPPool({ metadata: { name: 'other' }, spec: { addresses: ['203.0.113.0/24'] } }))],
+    });
+    const alive = new Set(['n1', 'n2']);
+    t.driver.plan({ snapshot: outside(), addresses: ['192.0.2.11'], alive });
+    t.driver.plan({ snapshot: outside(), addresses: ['192.0.2.11'], alive });
+    expect(t.events).toEqual([
+      {
+        regarding: { apiVersion: 'v1', kind: 'Service', namespace: 'ns', name: 'web', uid: undefined },
+        type: 'Warning',
+        reason: 'BGPNotAdvertised',
+        note: 'NoBGPAdvertisement: no BGPAdvertisement covers pool other of 203.0.113.10',
+      },
+    ]);
+    // Another speaker ranks first: this one stays quiet.
+    t.driver.plan({ snapshot: outside(), addresses: ['192.0.2.11'], alive: new Set(['a0', 'n1']) });
+    expect(t.events).toHaveLength(1);
+    // Advertised again: nothing to report.
+    t.driver.plan({ snapshot: snapshot(['203.0.113.10']), addresses: ['192.0.2.11'], alive });
+    expect(t.events).toHaveLength(1);
+  });
+
   it('emits BGPSessionDown on the BGPPeer when a session leaves Established', async () => {
     const t = setup({
       polls: [

@@ -47,6 +47,11 @@ export interface BgpPlanInput {
   snapshot: Omit<PlanInput, 'alive'>;
   /** This node's InternalIPs (IPv4 first). */
   addresses: readonly string[];
+  /**
+   * Speakers alive (membership). The first by name reports IPs that no node advertises, as Warning events
+   * `BGPNotAdvertised` on their Services; undefined = every node in the snapshot counts as alive.
+   */
+  alive?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -67,6 +72,8 @@ export class BgpDriver {
   private peersByAddress = new Map<string, BgpPeerConfig>();
   private lastPlan: AdvertisePlan | undefined;
   private warnedPasswords = new Set<string>();
+  /** IP → reason last reported as not advertised by any node (only while this node is the reporter). */
+  private reported = new Map<string, string>();
 
   constructor(private readonly options: BgpDriverOptions) {
     const { clients, logger, target, metrics } = options;
@@ -128,6 +135,7 @@ export class BgpDriver {
       advertisements: config.advertisements.map((a) => ({ ...a })),
     });
     this.lastPlan = plan;
+    this.reportNotAdvertised(plan, input);
     const frr = nodeFrrPlan({
       routerId: routerIdFor(this.options.nodeName, input.addresses),
       plan,
@@ -158,6 +166,34 @@ export class BgpDriver {
       bfdProfile: p.bfdProfile,
       nodeSelector: p.nodeSelector,
     };
+  }
+
+  /**
+   * Warning events for IPs no node advertises (the reason holds on every node), from one node only (the first
+   * alive speaker by name), once per change of reason.
+   */
+  private reportNotAdvertised(plan: AdvertisePlan, input: BgpPlanInput): void {
+    const candidates = input.alive ?? new Set(input.snapshot.nodes.map((n) => n.name));
+    const reporter = [...candidates].sort()[0];
+    if (reporter !== this.options.nodeName) {
+      this.reported.clear();
+      return;
+    }
+    const now = new Map<string, string>();
+    for (const ip of plan.ips) {
+      const verdict = ip.notAdvertised;
+      if (!verdict?.everyNode) continue;
+      now.set(ip.ip, verdict.message);
+      if (this.reported.get(ip.ip) === verdict.message) continue;
+      for (const s of ip.services)
+        this.options.recorder.emit({
+          regarding: { apiVersion: 'v1', kind: 'Service', namespace: s.namespace, name: s.name, uid: s.uid },
+          type: 'Warning',
+          reason: 'BGPNotAdvertised',
+          note: `${verdict.reason}: ${verdict.message}`,
+        });
+    }
+    this.reported = now;
   }
 
   private async drain(): Promise<void> {

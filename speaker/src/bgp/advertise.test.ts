@@ -154,6 +154,27 @@ describe('planAdvertisements: why an IP is not advertised', () => {
     );
   });
 
+  it.each([
+    ['no advertisement covers the pool', (i: AdvertiseInput) => ({ ...i, advertisements: [] }), true],
+    ['ETP Local without any endpoint', (i: AdvertiseInput) => ({ ...i, services: [local(null)] }), true],
+    [
+      'ETP Local with a not-ready endpoint only',
+      (i: AdvertiseInput) => ({ ...i, services: [local('n2', false)] }),
+      true,
+    ],
+    [
+      'ETP Local with an endpoint on another node',
+      (i: AdvertiseInput) => ({ ...i, services: [local('n2')] }),
+      false,
+    ],
+    ['this node not Ready', (i: AdvertiseInput) => ({ ...i, self: node({ ready: false }) }), false],
+    ['no peer for this node', (i: AdvertiseInput) => ({ ...i, peers: [] }), false],
+  ])('%s: holds on every node = %s', (_name, patch, everyNode) => {
+    const verdict = planAdvertisements(patch(input())).ips[0]?.notAdvertised;
+    expect(verdict?.everyNode).toBe(everyNode);
+    if (everyNode) expect(verdict?.message).not.toContain('n1');
+  });
+
   it('an unknown Node object advertises nothing and has no sessions', () => {
     const plan = planAdvertisements(input({ self: undefined }));
     expect(plan.sessions).toEqual([]);

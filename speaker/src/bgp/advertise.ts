@@ -8,7 +8,7 @@ import {
   type IPAddress,
   type IPPoolConfig,
 } from '@ironlb/shared';
-import { whyNotEligible, type NodeFacts } from '../eligibility/index.js';
+import { serviceHasLocalEndpoint, whyNotEligible, type NodeFacts } from '../eligibility/index.js';
 import type { ServiceView } from '../planner/index.js';
 import type { FrrPrefix } from './frr-plan.js';
 import type {
@@ -76,11 +76,16 @@ type Check = (s: CheckState) => NotAdvertised | null;
 const hasAdvertisement: Check = ({ covering, text, pool }) =>
   covering.length > 0
     ? null
-    : { reason: 'NoBGPAdvertisement', message: `no BGPAdvertisement covers pool ${pool.name} of ${text}` };
+    : {
+        reason: 'NoBGPAdvertisement',
+        message: `no BGPAdvertisement covers pool ${pool.name} of ${text}`,
+        everyNode: true,
+      };
 
 /** The L2 checks (node selected, Ready, not excluded, network available, ETP Local endpoint), minus election. */
 const nodeEligible: Check = ({ covering, self, services, text }) => {
-  if (!self) return { reason: 'NodeNotReady', message: `this node's Node object is not known yet` };
+  if (!self)
+    return { reason: 'NodeNotReady', message: `this node's Node object is not known yet`, everyNode: false };
   const verdict = whyNotEligible({
     ip: text,
     node: self,
@@ -99,8 +104,21 @@ const nodeEligible: Check = ({ covering, self, services, text }) => {
   if (verdict === null) return null;
   if (verdict.reason === 'SpeakerNotAlive' || verdict.reason === 'NoL2Announcement')
     throw new Error(`unexpected eligibility verdict ${verdict.reason} for a BGP advertisement`);
-  return { reason: verdict.reason, message: verdict.message };
+  if (verdict.reason === 'NoLocalEndpoints' && !services.some(hasLocalEndpointSomewhere)) {
+    const names = services.map((s) => `${s.namespace}/${s.name}`).join(', ');
+    return {
+      reason: 'NoLocalEndpoints',
+      message: `externalTrafficPolicy Local and no node has a ready endpoint of ${names} for ${text}`,
+      everyNode: true,
+    };
+  }
+  return { reason: verdict.reason, message: verdict.message, everyNode: false };
 };
+
+/** Some node qualifies for the Service under the ETP Local rule (only nodes that hold endpoints can). */
+function hasLocalEndpointSomewhere(s: ServiceView): boolean {
+  return s.endpoints.some((e) => typeof e.nodeName === 'string' && serviceHasLocalEndpoint(s, e.nodeName));
+}
 
 const hasPeer: Check = (s) => {
   if (peersFor(s).length > 0) return null;
@@ -108,6 +126,7 @@ const hasPeer: Check = (s) => {
   return {
     reason: 'NoBGPPeer',
     message: `no ${s.ip.family} BGP session of this node is a peer of ${names} for ${s.text}`,
+    everyNode: false,
   };
 };
 

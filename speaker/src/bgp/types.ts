@@ -44,6 +44,11 @@ export type NotAdvertisedReason =
 export interface NotAdvertised {
   reason: NotAdvertisedReason;
   message: string;
+  /**
+   * The reason holds for every node, so no node advertises the IP: no BGPAdvertisement covers its pool, or
+   * (externalTrafficPolicy Local) no node has a ready endpoint. `message` then names no node.
+   */
+  everyNode: boolean;
 }
 
 /** The verdict for one IP of ours (an IP in some IPPool). */
