@@ -1,0 +1,188 @@
+/**
+ * The burst of the side-by-side benchmark, run the same way against either controller: N LoadBalancer
+ * Services created at once (32 concurrent creates) in one namespace, create→status latency from watch
+ * timestamps (first event of a Service → first event carrying an ingress IP), and the controller's RSS
+ * and CPU from /proc before and after.
+ */
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type CoreV1Api, type KubeConfig, type V1Service, Watch } from '@kubernetes/client-node';
+import { limit } from '@ironlb/shared/kube';
+import { type CpuTicks, cpuSecondsBetween, statCpuTicks, statusKiB } from './metallb-proc.js';
+import { median, percentile } from './metallb-stats.js';
+
+/** The Services of one burst: where, which class, which label. */
+export interface BurstTarget {
+  readonly namespace: string;
+  readonly loadBalancerClass: string;
+  readonly label: { readonly key: string; readonly value: string };
+}
+
+/** Watch timestamps per Service name: first seen, and first seen with an ingress IP. */
+export class StatusTracker {
+  readonly #seen = new Map<string, number>();
+  readonly #allocated = new Map<string, number>();
+  #abort: AbortController | undefined;
+  #failure: unknown;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly namespace: string,
+  ) {}
+
+  async start(): Promise<void> {
+    this.#abort = await new Watch(this.kc).watch(
+      `/api/v1/namespaces/${this.namespace}/services`,
+      {},
+      (_type: string, obj: V1Service) => {
+        const now = performance.now();
+        const name = obj.metadata?.name ?? '';
+        if (!this.#seen.has(name)) this.#seen.set(name, now);
+        if (obj.status?.loadBalancer?.ingress?.[0]?.ip !== undefined && !this.#allocated.has(name)) {
+          this.#allocated.set(name, now);
+        }
+      },
+      (e: unknown) => {
+        // A watch that ends early would make the wait below time out with a wrong reason.
+        if (e !== null && e !== undefined && this.#abort?.signal.aborted !== true) this.#failure = e;
+      },
+    );
+  }
+
+  stop(): void {
+    this.#abort?.abort();
+  }
+
+  get allocatedCount(): number {
+    return this.#allocated.size;
+  }
+
+  /** Resolves with the time the n-th Service had an IP; rejects after timeoutMs or when the watch failed. */
+  async until(n: number, timeoutMs: number): Promise<number> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.#allocated.size < n) {
+      if (this.#failure !== undefined) throw new Error('Service watch failed', { cause: this.#failure });
+      if (performance.now() > deadline) {
+        throw new Error(
+          `only ${this.#allocated.size} of ${n} Services had an IP after ${timeoutMs / 1000} s`,
+        );
+      }
+      await sleep(20);
+    }
+    return Math.max(...this.#allocated.values());
+  }
+
+  /** create→status latencies in ms, ascending. */
+  latencies(): number[] {
+    const out: number[] = [];
+    for (const [name, at] of this.#allocated) {
+      const seen = this.#seen.get(name);
+      if (seen !== undefined) out.push(at - seen);
+    }
+    return out.sort((a, b) => a - b);
+  }
+}
+
+export async function createServices(core: CoreV1Api, target: BurstTarget, n: number): Promise<void> {
+  const run = limit(32);
+  await Promise.all(
+    Array.from({ length: n }, (_v, i) =>
+      run(() =>
+        core.createNamespacedService({
+          namespace: target.namespace,
+          body: {
+            metadata: { name: `svc-${i}`, labels: { [target.label.key]: target.label.value } },
+            spec: {
+              type: 'LoadBalancer',
+              loadBalancerClass: target.loadBalancerClass,
+              // The lab's IPv4 Service CIDR is a /25 and node ports would run out at 2,000.
+              ipFamilyPolicy: 'SingleStack',
+              ipFamilies: ['IPv6'],
+              allocateLoadBalancerNodePorts: false,
+              selector: { app: `svc-${i}` },
+              ports: [{ port: 80, protocol: 'TCP' }],
+            },
+          },
+        }),
+      ),
+    ),
+  );
+}
+
+/** One reading of a live process; a process that is gone is a bug of the run (it must not die mid-burst). */
+function readProc(pid: number): { rssKiB: number; hwmKiB: number; ticks: CpuTicks } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rssKiB = statusKiB(status, 'VmRSS');
+  const hwmKiB = statusKiB(status, 'VmHWM');
+  const ticks = statCpuTicks(stat);
+  if (rssKiB === undefined || hwmKiB === undefined || ticks === undefined) {
+    throw new Error(`/proc/${pid}: no VmRSS/VmHWM/CPU times (process exited?)`);
+  }
+  return { rssKiB, hwmKiB, ticks };
+}
+
+export interface ProcSample {
+  /** Median VmRSS of the readings. */
+  readonly rssMiB: number;
+  /** VmHWM at the last reading. */
+  readonly peakMiB: number;
+  /** CPU times at the last reading. */
+  readonly ticks: CpuTicks;
+}
+
+/** `count` readings `intervalMs` apart. */
+export async function sampleProc(pid: number, o: { count: number; intervalMs: number }): Promise<ProcSample> {
+  const rss: number[] = [];
+  let last = readProc(pid);
+  rss.push(last.rssKiB);
+  for (let i = 1; i < o.count; i++) {
+    await sleep(o.intervalMs);
+    last = readProc(pid);
+    rss.push(last.rssKiB);
+  }
+  return { rssMiB: (median(rss) ?? 0) / 1024, peakMiB: last.hwmKiB / 1024, ticks: last.ticks };
+}
+
+export interface BurstNumbers {
+  readonly p50Ms: number | undefined;
+  readonly p99Ms: number | undefined;
+  readonly allAllocatedMs: number;
+  readonly before: ProcSample;
+  readonly after: ProcSample;
+  readonly cpuSeconds: number;
+}
+
+/** The burst against a controller that is ready and idle (process `pid`). */
+export async function runBurst(o: {
+  kc: KubeConfig;
+  core: CoreV1Api;
+  target: BurstTarget;
+  services: number;
+  pid: number;
+  ticksPerSecond: number;
+  timeoutMs: number;
+}): Promise<BurstNumbers> {
+  const tracker = new StatusTracker(o.kc, o.target.namespace);
+  await tracker.start();
+  try {
+    const before = await sampleProc(o.pid, { count: 5, intervalMs: 200 });
+    const t0 = performance.now();
+    await createServices(o.core, o.target, o.services);
+    const last = await tracker.until(o.services, o.timeoutMs);
+    // Let the controller finish what the last writes started (events, pool status) before "after".
+    await sleep(1000);
+    const after = await sampleProc(o.pid, { count: 5, intervalMs: 200 });
+    const lat = tracker.latencies();
+    return {
+      p50Ms: percentile(lat, 50),
+      p99Ms: percentile(lat, 99),
+      allAllocatedMs: last - t0,
+      before,
+      after,
+      cpuSeconds: cpuSecondsBetween(before.ticks, after.ticks, o.ticksPerSecond),
+    };
+  } finally {
+    tracker.stop();
+  }
+}

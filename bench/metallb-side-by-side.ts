@@ -1,0 +1,189 @@
+/**
+ * ironlb's controller and MetalLB's side by side on the lab (the lab must be up; `pnpm build` first):
+ * for each N, the same burst of N LoadBalancer Services against one kube-apiserver, first ironlb's
+ * controller alone, then MetalLB's alone, each started fresh in its own namespace with its own class and
+ * pool (see metallb-contenders.ts). Prints create→status p50/p99, RSS before → after (median of 5 readings
+ * of VmRSS), CPU seconds for the burst (utime+stime), and the ratios. Every Service, namespace and pool it
+ * created is deleted after each run (and on SIGINT/SIGTERM).
+ *
+ * Run: pnpm --filter @ironlb/bench bench:metallb-side-by-side [--counts 500,2000,10000]
+ *        [--metallb-version v0.15.2] [--ironlb-node-options "--max-semi-space-size=1 ..."]
+ *        [--ironlb-root DIR] [--only ironlb|metallb]
+ */
+import { type ChildProcess, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { labConfig, labPaths } from '../test/lab/config.js';
+import { registerLabUser, releaseLabUser } from '../test/lab/sharing.js';
+import { runBurst } from './metallb-burst.js';
+import { type Contender, buildMetallb, ironlbContender, metallbContender } from './metallb-contenders.js';
+import { type BurstResult, ratiosOf, ratiosTable, resultsTable } from './metallb-table.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+const { values: flags } = parseArgs({
+  options: {
+    counts: { type: 'string', default: '500,2000' },
+    'metallb-version': { type: 'string', default: 'v0.15.2' },
+    'ironlb-node-options': { type: 'string', default: '' },
+    'ironlb-root': { type: 'string', default: ROOT },
+    only: { type: 'string' },
+  },
+});
+const counts = flags.counts.split(',').map((s) => Number(s.trim()));
+if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 60_000)) {
+  throw new Error(`--counts: comma-separated integers 1..60000, got ${JSON.stringify(flags.counts)}`);
+}
+if (flags.only !== undefined && flags.only !== 'ironlb' && flags.only !== 'metallb') {
+  throw new Error(`--only: ironlb or metallb, got ${JSON.stringify(flags.only)}`);
+}
+
+const lab = labConfig();
+const KUBECONFIG = process.env.KUBECONFIG ?? labPaths(lab).kubeconfig;
+const kc = new KubeConfig();
+kc.loadFromFile(KUBECONFIG);
+const core = kc.makeApiClient(CoreV1Api);
+const kubectl = (args: string[], input?: string): string =>
+  execFileSync(join(lab.k8sBinDir, 'kubectl'), ['--kubeconfig', KUBECONFIG, ...args], {
+    encoding: 'utf8',
+    ...(input === undefined ? {} : { input }),
+  });
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+const runId = randomBytes(3).toString('hex');
+
+/** What is running or exists right now, for the cleanup on exit or signal. */
+const live = {
+  child: undefined as ChildProcess | undefined,
+  namespaces: new Set<string>(),
+  cleanups: new Set<() => void>(),
+};
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function deleteNamespace(ns: string): void {
+  kubectl(['delete', 'namespace', ns, '--ignore-not-found', '--wait=true', '--timeout=10m']);
+  live.namespaces.delete(ns);
+}
+
+async function runOne(c: Contender, services: number): Promise<BurstResult> {
+  const ns = `bench-sbs-${runId}-${c.label.value}-${services}`;
+  kubectl(['create', 'namespace', ns]);
+  live.namespaces.add(ns);
+  const cleanup = (): void => {
+    c.cleanup(ns);
+  };
+  live.cleanups.add(cleanup);
+  c.prepare(ns);
+  const others = (await core.listServiceForAllNamespaces()).items.length;
+  const child = c.start(ns);
+  live.child = child;
+  child.once('exit', (code, signal) => {
+    if (live.child === child) {
+      console.error(`${c.name} controller exited (${code ?? signal}) during its run`);
+      process.exitCode = 1;
+    }
+  });
+  try {
+    await c.ready(120_000);
+    const n = await runBurst({
+      kc,
+      core,
+      target: { namespace: ns, loadBalancerClass: c.loadBalancerClass, label: c.label },
+      services,
+      pid: child.pid ?? 0,
+      ticksPerSecond: TICKS_PER_SECOND,
+      timeoutMs: 30 * 60_000,
+    });
+    const r: BurstResult = {
+      controller: c.name,
+      services,
+      otherServices: others,
+      p50Ms: n.p50Ms,
+      p99Ms: n.p99Ms,
+      allAllocatedMs: n.allAllocatedMs,
+      rssBeforeMiB: n.before.rssMiB,
+      rssAfterMiB: n.after.rssMiB,
+      rssPeakMiB: n.after.peakMiB,
+      cpuSeconds: n.cpuSeconds,
+    };
+    console.log(resultsTable([r]).split('\n')[2]);
+    return r;
+  } finally {
+    live.child = undefined;
+    await stopChild(child);
+    // The next run's controller must not find these Services in its cache (MetalLB caches all of them).
+    deleteNamespace(ns);
+    cleanup();
+    live.cleanups.delete(cleanup);
+  }
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  console.error(`${signal}: cleaning up`);
+  live.child?.kill('SIGTERM');
+  for (const ns of live.namespaces)
+    kubectl(['delete', 'namespace', ns, '--ignore-not-found', '--wait=false']);
+  for (const c of live.cleanups) c();
+  releaseLabUser(lab);
+  process.exit(130);
+}
+
+async function main(): Promise<void> {
+  registerLabUser(lab);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const metallbDir = buildMetallb(ROOT, flags['metallb-version']);
+    kubectl([
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '-f',
+      join(ROOT, 'charts/ironlb/crds/ironlb.io_ippools.yaml'),
+    ]);
+    const nodeOptions = flags['ironlb-node-options'].split(/\s+/).filter((s) => s !== '');
+    const contenders = [
+      ironlbContender({ kubectl, kubeconfig: KUBECONFIG, root: flags['ironlb-root'], nodeOptions }),
+      metallbContender({
+        kubectl,
+        kubeconfig: KUBECONFIG,
+        dir: metallbDir,
+        version: flags['metallb-version'],
+      }),
+    ].filter((c) => flags.only === undefined || c.label.value === flags.only);
+    const commit = execFileSync('git', ['-C', flags['ironlb-root'], 'rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+    }).trim();
+    console.log(
+      `node ${process.version}; ironlb ${commit} (${flags['ironlb-root']}), node options: ` +
+        `${nodeOptions.join(' ') || 'none'}; MetalLB ${flags['metallb-version']} (${metallbDir}); ` +
+        `load average at start ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim()}`,
+    );
+    const results: BurstResult[] = [];
+    for (const services of counts) {
+      for (const c of contenders) results.push(await runOne(c, services));
+    }
+    console.log(
+      `\nload average at end ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim()}\n`,
+    );
+    console.log(resultsTable(results));
+    const ratios = counts.flatMap((services) => {
+      const i = results.find((r) => r.services === services && r.controller === 'ironlb');
+      const m = results.find((r) => r.services === services && r.controller !== 'ironlb');
+      return i === undefined || m === undefined ? [] : [ratiosOf(i, m)];
+    });
+    if (ratios.length > 0) console.log(`\n${ratiosTable(ratios)}`);
+  } finally {
+    releaseLabUser(lab);
+  }
+}
+
+await main();
