@@ -2,7 +2,8 @@
  * The speaker's BGP mode on the lab: built speakers (`node speaker/dist/main.js --bgp-frr-config … --bgp-frr-instance
  * …`) drive each node's FRR instance; the lab's router peers with every node (test/lab/README.md, "BGP").
  * - ETP Cluster: the router holds the Service's /32 and /128 with one next hop per node;
- * - ETP Local: only the node with the ready endpoint, and the route follows the pod when it moves;
+ * - ETP Local: no route and a BGPNotAdvertised event while no pod is ready; then only the node with the ready
+ *   endpoint, and the route follows the pod when it moves;
  * - the speakers' metrics show the sessions up and the prefixes advertised;
  * - a speaker restart withdraws nothing (FRR keeps its configuration; the restarted speaker renders the same).
  *
@@ -27,6 +28,7 @@ import {
   netnsExec,
   setIngress,
   waitFor,
+  waitForEvent,
   type TestNamespace,
 } from './support/index.js';
 import { applyNodeFrrConfig, ensureBgpLab, nodeFrr, routerNextHops, waitForRoute } from './support/router.js';
@@ -145,8 +147,14 @@ describe('speaker BGP mode', () => {
       allocateLoadBalancerNodePorts: false,
     });
     await setIngress({ namespace: ns.name, name: 'local4', ips: [LOCAL4] });
-    // No endpoint anywhere: no node advertises it (a plan runs within a resync period, 5 s, of the status write).
-    await sleep(6000);
+    // No endpoint anywhere: no node advertises it, and the Service says why.
+    await waitForEvent({
+      namespace: ns.name,
+      name: 'local4',
+      reason: 'BGPNotAdvertised',
+      contains: 'no node has a ready endpoint',
+      timeoutMs: 15_000,
+    });
     expect(await routerNextHops(`${LOCAL4}/32`)).toEqual([]);
     await createReadyPod({ namespace: ns.name, name: 'local4-a', node: first, labels: { app: 'local4' } });
     await waitForRoute(`${LOCAL4}/32`, [labNode(first).ipv4], { timeoutMs: 30_000 });
