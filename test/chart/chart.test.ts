@@ -262,6 +262,9 @@ describe.skipIf(HELM === undefined)('charts/ironlb', () => {
       'core/nodes: list,patch,watch',
       'ironlb.io/ippools: list,watch',
       'ironlb.io/l2announcements: list,watch',
+      'ironlb.io/bgppeers: list,watch',
+      'ironlb.io/bgpadvertisements: list,watch',
+      'ironlb.io/bfdprofiles: list,watch',
       'events.k8s.io/events: create,patch',
     ]);
     expect(get(find(objects, 'RoleBinding', 'ironlb-controller'), 'subjects')).toEqual([

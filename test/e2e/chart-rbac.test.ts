@@ -127,6 +127,7 @@ const customWatch = {
   methodFile: customInformer,
 } as const;
 const view = 'speaker/src/k8s/cluster-view.ts';
+const bgpView = 'speaker/src/bgp-io/bgp-config-view.ts';
 const recorder = 'shared/src/kube/event-recorder.ts';
 const elector = 'shared/src/kube/leader-election.ts';
 const CONTROLLER_NEEDS: Record<string, Need> = {
@@ -179,6 +180,12 @@ const SPEAKER_NEEDS: Record<string, Need> = {
   'ironlb.io/ippools:watch': { file: view, code: 'plural: IPPOOL_PLURAL', ...customWatch },
   'ironlb.io/l2announcements:list': { file: view, code: 'plural: L2_ANNOUNCEMENT_PLURAL', ...customList },
   'ironlb.io/l2announcements:watch': { file: view, code: 'plural: L2_ANNOUNCEMENT_PLURAL', ...customWatch },
+  'ironlb.io/bgppeers:list': { file: bgpView, code: 'plural: BGP_PEER_PLURAL', ...customList },
+  'ironlb.io/bgppeers:watch': { file: bgpView, code: 'plural: BGP_PEER_PLURAL', ...customWatch },
+  'ironlb.io/bgpadvertisements:list': { file: bgpView, code: 'plural: BGP_ADVERTISEMENT_PLURAL', ...customList },
+  'ironlb.io/bgpadvertisements:watch': { file: bgpView, code: 'plural: BGP_ADVERTISEMENT_PLURAL', ...customWatch },
+  'ironlb.io/bfdprofiles:list': { file: bgpView, code: 'plural: BFD_PROFILE_PLURAL', ...customList },
+  'ironlb.io/bfdprofiles:watch': { file: bgpView, code: 'plural: BFD_PROFILE_PLURAL', ...customWatch },
   'events.k8s.io/events:create': { file: recorder, code: 'createNamespacedEvent' },
   'events.k8s.io/events:patch': { file: recorder, code: 'patchNamespacedEvent' },
 };

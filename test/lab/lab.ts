@@ -146,12 +146,17 @@ async function up(config: LabConfig): Promise<LabUpReport> {
   mkdirSync(config.dir, { recursive: true });
   await Promise.all([ensureNetwork(config), ensureCredentials(config)]);
   mark('network+pki');
-  const results = await ensureStorageAndApiserver(config);
+  // The BGP part (opt-in) needs only the network: it starts while etcd and the apiserver do.
+  const [results, bgpResults] = await Promise.all([
+    ensureStorageAndApiserver(config),
+    config.bgp
+      ? ensureBgp(config).finally(() => {
+          mark('bgp');
+        })
+      : Promise.resolve([]),
+  ]);
   mark('etcd+apiserver');
-  if (config.bgp) {
-    results.push(...(await ensureBgp(config)));
-    mark('bgp');
-  }
+  results.push(...bgpResults);
   if (config.mode === 'real') {
     // Real nodes (work in progress): containerd, kubelet and kube-proxy per node; see real/real-node.ts.
     for (const r of await Promise.all(config.nodes.map((n) => ensureRealNode(config, n)))) results.push(...r);
