@@ -21,7 +21,6 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mergePatchOptions } from '@ironlb/shared/kube';
 import {
   ApiException,
   CoordinationV1Api,
@@ -30,6 +29,8 @@ import {
   DiscoveryV1Api,
   EventsV1Api,
   KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
   type V1Service,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +60,9 @@ import { httpGetFromClient } from './support/http.js';
 import { netnsExec, startInNetns, type NetnsProcess } from './support/netns.js';
 import { labNode, labNodes } from './support/nodes.js';
 import { waitFor } from './support/wait.js';
+
+/** This suite drives the API with client-node, whose patches default to JSON patch. */
+const mergePatchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SUFFIX = randomBytes(3).toString('hex');

@@ -4,8 +4,7 @@
  * Pools are cluster-scoped, so each is restricted to this file's namespaces (198.51.100.160/27 and
  * 2001:db8:100::c000/124 are used only here).
  */
-import { CustomObjectsApi, type V1Service } from '@kubernetes/client-node';
-import { mergePatchOptions } from '@ironlb/shared/kube';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type V1Service } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ControllerProcess,
@@ -18,6 +17,9 @@ import {
 import { apply, deleteObjects, installCrds, kubectl, serviceEvents, waitForEvent } from './support/ironlb.js';
 import { createTestNamespace, kubeClients, type TestNamespace } from './support/kube.js';
 import { waitFor } from './support/wait.js';
+
+/** This suite drives the API with client-node (the admin's view), whose patches default to JSON patch. */
+const mergePatchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 const PORT = 17480;
 const POOLS = ['ctl-a-main', 'ctl-a-small', 'ctl-a-dual', 'ctl-a-edit', 'ctl-a-overlap'];

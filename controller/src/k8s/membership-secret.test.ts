@@ -1,9 +1,10 @@
-import { ApiException, type CoreV1Api, type V1Secret } from '@kubernetes/client-node';
+import { ApiException, type V1Secret } from '@kubernetes/client-node';
+import type { CoreV1Client } from '@ironlb/shared/kube';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ensureMembershipSecret, MEMBERSHIP_SECRET_KEY, newMembershipKey } from './membership-secret.js';
 
-type Create = CoreV1Api['createNamespacedSecret'];
+type Create = CoreV1Client['createNamespacedSecret'];
 
 /** A fake API server: each create answers with the next status in `answers` (201 stores the body). */
 function fakeCore(answers: number[]): {

@@ -1,6 +1,12 @@
 import { randomInt } from 'node:crypto';
-import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
-import { attemptWrite, backoffDelay, type BackoffOptions, sleep } from '@ironlb/shared/kube';
+import type { V1Secret } from '@kubernetes/client-node';
+import {
+  attemptWrite,
+  backoffDelay,
+  type BackoffOptions,
+  type CoreV1Client,
+  sleep,
+} from '@ironlb/shared/kube';
 import type { Logger } from 'pino';
 
 /** The data key speakers read (the chart mounts it as the file `secretKey`). */
@@ -16,7 +22,7 @@ export function newMembershipKey(): string {
 }
 
 export interface MembershipSecretOptions {
-  readonly core: Pick<CoreV1Api, 'createNamespacedSecret'>;
+  readonly core: Pick<CoreV1Client, 'createNamespacedSecret'>;
   readonly namespace: string;
   readonly name: string;
   readonly logger: Logger;

@@ -1,5 +1,5 @@
-import { ApiException, type CustomObjectsApi } from '@kubernetes/client-node';
-import { limit } from '@ironlb/shared/kube';
+import { ApiException } from '@kubernetes/client-node';
+import { type CustomObjectsClient, limit } from '@ironlb/shared/kube';
 import { describe, expect, it } from 'vitest';
 import type { PoolObject } from './informers.js';
 import { writePoolStatus } from './pool-status.js';
@@ -14,7 +14,10 @@ const apiError = (code: number): ApiException<string> =>
     {},
   );
 
-type Custom = Pick<CustomObjectsApi, 'patchClusterCustomObjectStatus' | 'patchNamespacedCustomObjectStatus'>;
+type Custom = Pick<
+  CustomObjectsClient,
+  'patchClusterCustomObjectStatus' | 'patchNamespacedCustomObjectStatus'
+>;
 
 function fakeCustom(error?: Error): { custom: Custom; calls: unknown[] } {
   const calls: unknown[] = [];

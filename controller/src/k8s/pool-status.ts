@@ -1,4 +1,3 @@
-import type { CustomObjectsApi } from '@kubernetes/client-node';
 import {
   API_GROUP,
   API_VERSION,
@@ -12,7 +11,12 @@ import {
   isObject,
   type Result,
 } from '@ironlb/shared';
-import { type Limiter, type WriteFailure, patchCustomStatus } from '@ironlb/shared/kube';
+import {
+  type CustomObjectsClient,
+  type Limiter,
+  type WriteFailure,
+  patchCustomStatus,
+} from '@ironlb/shared/kube';
 import type { PoolStats } from '../allocation/index.js';
 import type { PoolObject } from './informers.js';
 
@@ -114,7 +118,7 @@ export function replacingPatch(current: unknown, desired: unknown): unknown {
 /** PATCHes the pool's status subresource (only while leading); failures are the shared WriteFailure. */
 export async function writePoolStatus(
   deps: {
-    custom: Pick<CustomObjectsApi, 'patchClusterCustomObjectStatus' | 'patchNamespacedCustomObjectStatus'>;
+    custom: Pick<CustomObjectsClient, 'patchClusterCustomObjectStatus' | 'patchNamespacedCustomObjectStatus'>;
     limiter: Limiter;
     signal: AbortSignal;
   },

@@ -1,5 +1,5 @@
-import { ApiException, type CoreV1Api, type V1Service } from '@kubernetes/client-node';
-import { limit } from '@ironlb/shared/kube';
+import { ApiException, type V1Service } from '@kubernetes/client-node';
+import { type CoreV1Client, limit } from '@ironlb/shared/kube';
 import { describe, expect, it } from 'vitest';
 import { type ServiceWriterDeps, writeAnnotation, writeIngress } from './service-writer.js';
 
@@ -18,7 +18,7 @@ const refused = (): Error =>
     cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
   });
 
-/** A CoreV1Api stand-in: records calls; `fail` decides what the next call throws (undefined: succeed). */
+/** A CoreV1Client stand-in: records calls; `fail` decides what the next call throws (undefined: succeed). */
 function fakeCore(fail: () => unknown): { core: Core; calls: Call[] } {
   const calls: Call[] = [];
   const answer = (method: string, args: unknown): Promise<V1Service> => {
@@ -30,7 +30,7 @@ function fakeCore(fail: () => unknown): { core: Core; calls: Call[] } {
   const core = {
     patchNamespacedServiceStatus: (args: unknown) => answer('status', args),
     patchNamespacedService: (args: unknown) => answer('service', args),
-  } as unknown as Pick<CoreV1Api, 'patchNamespacedServiceStatus' | 'patchNamespacedService'>;
+  } as unknown as Pick<CoreV1Client, 'patchNamespacedServiceStatus' | 'patchNamespacedService'>;
   return { core, calls };
 }
 

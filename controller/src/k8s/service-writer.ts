@@ -1,6 +1,7 @@
-import type { CoreV1Api, V1Service } from '@kubernetes/client-node';
+import type { V1Service } from '@kubernetes/client-node';
 import { type Result, err } from '@ironlb/shared';
 import {
+  type CoreV1Client,
   type Limiter,
   type WriteFailure,
   attemptWrite,
@@ -9,7 +10,7 @@ import {
 } from '@ironlb/shared/kube';
 
 export interface ServiceWriterDeps {
-  readonly core: Pick<CoreV1Api, 'patchNamespacedServiceStatus' | 'patchNamespacedService'>;
+  readonly core: Pick<CoreV1Client, 'patchNamespacedServiceStatus' | 'patchNamespacedService'>;
   /** Bounds concurrent writes (shared with pool status writes). */
   readonly limiter: Limiter;
   /** Aborted when leadership ends: no write starts after that. */

@@ -1,6 +1,5 @@
-import type { CustomObjectsApi } from '@kubernetes/client-node';
 import type { IPPoolStatus, PoolEntry } from '@ironlb/shared';
-import type { Limiter, ProcessOutcome, WriteFailure } from '@ironlb/shared/kube';
+import type { CustomObjectsClient, Limiter, ProcessOutcome, WriteFailure } from '@ironlb/shared/kube';
 import type { Logger } from '@ironlb/shared/log';
 import type { Allocator } from '../allocation/index.js';
 import type { ControllerMetrics } from '../http/metrics.js';
@@ -8,7 +7,7 @@ import type { PoolObject } from '../k8s/informers.js';
 import { desiredPoolStatus, sameStatus, writePoolStatus } from '../k8s/pool-status.js';
 
 export interface PoolStatusWriterDeps {
-  readonly custom: CustomObjectsApi;
+  readonly custom: CustomObjectsClient;
   readonly limiter: Limiter;
   readonly signal: AbortSignal;
   readonly metrics: ControllerMetrics;

@@ -1,6 +1,6 @@
-import { ApiException, type CoreV1Api, type V1Namespace, type V1Service } from '@kubernetes/client-node';
+import { ApiException, type V1Namespace, type V1Service } from '@kubernetes/client-node';
 import { ALLOCATED_FROM_POOL_ANNOTATION, type L2AnnouncementConfig } from '@ironlb/shared';
-import { type EventInput, type Informer, limit } from '@ironlb/shared/kube';
+import { type CoreV1Client, type EventInput, type Informer, limit } from '@ironlb/shared/kube';
 import { createLogger } from '@ironlb/shared/log';
 import { describe, expect, it } from 'vitest';
 import { Allocator } from '../allocation/index.js';
@@ -55,7 +55,7 @@ function harness(o: { l2?: L2AnnouncementConfig[] } = {}): Harness {
   const core = {
     patchNamespacedServiceStatus: (args: never) => write('status', args),
     patchNamespacedService: (args: never) => write('annotation', args),
-  } as unknown as Pick<CoreV1Api, 'patchNamespacedServiceStatus' | 'patchNamespacedService'>;
+  } as unknown as Pick<CoreV1Client, 'patchNamespacedServiceStatus' | 'patchNamespacedService'>;
   const allocator = new Allocator();
   const blue = pool('blue', { addresses: ['192.0.2.8/30'] });
   allocator.setPools([blue]);

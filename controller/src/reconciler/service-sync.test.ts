@@ -1,6 +1,6 @@
-import { ApiException, type CoreV1Api, type V1Service } from '@kubernetes/client-node';
+import { ApiException, type V1Service } from '@kubernetes/client-node';
 import { ALLOCATED_FROM_POOL_ANNOTATION } from '@ironlb/shared';
-import { limit } from '@ironlb/shared/kube';
+import { type CoreV1Client, limit } from '@ironlb/shared/kube';
 import { describe, expect, it } from 'vitest';
 import { ServiceSync } from './service-sync.js';
 
@@ -19,11 +19,11 @@ interface Call {
 }
 
 /**
- * A CoreV1Api stand-in for the two writes: each successful write bumps the resourceVersion (like the
+ * A CoreV1Client stand-in for the two writes: each successful write bumps the resourceVersion (like the
  * API server); `failNext` makes the next write of that kind throw.
  */
 function fakeApi(): {
-  core: Pick<CoreV1Api, 'patchNamespacedServiceStatus' | 'patchNamespacedService'>;
+  core: Pick<CoreV1Client, 'patchNamespacedServiceStatus' | 'patchNamespacedService'>;
   calls: Call[];
   failNext: (kind: Call['kind'], error: unknown) => void;
 } {
@@ -46,7 +46,7 @@ function fakeApi(): {
   const core = {
     patchNamespacedServiceStatus: (args: never) => write('status', args),
     patchNamespacedService: (args: never) => write('annotation', args),
-  } as unknown as Pick<CoreV1Api, 'patchNamespacedServiceStatus' | 'patchNamespacedService'>;
+  } as unknown as Pick<CoreV1Client, 'patchNamespacedServiceStatus' | 'patchNamespacedService'>;
   return {
     core,
     calls,

@@ -1,5 +1,6 @@
 import type { V1ObjectReference, V1Service } from '@kubernetes/client-node';
 import { LOAD_BALANCER_IPS_ANNOTATIONS, formatIP, parseIP } from '@ironlb/shared';
+import { timestampMs } from '@ironlb/shared/kube';
 import {
   type AllocationRequest,
   type ServiceLike,
@@ -108,8 +109,9 @@ export function regardingOf(svc: V1Service): V1ObjectReference {
 
 /** Oldest first (creationTimestamp, then namespace/name): the order in which claims are honoured. */
 export function compareAge(a: V1Service, b: V1Service): number {
-  const ta = a.metadata?.creationTimestamp?.getTime() ?? 0;
-  const tb = b.metadata?.creationTimestamp?.getTime() ?? 0;
+  // The client returns RFC 3339 text, whatever the model type says (Date): timestampMs reads both.
+  const ta = timestampMs(a.metadata?.creationTimestamp) ?? 0;
+  const tb = timestampMs(b.metadata?.creationTimestamp) ?? 0;
   if (ta !== tb) return ta - tb;
   const ka = keyOf(a);
   const kb = keyOf(b);

@@ -1,10 +1,6 @@
-import type {
-  CustomObjectsApi,
-  KubeConfig,
-  KubernetesListObject,
-  KubernetesObject,
-} from '@kubernetes/client-node';
+import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION } from '../types/api.js';
+import type { CustomObjectsClient } from './api-clients.js';
 import { Informer, type InformerOptions } from './informer.js';
 
 export interface CustomInformerOptions<T extends KubernetesObject, U = T> extends Omit<
@@ -12,8 +8,8 @@ export interface CustomInformerOptions<T extends KubernetesObject, U = T> extend
   'kubeConfig' | 'path' | 'list' | 'typeName'
 > {
   readonly clients: {
-    readonly kubeConfig: KubeConfig;
-    readonly custom: Pick<CustomObjectsApi, 'listClusterCustomObject'>;
+    readonly kubeConfig: InformerOptions<T, U>['kubeConfig'];
+    readonly custom: Pick<CustomObjectsClient, 'listClusterCustomObject'>;
   };
   /** Plural of a cluster-scoped ironlb.io/v1alpha1 kind, e.g. IPPOOL_PLURAL. */
   readonly plural: string;
@@ -22,7 +18,7 @@ export interface CustomInformerOptions<T extends KubernetesObject, U = T> extend
 /**
  * The one list+watch cache for ironlb.io custom objects (IPPools, L2Announcements), used by the
  * controller and the speaker. Builds, does not start, an Informer whose LIST and watch use the same
- * group, version and plural; objects stay plain JSON (no ObjectSerializer model).
+ * group, version and plural; objects are plain JSON.
  */
 export function customInformer<T extends KubernetesObject, U = T>(
   options: CustomInformerOptions<T, U>,

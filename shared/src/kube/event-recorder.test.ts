@@ -1,8 +1,8 @@
 /* eslint-disable @typescript-eslint/require-await -- fakes keep the async signatures of the APIs they stand in for. */
-import { ApiException, type EventsV1Event } from '@kubernetes/client-node';
-import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { KubeApiError } from './api-error.js';
 import { type EventsApi, EventRecorder } from './event-recorder.js';
+import type { KubeEvent } from './wire.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_700_000_000_000 });
@@ -25,24 +25,22 @@ function fakeEvents(behaviour: { fail?: number; hang?: boolean } = {}): EventsAp
   let n = 0;
   const maybeFail = async (): Promise<void> => {
     if (behaviour.hang === true) await new Promise(() => undefined);
-    if (behaviour.fail !== undefined) throw new ApiException(behaviour.fail, 'x', '{"message":"nope"}', {});
+    if (behaviour.fail !== undefined)
+      throw new KubeApiError(behaviour.fail, '{"message":"nope"}', 'POST events');
   };
   return {
     calls,
     createNamespacedEvent: async ({ body }) => {
       await maybeFail();
       n += 1;
-      const wire = JSON.parse(JSON.stringify(ObjectSerializer.serialize(body, 'EventsV1Event'))) as Record<
-        string,
-        unknown
-      >;
+      const wire = JSON.parse(JSON.stringify(body)) as Record<string, unknown>;
       calls.push({ op: 'create', name: `ev${n}`, wire });
-      return { metadata: { name: `ev${n}` } } as EventsV1Event;
+      return { metadata: { name: `ev${n}` } } as KubeEvent;
     },
     patchNamespacedEvent: async ({ name, body }) => {
       await maybeFail();
       calls.push({ op: 'patch', name, wire: JSON.parse(JSON.stringify(body)) as Record<string, unknown> });
-      return {} as EventsV1Event;
+      return {} as KubeEvent;
     },
   };
 }
@@ -129,7 +127,7 @@ describe('EventRecorder', () => {
     r.emit(ev);
     await r.stop();
     api.patchNamespacedEvent = async () => {
-      throw new ApiException(404, 'gone', '{}', {});
+      throw new KubeApiError(404, '{}', 'PATCH events');
     };
     r.start();
     r.emit(ev);

@@ -1,17 +1,17 @@
-import type { EventsV1Event, V1ObjectReference } from '@kubernetes/client-node';
+import type { V1ObjectReference } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { apiStatusCode, describeApiError } from './api-error.js';
-import { microTime } from './lease-record.js';
-import { mergePatchOptions } from './status-patch.js';
+import { mergePatchOptions, type PatchOptions } from './api-clients.js';
 import { KeyedTokenBuckets } from './token-bucket.js';
+import { type KubeEvent, microTime } from './wire.js';
 
-/** The events.k8s.io/v1 calls the recorder makes (EventsV1Api satisfies it). */
+/** The events.k8s.io/v1 calls the recorder makes (EventsV1Client satisfies it). */
 export interface EventsApi {
-  createNamespacedEvent(p: { namespace: string; body: EventsV1Event }): Promise<EventsV1Event>;
+  createNamespacedEvent(p: { namespace: string; body: KubeEvent }): Promise<KubeEvent>;
   patchNamespacedEvent(
     p: { name: string; namespace: string; body: object },
-    options: typeof mergePatchOptions,
-  ): Promise<EventsV1Event>;
+    options: PatchOptions,
+  ): Promise<KubeEvent>;
 }
 
 export interface EventInput {
@@ -198,11 +198,11 @@ export class EventRecorder {
     entry.name = created.metadata?.name;
   }
 
-  #series(entry: Entry): NonNullable<EventsV1Event['series']> {
+  #series(entry: Entry): NonNullable<KubeEvent['series']> {
     return { count: entry.count, lastObservedTime: microTime(entry.lastObserved) };
   }
 
-  #newEvent(entry: Entry): EventsV1Event {
+  #newEvent(entry: Entry): KubeEvent {
     const { input } = entry;
     const regarding = input.regarding;
     return {
@@ -212,7 +212,7 @@ export class EventRecorder {
         name: `${regarding.name ?? 'object'}.${Date.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`,
         namespace: entry.namespace,
       },
-      eventTime: microTime(new Date(entry.firstAt)),
+      eventTime: microTime(entry.firstAt),
       ...(entry.count > 1 ? { series: this.#series(entry) } : {}),
       regarding,
       type: input.type,

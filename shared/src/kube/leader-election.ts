@@ -1,14 +1,14 @@
-import type { V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { apiStatusCode, describeApiError } from './api-error.js';
 import { type LeaseRecord, nextSpec, recordOf, releasedSpec, sameRecord } from './lease-record.js';
 import { sleep, withDeadline } from './sleep.js';
+import type { Lease } from './wire.js';
 
-/** The Lease calls leader election makes (CoordinationV1Api satisfies it). */
+/** The Lease calls leader election makes (CoordinationV1Client satisfies it). */
 export interface LeaseApi {
-  readNamespacedLease(p: { name: string; namespace: string }): Promise<V1Lease>;
-  createNamespacedLease(p: { namespace: string; body: V1Lease }): Promise<V1Lease>;
-  replaceNamespacedLease(p: { name: string; namespace: string; body: V1Lease }): Promise<V1Lease>;
+  readNamespacedLease(p: { name: string; namespace: string }): Promise<Lease>;
+  createNamespacedLease(p: { namespace: string; body: Lease }): Promise<Lease>;
+  replaceNamespacedLease(p: { name: string; namespace: string; body: Lease }): Promise<Lease>;
 }
 
 export interface LeaderElectionOptions {
@@ -49,7 +49,7 @@ export class LeaderElector {
   readonly #now: () => number;
   #observed: LeaseRecord | undefined;
   #observedAt = 0;
-  #lease: V1Lease | undefined;
+  #lease: Lease | undefined;
   #reportedLeader = '';
   #leadingSince: number | undefined;
   #lastRenew = 0;
@@ -137,7 +137,7 @@ export class LeaderElector {
     this.#o.logger?.warn({ lease: this.#o.name }, 'failed to renew lease within the renew deadline');
   }
 
-  #observe(lease: V1Lease): LeaseRecord {
+  #observe(lease: Lease): LeaseRecord {
     const record = recordOf(lease);
     this.#lease = lease;
     if (!sameRecord(this.#observed, record)) {
@@ -158,7 +158,7 @@ export class LeaderElector {
 
   async #tryAcquireOrRenew(): Promise<boolean> {
     const { leases, name, namespace } = this.#o;
-    let current: V1Lease;
+    let current: Lease;
     try {
       current = await leases.readNamespacedLease({ name, namespace });
     } catch (error) {
@@ -172,7 +172,7 @@ export class LeaderElector {
   }
 
   /** The Lease to PUT: same identity and resourceVersion as `current`, new spec. */
-  #leaseWith(current: V1Lease, spec: V1Lease['spec']): V1Lease {
+  #leaseWith(current: Lease, spec: Lease['spec']): Lease {
     return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: current.metadata, spec };
   }
 
@@ -182,7 +182,7 @@ export class LeaderElector {
 
   async #create(): Promise<boolean> {
     const { leases, name, namespace } = this.#o;
-    const body: V1Lease = {
+    const body: Lease = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: { name, namespace },
@@ -200,7 +200,7 @@ export class LeaderElector {
   }
 
   /** PUT with the observed resourceVersion; 409 = someone else wrote first (not leader). */
-  async #replace(body: V1Lease): Promise<boolean> {
+  async #replace(body: Lease): Promise<boolean> {
     const { leases, name, namespace } = this.#o;
     try {
       this.#observe(await leases.replaceNamespacedLease({ name, namespace, body }));

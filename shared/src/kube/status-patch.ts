@@ -1,19 +1,7 @@
-import {
-  type CoreV1Api,
-  type CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Service,
-  type V1ServiceStatus,
-} from '@kubernetes/client-node';
+import type { V1Service, V1ServiceStatus } from '@kubernetes/client-node';
 import type { Result } from '../types/result.js';
+import { type CoreV1Client, type CustomObjectsClient, mergePatchOptions } from './api-clients.js';
 import { attemptWrite, type WriteFailure } from './write-failure.js';
-
-/**
- * Per-call options making the client send `Content-Type: application/merge-patch+json`
- * (the library defaults PATCH to json-patch). Pass as the 2nd argument of any patch call.
- */
-export const mergePatchOptions = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** The merge-patch body; with `resourceVersion` the write fails with 409 if the object changed. */
 function statusBody(status: unknown, resourceVersion: string | undefined): object {
@@ -31,7 +19,7 @@ export interface ServiceStatusPatch {
 
 /** PATCH services/{name}/status with a JSON merge patch. 409/404 come back as values. */
 export async function patchServiceStatus(
-  core: Pick<CoreV1Api, 'patchNamespacedServiceStatus'>,
+  core: Pick<CoreV1Client, 'patchNamespacedServiceStatus'>,
   patch: ServiceStatusPatch,
 ): Promise<Result<V1Service, WriteFailure>> {
   return attemptWrite(() =>
@@ -59,7 +47,7 @@ export interface CustomStatusPatch {
 
 /** PATCH a custom resource's /status subresource with a JSON merge patch. */
 export async function patchCustomStatus(
-  custom: Pick<CustomObjectsApi, 'patchNamespacedCustomObjectStatus' | 'patchClusterCustomObjectStatus'>,
+  custom: Pick<CustomObjectsClient, 'patchNamespacedCustomObjectStatus' | 'patchClusterCustomObjectStatus'>,
   patch: CustomStatusPatch,
 ): Promise<Result<unknown, WriteFailure>> {
   const { group, version, plural, name } = patch;

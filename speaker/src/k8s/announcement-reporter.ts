@@ -1,7 +1,6 @@
 import { familyOfValidIP } from '@ironlb/shared';
-import type { EventRecorder } from '@ironlb/shared/kube';
+import type { CoreV1Client, EventRecorder } from '@ironlb/shared/kube';
 import { patchNodeAnnotation } from './node-annotation.js';
-import type { CoreV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { rankNodes } from '../election/index.js';
 import type { IpPlan, ServiceRef } from '../planner/index.js';
@@ -13,7 +12,7 @@ export const ANNOUNCING_ANNOTATION = 'ironlb.io/announcing';
 export interface AnnouncementReporterOptions {
   self: string;
   recorder: EventRecorder;
-  core: CoreV1Api;
+  core: CoreV1Client;
   logger: Logger;
   /** Delay before the node annotation is written, so bursts of changes make one write. */
   annotationDebounceMs: number;

@@ -1,4 +1,5 @@
-import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
+import { ApiException } from '@kubernetes/client-node';
+import type { CoreV1Client } from '@ironlb/shared/kube';
 import { describe, expect, it } from 'vitest';
 import { patchNodeAnnotation } from './node-annotation.js';
 
@@ -10,14 +11,14 @@ const apiError = (code: number): ApiException<string> =>
     {},
   );
 
-function fakeCore(error?: Error): { core: Pick<CoreV1Api, 'patchNode'>; calls: unknown[] } {
+function fakeCore(error?: Error): { core: Pick<CoreV1Client, 'patchNode'>; calls: unknown[] } {
   const calls: unknown[] = [];
   const core = {
     patchNode: (args: unknown) => {
       calls.push(args);
       return error === undefined ? Promise.resolve({ metadata: { name: 'n1' } }) : Promise.reject(error);
     },
-  } as unknown as Pick<CoreV1Api, 'patchNode'>;
+  } as unknown as Pick<CoreV1Client, 'patchNode'>;
   return { core, calls };
 }
 

@@ -1,10 +1,9 @@
-import { attemptWrite, mergePatchOptions, type WriteFailure } from '@ironlb/shared/kube';
+import { attemptWrite, type CoreV1Client, mergePatchOptions, type WriteFailure } from '@ironlb/shared/kube';
 import type { Result } from '@ironlb/shared';
-import type { CoreV1Api } from '@kubernetes/client-node';
 
 /** Merge-patches annotations on a Node (null removes one). Failures are values (the shared WriteFailure). */
 export async function patchNodeAnnotation(args: {
-  core: Pick<CoreV1Api, 'patchNode'>;
+  core: Pick<CoreV1Client, 'patchNode'>;
   node: string;
   annotations: Record<string, string | null>;
 }): Promise<Result<null, WriteFailure>> {
