@@ -34,7 +34,12 @@ async function main(): Promise<number> {
     base: { identity: o.identity },
   });
   installCrashHandlers({ logger });
-  const clients = await createKubeClients({ kubeconfigPath: o.kubeconfig, maxSockets: o.workers });
+  const clients = await createKubeClients({
+    kubeconfigPath: o.kubeconfig,
+    // Without a kubeconfig: the in-cluster API server the kubelet names in these variables.
+    inCluster: { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT },
+    maxSockets: o.workers,
+  });
   if (!clients.ok) {
     logger.fatal({ err: clients.error }, 'cannot create Kubernetes clients');
     return 1;

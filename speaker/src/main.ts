@@ -32,7 +32,11 @@ async function main(): Promise<number> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  const clients = await createKubeClients({ kubeconfigPath: o.kubeconfig });
+  const clients = await createKubeClients({
+    kubeconfigPath: o.kubeconfig,
+    // Without a kubeconfig: the in-cluster API server the kubelet names in these variables.
+    inCluster: { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT },
+  });
   if (!clients.ok) {
     logger.error({ error: clients.error }, 'cannot reach Kubernetes');
     return 1;
