@@ -28,6 +28,8 @@ export async function speakerEnvironment(o: {
   /** Extra speaker flags, e.g. --load-balancer-class; ports and process names for suites run beside others. */
   speakerArgs?: readonly string[];
   ports?: { metrics: number; membership: number };
+  /** Command prefix for every speaker (SpeakerSet's wrap), e.g. NET_RAW_ONLY. */
+  wrap?: readonly string[];
 }): Promise<SpeakerEnvironment> {
   await installCrds();
   await apply(
@@ -42,6 +44,7 @@ export async function speakerEnvironment(o: {
     nodes,
     args: ['--conflict-probe-interval', '1s', '--log-level', 'debug', ...(o.speakerArgs ?? [])],
     ...(o.ports ? { ports: o.ports, name: `${o.name}-speaker` } : {}),
+    ...(o.wrap ? { wrap: o.wrap } : {}),
   });
   speakers.startAll();
   // Tests start from a settled membership: a speaker that starts before its peers announces alone until it hears

@@ -7,6 +7,18 @@ export const TEST_MEMBERSHIP_SECRET = 'e2e-membership-secret-0123456789';
 /** Ports of e2e speakers: not the defaults, so a demo install left running on the lab does not collide. */
 export const E2E_SPEAKER_PORTS = { metrics: 27473, membership: 27946 } as const;
 
+/**
+ * The chart's speaker container as a command prefix: UID 0 with every capability dropped except NET_RAW
+ * (bounding set included, so nothing can be regained) and no_new_privs (allowPrivilegeEscalation: false).
+ */
+export const NET_RAW_ONLY: readonly string[] = [
+  'setpriv',
+  '--bounding-set=-all,+net_raw',
+  '--inh-caps=-all',
+  '--no-new-privs',
+  '--',
+];
+
 /** Speakers running as real processes (`node speaker/dist/main.js`) inside the lab's node namespaces. */
 export class SpeakerSet {
   private readonly procs = new Map<string, NetnsProcess>();
@@ -19,6 +31,11 @@ export class SpeakerSet {
       ports?: { metrics: number; membership: number };
       /** Prefix of the recorded process names (unique while running); default 'e2e-speaker'. */
       name?: string;
+      /**
+       * Command that runs node, put before it, e.g. setpriv dropping capabilities (see NET_RAW_ONLY). It must
+       * exec node in place, so the recorded PID stays the speaker's.
+       */
+      wrap?: readonly string[];
     },
   ) {}
 
@@ -32,6 +49,7 @@ export class SpeakerSet {
       name: `${this.options.name ?? 'e2e-speaker'}-${node}`,
       cwd: ROOT,
       argv: [
+        ...(this.options.wrap ?? []),
         process.execPath,
         'speaker/dist/main.js',
         `--metrics-port=${(this.options.ports ?? E2E_SPEAKER_PORTS).metrics}`,
