@@ -7,10 +7,15 @@
  *
  * Run (lab up, no other speakers running): pnpm --filter @ironlb/bench bench:speaker-arp
  *   [--rates 1000,5000,10000,20000] [--duration-ms 5000] [--cpu-prof <dir>]
+ *   [--net-raw-only] (speakers as the chart runs them: UID 0 with CAP_NET_RAW alone, under setpriv)
+ *   [--packet-receive-buffer <bytes>] (passed to the speakers)
+ * Each rate also prints the frames the kernel dropped because a speaker's ARP socket buffer was full.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   ClientAgent,
+  arpSocketStats,
   benchLab,
   createServices,
   loadavg,
@@ -23,6 +28,7 @@ import {
   type BenchLab,
 } from './speaker-lab.js';
 import { netnsExec, waitFor } from '../test/e2e/support/index.js';
+import { NET_RAW_ONLY } from '../test/e2e/support/speakers.js';
 import type { LoadResult } from './arp-load-agent.js';
 
 const V4_COUNT = 128;
@@ -44,6 +50,21 @@ async function rssLine(lab: BenchLab, label: string): Promise<string> {
     parts.push(`${node}=${rssMiB(p.pid).toFixed(1)} (heap ${(heap / 1048576).toFixed(1)})`);
   }
   return `[rss] ${label}: ${parts.join(' ')} MiB (load ${loadavg()})`;
+}
+
+/** rmem_max, each speaker's effective capabilities, and its ARP socket buffer (metric and `ss`). */
+async function bufferLine(lab: BenchLab): Promise<string> {
+  const parts: string[] = [];
+  for (const [node, p] of lab.speakers) {
+    const rmemMax = (await netnsExec(node, ['cat', '/proc/sys/net/core/rmem_max'])).stdout.trim();
+    const capEff = /^CapEff:\s*(\w+)$/m.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1];
+    const metric = (await speakerMetrics(node)).get('ironlb_speaker_socket_rcvbuf_bytes{interface="eth0"}');
+    const ss = await arpSocketStats(node, p.pid);
+    parts.push(
+      `${node}: rmem_max=${rmemMax} CapEff=${capEff ?? '?'} rcvbuf metric=${metric} ss=${ss.rcvbuf}`,
+    );
+  }
+  return `[buffer] ${parts.join('; ')}`;
 }
 
 async function announcedTotal(nodes: readonly string[]): Promise<number> {
@@ -73,18 +94,22 @@ async function kubeProxiesSettled(nodes: readonly string[]): Promise<void> {
 interface Counters {
   received: number;
   replied: number;
+  /** Frames the kernel dropped at our speaker's ARP socket (receive buffer full). */
+  kernelDrops: number;
   /** Replies sent by speakers that are not ours (another run's, on the default metrics port). */
   othersReplied: number;
 }
 
-async function counters(nodes: readonly string[]): Promise<Map<string, Counters>> {
+async function counters(lab: BenchLab): Promise<Map<string, Counters>> {
   const out = new Map<string, Counters>();
-  for (const node of nodes) {
+  for (const node of lab.nodes) {
     const m = await speakerMetrics(node);
     const others = await speakerMetrics(node, DEFAULT_METRICS_PORT).catch(() => new Map<string, number>());
+    const pid = lab.speakers.get(node)?.pid ?? 0;
     out.set(node, {
       received: m.get(RECEIVED) ?? 0,
       replied: m.get(REPLIED) ?? 0,
+      kernelDrops: (await arpSocketStats(node, pid)).drops,
       othersReplied: others.get(REPLIED) ?? 0,
     });
   }
@@ -95,6 +120,7 @@ interface RateRow {
   rate: number;
   result: LoadResult;
   received: Record<string, number>;
+  kernelDrops: Record<string, number>;
   replied: number;
   othersReplied: number;
   load: string;
@@ -105,10 +131,10 @@ interface RateRow {
  * ARPs), per ms: subtracted from the counts under load.
  */
 async function baseline(o: { lab: BenchLab; durationMs: number }): Promise<Record<string, number>> {
-  const before = await counters(o.lab.nodes);
+  const before = await counters(o.lab);
   const start = performance.now();
   await sleep(o.durationMs);
-  const after = await counters(o.lab.nodes);
+  const after = await counters(o.lab);
   const ms = performance.now() - start;
   const perMs: Record<string, number> = {};
   for (const node of o.lab.nodes)
@@ -124,24 +150,36 @@ async function runRate(o: {
   /** Background ARP requests per ms per node (see baseline). */
   background: Record<string, number>;
 }): Promise<RateRow> {
-  const before = await counters(o.lab.nodes);
+  const before = await counters(o.lab);
   const start = performance.now();
   const result = await o.agent.load({ targets: V4, rate: o.rate, durationMs: o.durationMs, drainMs: 1000 });
   const load = loadavg();
-  const after = await counters(o.lab.nodes);
+  const after = await counters(o.lab);
   const windowMs = performance.now() - start;
   const received: Record<string, number> = {};
+  const kernelDrops: Record<string, number> = {};
   let replied = 0;
   let othersReplied = 0;
   for (const node of o.lab.nodes) {
-    const a = after.get(node);
-    const b = before.get(node);
-    const background = Math.round((o.background[node] ?? 0) * windowMs);
-    received[node] = (a?.received ?? 0) - (b?.received ?? 0) - background;
-    replied += (a?.replied ?? 0) - (b?.replied ?? 0);
-    othersReplied += (a?.othersReplied ?? 0) - (b?.othersReplied ?? 0);
+    const d = delta(before.get(node), after.get(node));
+    received[node] = d.received - Math.round((o.background[node] ?? 0) * windowMs);
+    kernelDrops[node] = d.kernelDrops;
+    replied += d.replied;
+    othersReplied += d.othersReplied;
   }
-  return { rate: o.rate, result, received, replied, othersReplied, load };
+  return { rate: o.rate, result, received, kernelDrops, replied, othersReplied, load };
+}
+
+function delta(before: Counters | undefined, after: Counters | undefined): Counters {
+  const zero: Counters = { received: 0, replied: 0, kernelDrops: 0, othersReplied: 0 };
+  const b = before ?? zero;
+  const a = after ?? zero;
+  return {
+    received: a.received - b.received,
+    replied: a.replied - b.replied,
+    kernelDrops: a.kernelDrops - b.kernelDrops,
+    othersReplied: a.othersReplied - b.othersReplied,
+  };
 }
 
 function printRow(row: RateRow): void {
@@ -157,7 +195,8 @@ function printRow(row: RateRow): void {
   console.log(
     `[arp] offered=${row.rate}/s sent=${r.sent} (${(r.sent / seconds).toFixed(0)}/s, skipped=${r.skipped}, sendFailed=${r.sendFailed})` +
       ` replies=${ours} (${(ours / seconds).toFixed(0)}/s) loss=${loss.toFixed(2)}%` +
-      ` | speakers received=${JSON.stringify(row.received)} (worst in-loss ${inLoss.toFixed(2)}%) replied=${row.replied}` +
+      ` | speakers received=${JSON.stringify(row.received)} (worst in-loss ${inLoss.toFixed(2)}%)` +
+      ` kernelDrops=${JSON.stringify(row.kernelDrops)} replied=${row.replied}` +
       ` othersReplied=${row.othersReplied} (return-path loss ${backLoss.toFixed(2)}%)` +
       ` byMac=${JSON.stringify(r.repliesByMac)} load=${row.load}`,
   );
@@ -176,6 +215,7 @@ async function measure(o: { lab: BenchLab; rates: number[]; durationMs: number }
   await kubeProxiesSettled(lab.nodes);
   await sleep(5000);
   console.log(await rssLine(lab, `${TOTAL} IPs announced`));
+  console.log(await bufferLine(lab));
   const agent = new ClientAgent();
   try {
     await agent.start();
@@ -200,6 +240,8 @@ async function main(): Promise<void> {
       'duration-ms': { type: 'string', default: '5000' },
       'cpu-prof': { type: 'string' },
       'allow-other-speakers': { type: 'boolean', default: false },
+      'net-raw-only': { type: 'boolean', default: false },
+      'packet-receive-buffer': { type: 'string' },
     },
   });
   const others = runningSpeakers();
@@ -212,10 +254,13 @@ async function main(): Promise<void> {
     return;
   }
   const prof = values['cpu-prof'];
+  const buffer = values['packet-receive-buffer'];
   const lab = await benchLab({
     name: 'bench-spk-arp',
     addresses: ['203.0.113.128/25', `${V6_PREFIX}0/118`],
     nodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [],
+    speakerArgs: buffer === undefined ? [] : ['--packet-receive-buffer', buffer],
+    wrap: values['net-raw-only'] ? NET_RAW_ONLY : [],
   });
   const onSignal = (): void => {
     void lab.cleanup().finally(() => process.exit(130));

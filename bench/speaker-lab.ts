@@ -95,6 +95,8 @@ export async function benchLab(o: {
   speakerArgs?: readonly string[];
   /** Extra node flags for the speakers, e.g. --cpu-prof. */
   nodeArgs?: readonly string[];
+  /** Command prefix running each speaker's node, e.g. NET_RAW_ONLY (test/e2e/support/speakers.ts). */
+  wrap?: readonly string[];
 }): Promise<BenchLab> {
   const steps: (() => Promise<unknown>)[] = [];
   const cleanup = async (): Promise<void> => {
@@ -143,12 +145,14 @@ function startSpeaker(o: {
   node: string;
   speakerArgs?: readonly string[];
   nodeArgs?: readonly string[];
+  wrap?: readonly string[];
 }): NetnsProcess {
   return startInNetns({
     netns: o.node,
     name: `bench-speaker-${o.node}`,
     cwd: ROOT,
     argv: [
+      ...(o.wrap ?? []),
       process.execPath,
       ...(o.nodeArgs ?? []),
       'speaker/dist/main.js',
@@ -236,6 +240,22 @@ export async function speakerMetrics(node: string, port = METRICS_PORT): Promise
     out.set(line.slice(0, at), Number(line.slice(at + 1)));
   }
   return out;
+}
+
+/**
+ * The kernel's view of one process's ARP packet socket(s) in a node namespace (`ss -0 -m -p`): receive buffer
+ * (sk_rcvbuf) and frames dropped because it was full (sk_drops), summed over the process's ARP sockets.
+ */
+export async function arpSocketStats(node: string, pid: number): Promise<{ rcvbuf: number; drops: number }> {
+  const { stdout } = await netnsExec(node, ['ss', '-0', '-m', '-p', '-n']);
+  let rcvbuf = 0;
+  let drops = 0;
+  for (const line of stdout.split('\n')) {
+    if (!line.includes('[2054]') || !line.includes(`pid=${pid},`)) continue;
+    rcvbuf = Number(/\brb(\d+)/.exec(line)?.[1] ?? Number.NaN);
+    drops += Number(/\bd(\d+)\)/.exec(line)?.[1] ?? Number.NaN);
+  }
+  return { rcvbuf, drops };
 }
 
 /** The ARP agent in the client namespace. */
