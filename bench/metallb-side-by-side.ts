@@ -93,6 +93,7 @@ async function runOne(c: Contender, services: number): Promise<BurstResult> {
   });
   try {
     await c.ready(120_000);
+    console.error(`${c.name}: ready; ${services} Services in ${ns}`);
     const n = await runBurst({
       kc,
       core,
