@@ -37,6 +37,14 @@ RUN pnpm build \
 
 FROM ${RUNTIME_IMAGE} AS runtime
 ARG VERSION=dev
+# BGP mode: the speaker applies frr.conf with FRR's client tools (vtysh, frr-reload.py and python3) over the
+# sockets of the frr sidecar (chart value bgp.enabled). "none" leaves them out (L2 only, about 70 MB smaller).
+ARG FRR_CLIENT=apt
+RUN if [ "$FRR_CLIENT" = apt ]; then \
+      apt-get update \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends frr frr-pythontools \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi
 LABEL org.opencontainers.image.title="ironlb" \
       org.opencontainers.image.description="Bare-metal Kubernetes LoadBalancer: IP allocation and L2 (ARP/NDP) announcements" \
       org.opencontainers.image.licenses="Apache-2.0" \

@@ -6,8 +6,9 @@
 #   node-build  Debian + python3/make/g++ + Node with headers + npm                (like node:<v>-bookworm)
 #   pause       k8s.io/kubernetes build/pause/linux/pause.c, linked statically
 #   echo        node + test/lab/images/echo/server.ts (answers "<pod> <node>")
+#   frr         Debian bookworm's FRR for the speaker's BGP sidecar (what images/frr/Dockerfile builds)
 #   ironlb      the repository's Dockerfile at IRONLB_IMAGE_REV (default HEAD; committed files only), built by
-#               buildah with the two bases above
+#               buildah with the two bases above; without FRR's client tools (FRR_CLIENT=none: the base has no apt)
 #
 # Debian packages (mmdebstrap, buildah, libc6-dev) are installed when missing. Buildah keeps its own storage
 # under the images directory; nothing is pushed anywhere.
@@ -179,6 +180,36 @@ else
 fi
 record echo "$ref" "$archive"
 
+# 4b. frr: the speaker's BGP sidecar (chart value bgp.frrImage), the content of images/frr/Dockerfile built
+#     without a registry: Debian's frr + frr-pythontools, root added to group frrvty (the chart runs the daemons
+#     as root, which FRR refuses otherwise). The Debian package version is the tag.
+frr_hook='chroot "$1" usermod -a -G frrvty root'
+key=$( (echo "$suite" frr frr-pythontools; echo "$frr_hook"; sha256sum <"$root/images/frr/Dockerfile") | hash_of)
+archive="$images/oci/frr-$key.tar"
+# The tag holds the package version, known only once the root filesystem exists: kept beside the archive.
+if [ ! -f "$archive" ] || [ ! -f "$images/oci/frr-$key.ref" ]; then
+  tar="$images/rootfs/frr-$suite-$key.tar"
+  if [ ! -f "$tar" ]; then
+    say "mmdebstrap $suite (frr: frr frr-pythontools)"
+    nice -n 19 mmdebstrap --quiet --format=tar --variant=essential --include=frr,frr-pythontools,passwd \
+      --customize-hook="$frr_hook" "$suite" "$tar.tmp" >&2
+    mv "$tar.tmp" "$tar"
+  fi
+  version=$(tar -xOf "$tar" ./var/lib/dpkg/status | awk '/^Package: frr$/{p=1} p&&/^Version:/{v=$2; p=0} END{print v}')
+  ref="localhost/ironlb-lab/frr:${version%%-*}-$key"
+  say "image $ref"
+  c=$(bh from -q scratch)
+  bh add -q "$c" "$tar" / >/dev/null
+  bh config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd '["/bin/bash"]' "$c"
+  bh commit -q --rm "$c" "$ref" >/dev/null
+  save "$ref" "$archive"
+  echo "$ref" >"$images/oci/frr-$key.ref"
+else
+  ref=$(cat "$images/oci/frr-$key.ref")
+  ensure_loaded "$ref" "$archive"
+fi
+record frr "$ref" "$archive"
+
 # 5. ironlb from the repository's Dockerfile, as committed (IRONLB_IMAGE_REV, default HEAD): uncommitted work
 #    never ends up in the image, and the key only changes when a file the Dockerfile can copy changes.
 rev=$(git -C "$root" rev-parse --verify "${IRONLB_IMAGE_REV:-HEAD}^{commit}")
@@ -195,7 +226,7 @@ if [ ! -f "$archive" ]; then
   bh bud --isolation chroot --layers=false --network host \
     --volume /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro \
     --build-arg BUILD_IMAGE="$build_ref" --build-arg RUNTIME_IMAGE="$node_ref" \
-    --build-arg VERSION="lab-$key" -t "$ref" -f "$ctx/Dockerfile" "$ctx" >&2
+    --build-arg VERSION="lab-$key" --build-arg FRR_CLIENT=none -t "$ref" -f "$ctx/Dockerfile" "$ctx" >&2
   say "ironlb image in $((SECONDS - start)) s"
   save "$ref" "$archive"
   rm -rf "$ctx"
