@@ -21,6 +21,7 @@ export default defineConfig({
             '{shared,controller,speaker,packet-socket,cli}/src/**/*.test.ts',
             'test/lab/**/*.test.ts',
             'test/chart/**/*.test.ts',
+            'bench/**/*.test.ts',
           ],
           exclude: ['**/node_modules/**', '**/*.netns.test.ts'],
           // CI shares 2 cores with builds and a lab: waits bounded by outcomes, not by the 5 s default.
