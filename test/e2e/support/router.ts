@@ -229,6 +229,18 @@ export async function waitForRoute(
 }
 
 /**
+ * Gateways of the router's kernel route to `ip` (what actually forwards; IPv6 gateways are link-local), sorted;
+ * [] when there is none. One `ip` process: cheap enough to poll every few tens of milliseconds.
+ */
+export async function routerKernelGateways(ip: string): Promise<string[]> {
+  const family = ip.includes(':') ? '-6' : '-4';
+  const { stdout } = await runInNetns(bgpLab().router.netns, ['ip', family, '-j', 'route', 'show', ip]);
+  const routes = JSON.parse(stdout || '[]') as { gateway?: string; nexthops?: { gateway?: string }[] }[];
+  const gateways = routes.flatMap((r) => (r.nexthops ?? [r]).map((h) => h.gateway ?? ''));
+  return gateways.filter((g) => g !== '').sort();
+}
+
+/**
  * Sets (or with null removes) the TCP MD5 password of the router's session(s) to one node address. Per neighbor,
  * so it leaves every other session alone; call again with null to restore.
  */
