@@ -143,13 +143,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
   try {
     const metallbDir = buildMetallb(ROOT, flags['metallb-version']);
-    kubectl([
-      'apply',
-      '--server-side',
-      '--force-conflicts',
-      '-f',
-      join(ROOT, 'charts/ironlb/crds/ironlb.io_ippools.yaml'),
-    ]);
+    // The controller lists IPPools and L2Announcements (a missing CRD keeps an informer retrying).
+    kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(ROOT, 'charts/ironlb/crds/')]);
     const nodeOptions = flags['ironlb-node-options'].split(/\s+/).filter((s) => s !== '');
     const contenders = [
       ironlbContender({ kubectl, kubeconfig: KUBECONFIG, root: flags['ironlb-root'], nodeOptions }),
