@@ -29,6 +29,8 @@ import {
 } from './speaker-lab.js';
 import { netnsExec, waitFor } from '../test/e2e/support/index.js';
 import { NET_RAW_ONLY } from '../test/e2e/support/speakers.js';
+import { labConfig } from '../test/lab/config.js';
+import { registerLabUser, releaseLabUser } from '../test/lab/sharing.js';
 import type { LoadResult } from './arp-load-agent.js';
 
 const V4_COUNT = 128;
@@ -255,6 +257,8 @@ async function main(): Promise<void> {
   }
   const prof = values['cpu-prof'];
   const buffer = values['packet-receive-buffer'];
+  // Registered, other runs' teardown leaves the lab up while the bench uses it.
+  registerLabUser(labConfig());
   const lab = await benchLab({
     name: 'bench-spk-arp',
     addresses: ['203.0.113.128/25', `${V6_PREFIX}0/118`],
@@ -276,6 +280,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await lab.cleanup();
+    releaseLabUser(labConfig());
   }
 }
 
