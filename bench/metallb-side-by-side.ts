@@ -68,8 +68,17 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** Retries for a minute: the shared lab's API server may be restarted by another suite meanwhile. */
 function deleteNamespace(ns: string): void {
-  kubectl(['delete', 'namespace', ns, '--ignore-not-found', '--wait=true', '--timeout=10m']);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      kubectl(['delete', 'namespace', ns, '--ignore-not-found', '--wait=true', '--timeout=10m']);
+      break;
+    } catch (e) {
+      if (attempt >= 12) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5000);
+    }
+  }
   live.namespaces.delete(ns);
 }
 
