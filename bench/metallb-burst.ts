@@ -111,25 +111,45 @@ export async function createServices(core: CoreV1Api, target: BurstTarget, n: nu
   await Promise.all(
     Array.from({ length: n }, (_v, i) =>
       run(() =>
-        core.createNamespacedService({
-          namespace: target.namespace,
-          body: {
-            metadata: { name: `svc-${i}`, labels: { [target.label.key]: target.label.value } },
-            spec: {
-              type: 'LoadBalancer',
-              loadBalancerClass: target.loadBalancerClass,
-              // The lab's IPv4 Service CIDR is a /25 and node ports would run out at 2,000.
-              ipFamilyPolicy: 'SingleStack',
-              ipFamilies: ['IPv6'],
-              allocateLoadBalancerNodePorts: false,
-              selector: { app: `svc-${i}` },
-              ports: [{ port: 80, protocol: 'TCP' }],
+        createRetrying(() =>
+          core.createNamespacedService({
+            namespace: target.namespace,
+            body: {
+              metadata: { name: `svc-${i}`, labels: { [target.label.key]: target.label.value } },
+              spec: {
+                type: 'LoadBalancer',
+                loadBalancerClass: target.loadBalancerClass,
+                // The lab's IPv4 Service CIDR is a /25 and node ports would run out at 2,000.
+                ipFamilyPolicy: 'SingleStack',
+                ipFamilies: ['IPv6'],
+                allocateLoadBalancerNodePorts: false,
+                selector: { app: `svc-${i}` },
+                ports: [{ port: 80, protocol: 'TCP' }],
+              },
             },
-          },
-        }),
+          }),
+        ),
       ),
     ),
   );
+}
+
+/**
+ * A loaded API server answers 504 (or 429) to some creates; the object may have been stored anyway, so a
+ * retry that meets 409 AlreadyExists counts as created.
+ */
+async function createRetrying(create: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await create();
+      return;
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (code === 409 && attempt > 1) return;
+      if ((code !== 504 && code !== 429 && code !== 503) || attempt >= 5) throw e;
+      await sleep(1000 * attempt);
+    }
+  }
 }
 
 /** One reading of a live process; a process that is gone is a bug of the run (it must not die mid-burst). */
