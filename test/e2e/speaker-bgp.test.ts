@@ -5,6 +5,7 @@
  * - ETP Local: no route and a BGPNotAdvertised event while no pod is ready; then only the node with the ready
  *   endpoint, and the route follows the pod when it moves;
  * - the speakers' metrics show the sessions up and the prefixes advertised;
+ * - the advertisement's standard and large communities on every path of the /32 and the /128 at the router;
  * - a speaker restart withdraws nothing (FRR keeps its configuration; the restarted speaker renders the same).
  *
  * Runs beside other suites on the shared lab: own class, pool range (198.51.100.208/29, 2001:db8:bb::/124, used by
@@ -31,7 +32,15 @@ import {
   waitForEvent,
   type TestNamespace,
 } from './support/index.js';
-import { applyNodeFrrConfig, ensureBgpLab, nodeFrr, routerNextHops, waitForRoute } from './support/router.js';
+import {
+  applyNodeFrrConfig,
+  ensureBgpLab,
+  familyOf,
+  nodeFrr,
+  routerNextHops,
+  vtysh,
+  waitForRoute,
+} from './support/router.js';
 import { SpeakerSet } from './support/speakers.js';
 
 const NAME = 'e2e-speaker-bgp';
@@ -42,6 +51,9 @@ const RANGE6 = '2001:db8:bb::/124';
 const CLUSTER4 = '198.51.100.209';
 const CLUSTER6 = '2001:db8:bb::9';
 const LOCAL4 = '198.51.100.210';
+const COMMUNITY = '64513:100';
+const LARGE_COMMUNITY = '64513:1:2';
+const LOCAL_PREF = 200;
 
 let plan: BgpLabPlan;
 let ns: TestNamespace;
@@ -49,6 +61,12 @@ let speakers: SpeakerSet;
 const nodes = labNodes();
 const v4 = nodes.map((n) => labNode(n).ipv4);
 const v6 = nodes.map((n) => labNode(n).ipv6);
+
+/** The part of a path in FRR 8.4's `show bgp <family> unicast <prefix> json` this suite reads. */
+interface RouterPathJson {
+  community?: { list?: string[] };
+  largeCommunity?: { list?: string[] };
+}
 
 async function metric(node: string, name: string): Promise<number | undefined> {
   const { stdout } = await netnsExec(node, ['curl', '-s', `http://127.0.0.1:${PORTS.metrics}/metrics`]);
@@ -65,7 +83,7 @@ beforeAll(async () => {
   await apply(
     [
       `apiVersion: ironlb.io/v1alpha1\nkind: IPPool\nmetadata: {name: ${NAME}}\nspec:\n  addresses: ["${RANGE4}", "${RANGE6}"]`,
-      `apiVersion: ironlb.io/v1alpha1\nkind: BGPAdvertisement\nmetadata: {name: ${NAME}}\nspec:\n  ipPools: [${NAME}]\n  peers: [${NAME}-v4, ${NAME}-v6]`,
+      `apiVersion: ironlb.io/v1alpha1\nkind: BGPAdvertisement\nmetadata: {name: ${NAME}}\nspec:\n  ipPools: [${NAME}]\n  peers: [${NAME}-v4, ${NAME}-v6]\n  communities: ["${COMMUNITY}", "large:${LARGE_COMMUNITY}"]\n  localPref: ${LOCAL_PREF}`,
       `apiVersion: ironlb.io/v1alpha1\nkind: BGPPeer\nmetadata: {name: ${NAME}-v4}\nspec:\n  myASN: ${plan.nodeAsn}\n  peerASN: ${r.asn}\n  peerAddress: "${r.ipv4}"`,
       `apiVersion: ironlb.io/v1alpha1\nkind: BGPPeer\nmetadata: {name: ${NAME}-v6}\nspec:\n  myASN: ${plan.nodeAsn}\n  peerASN: ${r.asn}\n  peerAddress: "${r.ipv6}"`,
     ].join('\n---\n'),
@@ -130,6 +148,24 @@ describe('speaker BGP mode', () => {
         { what: `${node} advertising one IPv4 and one IPv6 prefix`, timeoutMs: 15_000 },
       );
       expect(await metric(node, 'ironlb_bgp_reload_failures_total')).toBe(0);
+    }
+  });
+
+  it("sends the advertisement's communities (standard and large) over the IPv4 and the IPv6 session", async () => {
+    await waitForRoute(`${CLUSTER4}/32`, v4, { timeoutMs: 30_000 });
+    await waitForRoute(`${CLUSTER6}/128`, v6, { timeoutMs: 30_000 });
+    for (const prefix of [`${CLUSTER4}/32`, `${CLUSTER6}/128`]) {
+      const json = JSON.parse(await vtysh([`show bgp ${familyOf(prefix)} unicast ${prefix} json`])) as {
+        prefix?: string;
+        paths?: RouterPathJson[];
+      };
+      expect(json.prefix).toBe(prefix);
+      const paths = json.paths ?? [];
+      expect(paths).toHaveLength(nodes.length);
+      for (const path of paths) {
+        expect(path.community?.list).toEqual([COMMUNITY]);
+        expect(path.largeCommunity?.list).toEqual([LARGE_COMMUNITY]);
+      }
     }
   });
 
