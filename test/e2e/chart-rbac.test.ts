@@ -186,8 +186,16 @@ const SPEAKER_NEEDS: Record<string, Need> = {
   'ironlb.io/l2announcements:watch': { file: view, code: 'plural: L2_ANNOUNCEMENT_PLURAL', ...customWatch },
   'ironlb.io/bgppeers:list': { file: bgpView, code: 'plural: BGP_PEER_PLURAL', ...customList },
   'ironlb.io/bgppeers:watch': { file: bgpView, code: 'plural: BGP_PEER_PLURAL', ...customWatch },
-  'ironlb.io/bgpadvertisements:list': { file: bgpView, code: 'plural: BGP_ADVERTISEMENT_PLURAL', ...customList },
-  'ironlb.io/bgpadvertisements:watch': { file: bgpView, code: 'plural: BGP_ADVERTISEMENT_PLURAL', ...customWatch },
+  'ironlb.io/bgpadvertisements:list': {
+    file: bgpView,
+    code: 'plural: BGP_ADVERTISEMENT_PLURAL',
+    ...customList,
+  },
+  'ironlb.io/bgpadvertisements:watch': {
+    file: bgpView,
+    code: 'plural: BGP_ADVERTISEMENT_PLURAL',
+    ...customWatch,
+  },
   'ironlb.io/bfdprofiles:list': { file: bgpView, code: 'plural: BFD_PROFILE_PLURAL', ...customList },
   'ironlb.io/bfdprofiles:watch': { file: bgpView, code: 'plural: BFD_PROFILE_PLURAL', ...customWatch },
   'events.k8s.io/events:create': { file: recorder, code: 'createNamespacedEvent' },
