@@ -4,17 +4,13 @@ import {
   parseBgpAdvertisement,
   type BGPAdvertisement,
   type BGPAdvertisementSpec,
-  type LabelSelector,
 } from '@ironlb/shared';
 import { type AliasTable, resolveCommunities } from './community.js';
-import { warn, type Findings } from './diagnostics.js';
+import type { Findings } from './diagnostics.js';
 import { readInt, readStringList, warnUnknownFields, type Obj } from './fields.js';
-import { mergeOrSplit } from './l2-advertisement.js';
 import { checkWithParser } from './parser-check.js';
-import { readSelectors } from './selectors.js';
+import { splitPoolsAndNodes, type PoolTarget } from './selector-split.js';
 import type { ObjectMeta, Translated } from './translated.js';
-
-type PoolTarget = Pick<BGPAdvertisementSpec, 'ipPools' | 'ipPoolSelector'>;
 
 export const ALL_POOLS_BGP_COMMENT: readonly string[] = [
   'Advertises ALL IPPools: a BGPAdvertisement with neither ipPools nor ipPoolSelector matches every pool,',
@@ -66,33 +62,17 @@ export function translateBgpAdvertisement(
     ],
   });
   const attributes = readAttributes(f, { spec, aliases: o.aliases });
-  const pools = readStringList(f, { obj: spec, key: 'ipAddressPools', path: 'spec' }) ?? [];
-  const poolSelectors = readSelectors(f, { obj: spec, key: 'ipAddressPoolSelectors', path: 'spec' });
-  const nodeSelectors = readSelectors(f, { obj: spec, key: 'nodeSelectors', path: 'spec' });
-  const targets: PoolTarget[] = [];
-  if (pools.length > 0) targets.push({ ipPools: pools });
-  for (const s of mergeOrSplit(poolSelectors)) targets.push({ ipPoolSelector: s });
-  const allPools = targets.length === 0;
-  if (allPools) targets.push({});
-  const nodes: (LabelSelector | undefined)[] =
-    nodeSelectors.length === 0 ? [undefined] : mergeOrSplit(nodeSelectors);
-  const count = targets.length * nodes.length;
-  if (count > 1) {
-    warn(f, `split into ${count} BGPAdvertisements (MetalLB ORs its pool and node selector lists)`);
-  }
+  const { parts, allPools } = splitPoolsAndNodes(f, { spec, name: o.meta.name, kind: 'BGPAdvertisement' });
   const out: Translated[] = [];
-  for (const target of targets) {
-    for (const node of nodes) {
-      const name = count === 1 ? o.meta.name : `${o.meta.name}-${out.length + 1}`;
-      const adv: BGPAdvertisement = {
-        apiVersion: API_GROUP_VERSION,
-        kind: BGP_ADVERTISEMENT_KIND,
-        metadata: { ...o.meta, name },
-        spec: { ...target, ...(node === undefined ? {} : { nodeSelector: node }), ...attributes },
-      };
-      checkWithParser(f, { object: adv, parse: parseBgpAdvertisement });
-      out.push({ object: adv, comments: allPools ? [...ALL_POOLS_BGP_COMMENT] : [] });
-    }
+  for (const { name, target, node } of parts) {
+    const adv: BGPAdvertisement = {
+      apiVersion: API_GROUP_VERSION,
+      kind: BGP_ADVERTISEMENT_KIND,
+      metadata: { ...o.meta, name },
+      spec: { ...target, ...(node === undefined ? {} : { nodeSelector: node }), ...attributes },
+    };
+    checkWithParser(f, { object: adv, parse: parseBgpAdvertisement });
+    out.push({ object: adv, comments: allPools ? [...ALL_POOLS_BGP_COMMENT] : [] });
   }
   return out;
 }
