@@ -5,7 +5,6 @@ import {
   bfdProfileConfigCache,
   bgpAdvertisementConfigCache,
   bgpPeerConfigCache,
-  configsInUse,
   type BfdProfileConfig,
   type BgpAdvertisementConfig,
   type BgpPeerConfig,
@@ -14,6 +13,7 @@ import {
 import { customInformer, type Informer, type KubeClients } from '@ironlb/shared/kube';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { configsInUseLogged } from '../k8s/configs-in-use.js';
 
 export interface BgpConfigSnapshot {
   peers: readonly BgpPeerConfig[];
@@ -69,14 +69,6 @@ export class BgpConfigView {
   }
 
   private inUse<T>(entries: readonly ConfigEntry<T>[]): T[] {
-    for (const e of entries)
-      if (e.errors.length > 0)
-        this.options.logger.debug(
-          { object: e.name, errors: e.errors, using: e.source },
-          e.config === undefined
-            ? 'invalid object; not used'
-            : 'invalid object; keeping its last valid version',
-        );
-    return configsInUse(entries);
+    return configsInUseLogged(entries, this.options.logger);
   }
 }

@@ -1,7 +1,6 @@
 import {
   IPPOOL_PLURAL,
   L2_ANNOUNCEMENT_PLURAL,
-  configsInUse,
   l2ConfigCache,
   poolConfigCache,
   type ConfigEntry,
@@ -11,6 +10,7 @@ import {
 import { Informer, customInformer, type KubeClients } from '@ironlb/shared/kube';
 import type { KubernetesObject, V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { configsInUseLogged } from './configs-in-use.js';
 import type { EndpointFacts } from '../eligibility/index.js';
 import type { PlanInput, ServiceView } from '../planner/index.js';
 import {
@@ -181,14 +181,6 @@ export class ClusterView {
   }
 
   private inUse<T>(entries: readonly ConfigEntry<T>[]): T[] {
-    for (const e of entries)
-      if (e.errors.length > 0)
-        this.options.logger.debug(
-          { object: e.name, errors: e.errors, using: e.source },
-          e.config === undefined
-            ? 'invalid object; not used'
-            : 'invalid object; keeping its last valid version',
-        );
-    return configsInUse(entries);
+    return configsInUseLogged(entries, this.options.logger);
   }
 }
