@@ -247,6 +247,41 @@ describe('Informer (stand-in watch)', () => {
     ]);
     await inf.stop();
   });
+  it('lists() counts completed LISTs only: a failed LIST adds none, stop() then start() adds one', async () => {
+    vi.useFakeTimers();
+    const w = fakeWatches();
+    let failNext = false;
+    const inf = new Informer({
+      kubeConfig: w.source,
+      path: '/api/v1/services',
+      list: async () => {
+        if (failNext) {
+          failNext = false;
+          throw refused();
+        }
+        return { items: [], metadata: { resourceVersion: '1' } };
+      },
+      backoff: { baseMs: 100, maxMs: 100, jitter: 0 },
+      recovery: neverRecovers,
+    });
+    expect(inf.lists()).toBe(0);
+    await inf.start();
+    expect(inf.lists()).toBe(1);
+    // A watch resumed from the last resourceVersion is not a LIST.
+    w.stream()?.destroy(new Error('reset'));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(w.opens()).toBe(2);
+    expect(inf.lists()).toBe(1);
+    await inf.stop();
+    failNext = true;
+    await inf.start();
+    expect(inf.lists()).toBe(1);
+    // The restart after the failed LIST lists again.
+    await vi.advanceTimersByTimeAsync(100);
+    expect(inf.lists()).toBe(2);
+    expect(inf.hasSynced()).toBe(true);
+    await inf.stop();
+  });
 });
 
 describe('Informer (local HTTPS API server)', () => {

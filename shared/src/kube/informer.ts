@@ -52,7 +52,7 @@ const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 10_000, jitter: 0
  * (so a restart of the API server costs at most one probe interval, not the remaining backoff).
  * Invariants: the store holds, keyed by `objectKey` of the object, the object as JSON, or `transform` of
  * it when given (applied once per arrival, never twice); `hasSynced()` turns true once the store holds a
- * complete LIST and stays true; at most one restart is pending; a restart never comes sooner than
+ * complete LIST and stays true; `lists()` counts completed LISTs and never decreases; at most one restart is pending; a restart never comes sooner than
  * `backoff.baseMs` after the failure; the backoff starts over once a LIST succeeds, an event arrives or a
  * watch stays up for `backoff.baseMs`; after `stop()` nothing restarts and no error is reported.
  */
@@ -60,6 +60,8 @@ export class Informer<T extends KubernetesObject, U = T> {
   readonly #options: InformerOptions<T, U>;
   readonly #store = new Map<string, U>();
   #synced = false;
+  /** LISTs that completed and replaced the store (see `lists()`). */
+  #lists = 0;
   #stopped = true;
   /** LIST before the next watch: at every start(), after 410 Gone and after a corrupt stream. */
   #needList = true;
@@ -98,6 +100,14 @@ export class Informer<T extends KubernetesObject, U = T> {
 
   hasSynced(): boolean {
     return this.#synced;
+  }
+
+  /**
+   * How many LISTs have completed and replaced the store since construction. A caller that saw n and later
+   * sees more knows the store has been replaced by a LIST issued after it looked (e.g. after a stop()/start()).
+   */
+  lists(): number {
+    return this.#lists;
   }
 
   get(key: string): U | undefined {
@@ -197,6 +207,7 @@ export class Informer<T extends KubernetesObject, U = T> {
     this.#resourceVersion = result.metadata?.resourceVersion ?? '';
     this.#needList = false;
     this.#synced = true;
+    this.#lists += 1;
     this.#attempt = 0;
     const { queue, onEvent } = this.#options;
     for (const [k, v] of old) {
