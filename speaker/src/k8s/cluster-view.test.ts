@@ -10,8 +10,11 @@ const GV = '/apis/ironlb.io/v1alpha1';
 let server: FakeApiServer | undefined;
 let clients: KubeClients | undefined;
 let abort: AbortController | undefined;
+/** Paths whose LIST answers 500 (a LIST that fails after the API server is reachable again). */
+const failLists = new Set<string>();
 
 afterEach(async () => {
+  failLists.clear();
   abort?.abort();
   await clients?.close();
   await server?.close();
@@ -49,6 +52,7 @@ async function startCluster(
           byPath.set(path, reply);
           return reply;
         }
+        if (failLists.has(path)) return reply.code(500).send({ kind: 'Status', code: 500 });
         lists.set(path, (lists.get(path) ?? 0) + 1);
         return { kind: 'List', metadata: { resourceVersion: '10' }, items };
       });
@@ -206,5 +210,30 @@ describe('ClusterView: only served Services and their endpoints', () => {
       })
       .toEqual([['web', ['n1']]]);
     expect(lists.get(SLICES) ?? 0).toBeGreaterThan(listsBefore);
+  });
+
+  it('freeze() stops taking events; catchUp() is true only once every informer has listed again', async () => {
+    const c = cluster([], []);
+    const { view, push, lists } = await startCluster(c, CLASS);
+    const web = svc('web', { type: 'LoadBalancer', loadBalancerClass: CLASS }, { ips: ['198.51.100.20'] });
+    const before = new Map(lists);
+    view.freeze();
+    // What a half-open watch would still deliver does not reach the frozen view.
+    push(SERVICES, { type: 'ADDED', object: web });
+    c[SERVICES]?.push(web);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(view.snapshot().services).toEqual([]);
+    // The API server answers again, but one LIST still fails: not caught up, nothing half-applied counts.
+    failLists.add(SLICES);
+    expect(await view.catchUp()).toBe(false);
+    failLists.clear();
+    // The failed informer retries on its own (backoff 1 s); catchUp() turns true once it has listed.
+    await expect.poll(async () => view.catchUp(), { timeout: 10_000, interval: 200 }).toBe(true);
+    expect(view.snapshot().services.map((s) => s.name)).toEqual(['web']);
+    for (const path of Object.keys(c)) expect(lists.get(path), path).toBe((before.get(path) ?? 0) + 1);
+    // Not frozen any more: catchUp() is true at once and a second freeze() works again.
+    expect(await view.catchUp()).toBe(true);
+    view.freeze();
+    expect(await view.catchUp()).toBe(true);
   });
 });

@@ -36,7 +36,9 @@ export interface ClusterViewOptions {
  * L2Announcements, cached by restarting informers.
  *
  * Invariant: an API server outage changes nothing here: caches keep their last content until a new
- * LIST succeeds, so speakers keep announcing their last known state. An invalid IPPool or
+ * LIST succeeds, so speakers keep announcing their last known state. freeze() (called when the view goes
+ * stale) stops every watch so the caches hold one point in time, whatever a half-open connection still
+ * delivers; catchUp() is true only once every cache has been replaced by a LIST issued after the freeze. An invalid IPPool or
  * L2Announcement never replaces the last valid version of the same object (shared last-valid
  * pipeline, keyed by uid, as in the controller); a restarted speaker takes an invalid pool's last
  * valid version from its status (`status.lastValidSpec`, written by the controller).
@@ -57,6 +59,9 @@ export class ClusterView {
   private readonly announcementConfigs = l2ConfigCache();
   private running = false;
   private relisting = false;
+  private signal: AbortSignal | undefined;
+  /** Set by freeze(): each informer's lists() count then, and the stops in progress. */
+  private frozen: { marks: number[]; stopped: Promise<unknown>; resumed: boolean } | undefined;
 
   constructor(private readonly options: ClusterViewOptions) {
     const { clients, logger } = options;
@@ -97,22 +102,58 @@ export class ClusterView {
 
   async start(signal: AbortSignal): Promise<void> {
     this.running = true;
-    await Promise.all(
-      [this.services, this.slices, this.nodes, this.pools, this.announcements].map((i) => i.start(signal)),
-    );
+    this.signal = signal;
+    await Promise.all(this.informers().map((i) => i.start(signal)));
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    await Promise.all(
-      [this.services, this.slices, this.nodes, this.pools, this.announcements].map((i) => i.stop()),
-    );
+    this.frozen = undefined;
+    await Promise.all(this.informers().map((i) => i.stop()));
   }
 
   hasSynced(): boolean {
-    return [this.services, this.slices, this.nodes, this.pools, this.announcements].every((i) =>
-      i.hasSynced(),
-    );
+    return this.informers().every((i) => i.hasSynced());
+  }
+
+  /**
+   * Stops every watch: the caches keep what they hold now and change no more (a half-open connection would
+   * otherwise keep delivering some events and not others). Idempotent until catchUp() returns true.
+   */
+  freeze(): void {
+    if (this.frozen !== undefined || !this.running) return;
+    this.running = false;
+    const informers = this.informers();
+    this.frozen = {
+      marks: informers.map((i) => i.lists()),
+      stopped: Promise.all(informers.map((i) => i.stop())),
+      resumed: false,
+    };
+  }
+
+  /**
+   * After freeze(): restarts the informers (each starts with a LIST) and resolves true once every one of them
+   * has completed a LIST since the freeze, i.e. the whole view is as recent as those LISTs; false while one
+   * has not (its informer keeps retrying; call again). True at once when not frozen.
+   */
+  async catchUp(): Promise<boolean> {
+    const frozen = this.frozen;
+    if (frozen === undefined) return true;
+    await frozen.stopped;
+    if (this.frozen !== frozen || this.signal?.aborted === true) return false;
+    if (!frozen.resumed) {
+      frozen.resumed = true;
+      this.running = true;
+      await Promise.all(this.informers().map((i) => i.start(this.signal)));
+    }
+    if (this.frozen !== frozen) return false;
+    const done = this.informers().every((i, k) => i.lists() > (frozen.marks[k] ?? 0));
+    if (done) this.frozen = undefined;
+    return done;
+  }
+
+  private informers(): Pick<Informer<KubernetesObject>, 'start' | 'stop' | 'lists' | 'hasSynced'>[] {
+    return [this.services, this.slices, this.nodes, this.pools, this.announcements];
   }
 
   /**
