@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { DisruptiveLastSequencer } from './test/e2e/sequencer.js';
 
 /**
  * Three projects, all run by `pnpm test`:
@@ -12,6 +13,8 @@ export default defineConfig({
   resolve: { conditions: ['ironlb-source'] },
   ssr: { resolve: { conditions: ['ironlb-source'] } },
   test: {
+    // Suites that disturb the shared lab run last (test/e2e/sequencer.ts).
+    sequence: { sequencer: DisruptiveLastSequencer },
     projects: [
       {
         extends: true,
