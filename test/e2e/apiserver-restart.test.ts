@@ -21,6 +21,7 @@ import {
   waitReady,
 } from './support/controller-process.js';
 import { apply, deleteObjects, installCrds } from './support/ironlb.js';
+import { runCleanup } from './support/cleanup.js';
 import { createTestNamespace, kubeClients, type TestNamespace } from './support/kube.js';
 import { L2Capture } from './support/l2-capture.js';
 import { labNode, labNodes } from './support/nodes.js';
@@ -75,16 +76,23 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Never leave the shared lab without its API server, whatever happened above, and give the lab's
-  // controller-manager fresh watches (its own backoff after the outage outlasts the next suites' waits).
-  await ensureApiserver(labConfig());
-  await restartControllerManager(labConfig());
-  capture?.stop();
-  await speakers?.stopAll();
-  await controller?.stop('SIGTERM');
-  await ns.cleanup();
-  await deleteObjects('l2announcements.ironlb.io', [NAME]);
-  await deleteObjects('ippools.ironlb.io', [NAME]);
-});
+  // controller-manager fresh watches (its own backoff after the outage outlasts the next suites' waits); then
+  // prove it works again (a new namespace gets its ServiceAccount) before the next suite needs it.
+  await runCleanup([
+    ['start kube-apiserver', () => ensureApiserver(labConfig())],
+    ['restart kube-controller-manager', () => restartControllerManager(labConfig())],
+    ['stop the capture', () => capture?.stop()],
+    ['stop the speakers', () => speakers?.stopAll()],
+    ['stop the controller', () => controller?.stop('SIGTERM')],
+    ['delete the namespace', () => ns.cleanup()],
+    ['delete the L2Announcement', () => deleteObjects('l2announcements.ironlb.io', [NAME])],
+    ['delete the IPPool', () => deleteObjects('ippools.ironlb.io', [NAME])],
+    [
+      'controller-manager serves namespaces again',
+      async () => (await createTestNamespace('after-restart')).cleanup(),
+    ],
+  ]);
+}, 180_000);
 
 function service(name: string): V1Service {
   return {

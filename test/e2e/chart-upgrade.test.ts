@@ -59,8 +59,16 @@ async function extractPreviousChart(into: string): Promise<string> {
     '--',
     'charts/ironlb/templates/membership-secret.yaml',
   ]);
-  if (removal === '')
-    throw new Error('no commit removed membership-secret.yaml (a shallow clone? fetch history)');
+  if (removal === '') {
+    // A shallow clone (some CI checkouts) lacks the history: fetch it once, then look again.
+    if ((await git(['rev-parse', '--is-shallow-repository'])) === 'true') {
+      await git(['fetch', '--quiet', '--unshallow']);
+      return extractPreviousChart(into);
+    }
+    throw new Error(
+      "no commit removed charts/ironlb/templates/membership-secret.yaml in this clone's history",
+    );
+  }
   await run('bash', ['-c', `git -C '${ROOT}' archive '${removal}^' charts/ironlb | tar -x -C '${into}'`]);
   return join(into, 'charts/ironlb');
 }

@@ -38,6 +38,7 @@ export {
 } from './ironlb.js';
 export type { LbServiceOptions } from './ironlb.js';
 export { L2Capture } from './l2-capture.js';
+export { runCleanup } from './cleanup.js';
 export { E2E_SPEAKER_PORTS, SpeakerSet, TEST_MEMBERSHIP_SECRET } from './speakers.js';
 export { failures, percentile, recoveredAfter, startClientProbe } from './client-probe.js';
 export type { ClientProbe, ProbeSample } from './client-probe.js';
