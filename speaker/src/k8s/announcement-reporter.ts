@@ -1,5 +1,5 @@
 import { familyOfValidIP } from '@ironlb/shared';
-import type { CoreV1Client, EventRecorder } from '@ironlb/shared/kube';
+import { backoffDelay, type CoreV1Client, type EventRecorder, type WriteFailure } from '@ironlb/shared/kube';
 import { patchNodeAnnotation } from './node-annotation.js';
 import type { Logger } from 'pino';
 import { rankNodes } from '../election/index.js';
@@ -11,11 +11,13 @@ export const ANNOUNCING_ANNOTATION = 'ironlb.io/announcing';
 
 export interface AnnouncementReporterOptions {
   self: string;
-  recorder: EventRecorder;
-  core: CoreV1Client;
-  logger: Logger;
+  recorder: Pick<EventRecorder, 'emit'>;
+  core: Pick<CoreV1Client, 'patchNode'>;
+  logger: Pick<Logger, 'info' | 'warn'>;
   /** Delay before the node annotation is written, so bursts of changes make one write. */
   annotationDebounceMs: number;
+  /** Longest wait before retrying a failed annotation write (default 30 s). */
+  annotationRetryMaxMs?: number | undefined;
 }
 
 /**
@@ -31,6 +33,15 @@ export class AnnouncementReporter {
   private annotationTimer: NodeJS.Timeout | null = null;
   private writtenAnnotation: string | null | undefined = undefined;
   private wantedAnnotation: string | null = null;
+  /** Failed writes in a row (409 aside): the retry backoff's exponent. */
+  private failures = 0;
+  /** The last write met 404 and no write has succeeded since (logged once per episode). */
+  private nodeGone = false;
+  /** The value whose write met 404 while its retry waits; undefined when no such wait is pending. */
+  private goneValue: string | null | undefined = undefined;
+  private stopped = false;
+  /** A write is in flight: nothing else is scheduled until it settles (it re-checks what is wanted). */
+  private writing = false;
 
   constructor(private readonly options: AnnouncementReporterOptions) {}
 
@@ -70,19 +81,26 @@ export class AnnouncementReporter {
     this.emit({ services: args.services, type: 'Warning', reason: 'IPConflict', note });
   }
 
-  /** Schedules the node annotation write (debounced; retried on the next change if it fails). */
+  /**
+   * Schedules the node annotation write (debounced). A failed write is retried: 409 after the debounce delay,
+   * any other error after a backoff doubling up to `annotationRetryMaxMs`; 404 (our Node is gone) is logged once
+   * and retried at the same capped backoff, or sooner (after the debounce delay) when the announced IPs change.
+   */
   setAnnounced(ips: readonly string[]): void {
     this.wantedAnnotation = ips.length === 0 ? null : [...ips].sort().join(',');
-    if (this.wantedAnnotation === this.writtenAnnotation || this.annotationTimer) return;
-    this.annotationTimer = setTimeout(() => {
-      this.annotationTimer = null;
-      void this.writeAnnotation();
-    }, this.options.annotationDebounceMs);
-    this.annotationTimer.unref();
+    if (this.stopped || this.writing || this.wantedAnnotation === this.writtenAnnotation) return;
+    if (this.annotationTimer) {
+      // Only a wait after a 404 is cut short, and only by a new value: the Node may be back by then.
+      if (this.goneValue === undefined || this.goneValue === this.wantedAnnotation) return;
+      clearTimeout(this.annotationTimer);
+      this.goneValue = undefined;
+    }
+    this.scheduleWrite(this.options.annotationDebounceMs);
   }
 
   /** Stops writing; on a graceful stop also clears our Node's annotation (best effort, bounded). */
   async stop(opts: { clear: boolean }): Promise<void> {
+    this.stopped = true;
     if (this.annotationTimer) clearTimeout(this.annotationTimer);
     this.annotationTimer = null;
     if (!opts.clear || this.writtenAnnotation === null) return;
@@ -94,21 +112,64 @@ export class AnnouncementReporter {
     await Promise.race([cleared, new Promise((r) => setTimeout(r, 1000))]);
   }
 
+  private scheduleWrite(delayMs: number): void {
+    this.annotationTimer = setTimeout(() => {
+      this.annotationTimer = null;
+      this.goneValue = undefined;
+      void this.writeAnnotation();
+    }, delayMs);
+    this.annotationTimer.unref();
+  }
+
   private async writeAnnotation(): Promise<void> {
     const value = this.wantedAnnotation;
+    if (value === this.writtenAnnotation) return;
+    this.writing = true;
     const result = await patchNodeAnnotation({
       core: this.options.core,
       node: this.options.self,
       annotations: { [ANNOUNCING_ANNOTATION]: value },
     });
-    if (result.ok) this.writtenAnnotation = value;
-    else
+    this.writing = false;
+    if (this.stopped) return;
+    if (result.ok) {
+      this.writtenAnnotation = value;
+      this.failures = 0;
+      if (this.nodeGone) this.options.logger.info('our Node is back: recorded announced IPs on it');
+      this.nodeGone = false;
+      if (this.wantedAnnotation !== value) this.scheduleWrite(this.options.annotationDebounceMs);
+      return;
+    }
+    this.failed(result.error, value);
+  }
+
+  /** Logs a failed write (a 404 once until a write succeeds) and schedules its retry. */
+  private failed(failure: WriteFailure, value: string | null): void {
+    const log = { kind: failure.kind, code: failure.code, err: failure.message };
+    if (failure.kind === 'conflict') {
+      this.options.logger.warn(log, 'could not record announced IPs on the node; retrying');
+      this.scheduleWrite(this.options.annotationDebounceMs);
+      return;
+    }
+    this.failures += 1;
+    const delayMs = backoffDelay(
+      { baseMs: this.options.annotationDebounceMs, maxMs: this.options.annotationRetryMaxMs ?? 30_000 },
+      this.failures,
+    );
+    if (failure.kind === 'not-found') {
+      if (!this.nodeGone)
+        this.options.logger.warn(
+          { ...log, retryInMs: delayMs },
+          'our Node is gone: cannot record announced IPs on it; retrying with backoff or when they change',
+        );
+      this.nodeGone = true;
+      this.goneValue = value;
+    } else
       this.options.logger.warn(
-        { kind: result.error.kind, code: result.error.code, err: result.error.message },
-        'could not record announced IPs on the node',
+        { ...log, retryInMs: delayMs },
+        'could not record announced IPs on the node; retrying',
       );
-    if (this.wantedAnnotation !== this.writtenAnnotation)
-      this.setAnnounced(this.wantedAnnotation?.split(',') ?? []);
+    this.scheduleWrite(delayMs);
   }
 
   private announcing(plan: IpPlan, previous: string | null, interfaces: string[]): void {
