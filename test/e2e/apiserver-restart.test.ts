@@ -87,12 +87,27 @@ afterAll(async () => {
     ['delete the namespace', () => ns.cleanup()],
     ['delete the L2Announcement', () => deleteObjects('l2announcements.ironlb.io', [NAME])],
     ['delete the IPPool', () => deleteObjects('ippools.ironlb.io', [NAME])],
-    [
-      'controller-manager serves namespaces again',
-      async () => (await createTestNamespace('after-restart')).cleanup(),
-    ],
+    ['controller-manager serves namespaces again', controllerManagerServes],
   ]);
 }, 180_000);
+
+/**
+ * The lab's controller-manager creates the default ServiceAccount of a new namespace again (later suites wait
+ * 20 s for it). A controller-manager that started while the new API server's authorizer was still syncing can sit
+ * in a long backoff; it gets up to two more restarts, and the step fails if it still serves nothing after them.
+ */
+async function controllerManagerServes(): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await (await createTestNamespace('after-restart')).cleanup();
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      console.warn(`apiserver-restart: controller-manager not serving (attempt ${attempt}), restarting it`);
+      await restartControllerManager(labConfig());
+    }
+  }
+}
 
 function service(name: string): V1Service {
   return {
