@@ -23,7 +23,7 @@ function inRange(parts: readonly string[], max: number): boolean {
 }
 
 /** A MetalLB community value (`AA:NN` or `large:A:B:C`, leading zeros allowed) in ironlb's canonical text. */
-export function normaliseCommunity(text: string): Result<string> {
+function normaliseCommunity(text: string): Result<string> {
   const parts = text.split(':');
   if (parts.length === 2 && inRange(parts, U16)) return ok(parts.map(Number).join(':'));
   if (parts.length === 4 && parts[0] === 'large' && inRange(parts.slice(1), U32)) {

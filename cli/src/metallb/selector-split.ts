@@ -50,7 +50,7 @@ export function splitPoolsAndNodes(
 }
 
 /** One merged selector when that is exact, otherwise the list itself (one object each). */
-export function mergeOrSplit(list: LabelSelector[]): LabelSelector[] {
+function mergeOrSplit(list: LabelSelector[]): LabelSelector[] {
   if (list.length <= 1) return list;
   const merged = combineSelectors(list);
   return merged.ok ? [merged.value] : list;

@@ -24,7 +24,7 @@ const ZERO = { capacity: 0n, assigned: 0n, available: 0n };
 const NOT_LEADING: WriteFailure = { kind: 'error', code: undefined, message: 'not leading any more' };
 
 /** Readiness shown in status: the allocator's verdict, overridden when the current spec is invalid. */
-export function shownReadiness(entry: PoolEntry, computed: PoolReadiness | undefined): PoolReadiness {
+function shownReadiness(entry: PoolEntry, computed: PoolReadiness | undefined): PoolReadiness {
   if (entry.errors.length === 0)
     return computed ?? { ready: false, reason: 'Invalid', message: 'pool is not in use' };
   const errors = entry.errors.join('; ');

@@ -9,7 +9,7 @@ import {
 } from '../allocation/index.js';
 
 /** A client-node Service as the allocator's plain ServiceLike. */
-export function serviceLike(svc: V1Service): ServiceLike {
+function serviceLike(svc: V1Service): ServiceLike {
   const m = svc.metadata;
   return {
     metadata: {

@@ -9,10 +9,6 @@ import { type ConfigEntry, LastValidCache, type PersistedSpec } from './last-val
 
 /** What the controller and the speaker make of one IPPool object. */
 export type PoolEntry = ConfigEntry<IPPoolConfig>;
-export type L2Entry = ConfigEntry<L2AnnouncementConfig>;
-export type BgpPeerEntry = ConfigEntry<BgpPeerConfig>;
-export type BgpAdvertisementEntry = ConfigEntry<BgpAdvertisementConfig>;
-export type BfdProfileEntry = ConfigEntry<BfdProfileConfig>;
 
 /**
  * The last valid spec the controller persisted in an IPPool's status (`status.lastValidSpec`), if

@@ -134,9 +134,7 @@ export async function accessFromKubeconfig(doc: unknown, baseDir: string): Promi
 }
 
 /** The pod's in-cluster access: service host/port, service-account token (re-read, it rotates) and CA. */
-export async function accessInCluster(
-  o: NonNullable<KubeConfigSource['inCluster']>,
-): Promise<Result<KubeAccess>> {
+async function accessInCluster(o: NonNullable<KubeConfigSource['inCluster']>): Promise<Result<KubeAccess>> {
   if (o.host === undefined || o.host === '' || o.port === undefined || o.port === '')
     return err(
       'no kubeconfig given and not in a cluster (KUBERNETES_SERVICE_HOST / KUBERNETES_SERVICE_PORT unset)',

@@ -36,7 +36,7 @@ export interface ApiRequest {
 }
 
 /** `path?query` with undefined values left out. */
-export function requestPath(path: string, query: Query | undefined): string {
+function requestPath(path: string, query: Query | undefined): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, String(v));
   const qs = params.toString();

@@ -36,7 +36,7 @@ export function fnv1a64(bytes: Uint8Array): bigint {
 }
 
 /** MurmurHash3 fmix64. */
-export function fmix64(value: bigint): bigint {
+function fmix64(value: bigint): bigint {
   let k = value & MASK64;
   k ^= k >> 33n;
   k = (k * 0xff51afd7ed558ccdn) & MASK64;

@@ -19,7 +19,7 @@ export interface Freshness {
 /** Largest rank; views older than staleAfterMs * 2^(MAX_RANK - 1) all compare equal. */
 const MAX_RANK = 32;
 
-export function freshnessRank(f: Freshness, staleAfterMs: number): number {
+function freshnessRank(f: Freshness, staleAfterMs: number): number {
   if (!f.stale) return 0;
   const unit = Math.max(1, staleAfterMs);
   const ratio = Math.max(1, f.stalenessMs / unit);

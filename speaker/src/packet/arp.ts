@@ -2,7 +2,7 @@ import { BROADCAST_MAC, ZERO_MAC, bytesEqual, isAllZero } from './addresses.js';
 import { ETHERNET_HEADER_LENGTH, ETHERTYPE_ARP, decodeEthernet, newFrame } from './ethernet.js';
 
 /** ARP for Ethernet + IPv4 only (RFC 826): htype 1, ptype 0x0800, hlen 6, plen 4; 28-byte body. */
-export const ARP_LENGTH = 28;
+const ARP_LENGTH = 28;
 
 export type ArpOperation = 'request' | 'reply';
 

@@ -4,7 +4,7 @@ export const ETHERTYPE_ARP = 0x0806;
 export const ETHERTYPE_IPV6 = 0x86dd;
 export const ETHERNET_HEADER_LENGTH = 14;
 /** Minimum frame length without FCS; shorter frames are zero-padded on encode. */
-export const ETHERNET_MIN_FRAME = 60;
+const ETHERNET_MIN_FRAME = 60;
 
 export interface EthernetHeader {
   dst: Uint8Array;

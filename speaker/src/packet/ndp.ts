@@ -9,8 +9,8 @@ import {
 } from './ipv6.js';
 
 /** Neighbor Discovery (RFC 4861) Neighbor Solicitation / Advertisement with link-layer address options. */
-export const ICMPV6_NS = 135;
-export const ICMPV6_NA = 136;
+const ICMPV6_NS = 135;
+const ICMPV6_NA = 136;
 const OPTION_SOURCE_LLA = 1;
 const OPTION_TARGET_LLA = 2;
 const NA_ROUTER = 0x80;
