@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Result } from '@ironlb/shared';
+import { formatMac, parseMac } from '../packet/index.js';
 import {
   ADDRESS_SIZE,
   RECORD_SIZE,
@@ -79,14 +80,16 @@ export type PullDatagram = Envelope & { kind: 'pull'; digest: ClaimDigest };
 export type MembershipDatagram = Heartbeat | ClaimsDatagram | PullDatagram;
 
 export function encodeHeartbeat(hb: Heartbeat, secret: Uint8Array): Result<Buffer> {
-  const macs = hb.state.macs.slice(0, MAX_MACS).map(macToBytes);
-  if (macs.some((m) => m === undefined)) return { ok: false, error: 'not a MAC address' };
+  const macs = hb.state.macs.slice(0, MAX_MACS).map(parseMac);
+  if (macs.some((m) => m === null)) return { ok: false, error: 'not a MAC address' };
   const payload = Buffer.alloc(STATE_FIXED + macs.length * MAC_SIZE);
   payload.writeUInt32BE(saturate(hb.state.stalenessMs), 0);
   payload.writeUInt8(hb.state.stale ? 1 : 0, 4);
   writeDigest(payload, 5, hb.state.digest);
   payload.writeUInt8(macs.length, 17);
-  macs.forEach((m, i) => m?.copy(payload, STATE_FIXED + i * MAC_SIZE));
+  macs.forEach((m, i) => {
+    if (m) payload.set(m, STATE_FIXED + i * MAC_SIZE);
+  });
   return seal({ envelope: hb, kind: hb.kind, payload, secret });
 }
 
@@ -97,7 +100,7 @@ export function encodePull(pull: PullDatagram, secret: Uint8Array): Result<Buffe
 }
 
 /** Records per chunk for a sender name of this many bytes (so each datagram is ≤ MAX_DATAGRAM). */
-export function recordsPerChunk(nameBytes: number): number {
+function recordsPerChunk(nameBytes: number): number {
   return Math.floor((MAX_DATAGRAM - HEADER - nameBytes - CHUNK_FIXED - HMAC_SIZE) / RECORD_SIZE);
 }
 
@@ -166,7 +169,7 @@ function decodeState(payload: Buffer): Result<PeerState> {
   const macs: string[] = [];
   for (let i = 0; i < macCount; i++) {
     const at = STATE_FIXED + i * MAC_SIZE;
-    macs.push(bytesToMac(payload.subarray(at, at + MAC_SIZE)));
+    macs.push(formatMac(payload.subarray(at, at + MAC_SIZE)));
   }
   return {
     ok: true,
@@ -236,15 +239,4 @@ function saturate(n: number): number {
 
 function sign(body: Buffer, secret: Uint8Array): Buffer {
   return createHmac('sha256', secret).update(body).digest();
-}
-
-const MAC_TEXT = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
-
-/** A MAC in colon-separated hex → 6 bytes; undefined for anything else. */
-export function macToBytes(mac: string): Buffer | undefined {
-  return MAC_TEXT.test(mac) ? Buffer.from(mac.replaceAll(':', ''), 'hex') : undefined;
-}
-
-function bytesToMac(bytes: Buffer): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }

@@ -6,7 +6,8 @@ import {
   sameDigest,
   type ClaimSet,
 } from './claim-set.js';
-import { MAX_MACS, macToBytes, type PeerState } from './heartbeat-codec.js';
+import { parseMac } from '../packet/index.js';
+import { MAX_MACS, type PeerState } from './heartbeat-codec.js';
 import type { LocalState } from './types.js';
 
 /**
@@ -90,7 +91,7 @@ export class LocalClaims {
     const macs = new Set<string>();
     for (const mac of input) {
       const lower = mac.toLowerCase();
-      if (macToBytes(lower)) macs.add(lower);
+      if (parseMac(lower)) macs.add(lower);
       else this.options.warn(`not a MAC address, not sent to peers: ${JSON.stringify(mac)}`);
     }
     const sorted = [...macs].sort();

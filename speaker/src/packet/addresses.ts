@@ -24,11 +24,12 @@ export function isAllZero(a: Uint8Array): boolean {
   return a.every((b) => b === 0);
 }
 
-/** "aa:bb:cc:dd:ee:ff" (also accepts '-' separators, any case). */
+const MAC_TEXT = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+
+/** "aa:bb:cc:dd:ee:ff" (colon separated, any case) to 6 bytes; null for anything else. */
 export function parseMac(text: string): Uint8Array | null {
-  const parts = text.split(/[:-]/);
-  if (parts.length !== 6 || !parts.every((p) => /^[0-9a-fA-F]{2}$/.test(p))) return null;
-  return Uint8Array.from(parts, (p) => parseInt(p, 16));
+  if (!MAC_TEXT.test(text)) return null;
+  return Uint8Array.from(text.split(':'), (p) => parseInt(p, 16));
 }
 
 /** Lower-case, colon separated. */
