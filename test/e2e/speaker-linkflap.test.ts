@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IPFamily } from '@ironlb/shared';
 import { labConfig, labPaths } from '../lab/config.js';
 import { readLiveRecord } from '../lab/processes.js';
 import { rankNodes } from '../../speaker/src/election/index.js';
@@ -56,9 +57,9 @@ async function lbService(name: string, ip: string): Promise<void> {
 }
 
 /** An unused IP of ours that ranks `node` first among the lab nodes (so `node` must announce it). */
-function ipRankingFirst(node: string, family: 'v4' | 'v6'): string {
+function ipRankingFirst(node: string, family: IPFamily): string {
   const candidates =
-    family === 'v4'
+    family === 'IPv4'
       ? Array.from({ length: 14 }, (_, i) => `203.0.113.${113 + i}`)
       : Array.from({ length: 256 }, (_, i) => `${V6_PREFIX}${i.toString(16).padStart(2, '0')}`);
   const ip = candidates.find((c) => !used.has(c) && rankNodes(c, env.nodes)[0]?.node === node);
@@ -137,7 +138,7 @@ describe('speaker: link flaps and dense nodes', () => {
         expect(next).not.toBe(victim);
 
         // A Service created while the victim is off the LAN, ranking the victim first: its peers announce it.
-        const ipDown = ipRankingFirst(victim, 'v6');
+        const ipDown = ipRankingFirst(victim, 'IPv6');
         await lbService(`flap-${i + 1}-down`, ipDown);
         const writtenAt = Date.now();
         ips.push(ipDown);
@@ -167,7 +168,7 @@ describe('speaker: link flaps and dense nodes', () => {
       rejoin.push(Date.now() - upAt);
 
       // A Service created after the flap, ranking the flapped node first: the flapped node announces it.
-      const ipUp = ipRankingFirst(victim, 'v6');
+      const ipUp = ipRankingFirst(victim, 'IPv6');
       await lbService(`flap-${i + 1}-up`, ipUp);
       ips.push(ipUp);
       // A peer may hold it for a moment (until the flapped node's claim arrives); it must end on the victim.
@@ -245,7 +246,7 @@ describe('speaker: link flaps and dense nodes', () => {
       expect(log).not.toMatch(/"level":"fatal"|too many MACs/);
 
       // Its peers still hear it: an IP that ranks it first is announced by it, not by a peer.
-      const ip = ipRankingFirst(dense, 'v4');
+      const ip = ipRankingFirst(dense, 'IPv4');
       await lbService('dense', ip);
       expect(await settled(ip, 10_000)).toBe(dense);
       expect(alive()).toBe(true);

@@ -12,8 +12,8 @@ export interface IPAddress {
 }
 
 /**
- * Family of an IP text already known to be valid (from a parsed config or a Service status): IPv6 text always
- * contains ':' and IPv4 text never does. Use parseIP for text that may be invalid.
+ * Family of an IP or CIDR text already known to be valid (from a parsed config, a Service status or a prefix we
+ * formatted): IPv6 text always contains ':' and IPv4 text never does. Use parseIP for text that may be invalid.
  */
 export function familyOfValidIP(text: string): IPFamily {
   return text.includes(':') ? 'IPv6' : 'IPv4';

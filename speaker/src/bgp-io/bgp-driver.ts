@@ -1,6 +1,7 @@
 import {
   API_GROUP_VERSION,
   BGP_PEER_KIND,
+  familyOfValidIP,
   formatIP,
   type BfdProfileConfig,
   type BgpPeerConfig,
@@ -18,6 +19,7 @@ import {
   routerIdFor,
   sessionsDown,
 } from '../bgp/index.js';
+import { familyLabel } from '../metrics.js';
 import type { PlanInput } from '../planner/index.js';
 import { BgpConfigView } from './bgp-config-view.js';
 import type { BgpMetrics } from './bgp-metrics.js';
@@ -214,7 +216,7 @@ export class BgpDriver {
   private countPrefixes(plan: AdvertisePlan): void {
     const families = { ipv4: new Set<string>(), ipv6: new Set<string>() };
     for (const s of plan.sessions)
-      for (const p of s.prefixes) (p.prefix.includes(':') ? families.ipv6 : families.ipv4).add(p.prefix);
+      for (const p of s.prefixes) families[familyLabel(familyOfValidIP(p.prefix))].add(p.prefix);
     this.options.metrics.prefixesAdvertised.set({ family: 'ipv4' }, families.ipv4.size);
     this.options.metrics.prefixesAdvertised.set({ family: 'ipv6' }, families.ipv6.size);
   }

@@ -1,5 +1,6 @@
 import {
   compareIP,
+  familyOfValidIP,
   formatIP,
   hostMask,
   matchesLabelSelector,
@@ -156,15 +157,11 @@ function peersFor(s: CheckState): [BgpPeerFacts, BgpAdvertisementFacts][] {
   for (const ad of s.covering) {
     if (!selects(ad.nodeSelector, self)) continue;
     for (const peer of s.sessions) {
-      if (familyOf(peer.address) !== s.ip.family) continue;
+      if (familyOfValidIP(peer.address) !== s.ip.family) continue;
       if (ad.peers.length === 0 || ad.peers.includes(peer.name)) out.push([peer, ad]);
     }
   }
   return out;
-}
-
-function familyOf(address: string): IPAddress['family'] {
-  return address.includes(':') ? 'IPv6' : 'IPv4';
 }
 
 function selects(selector: BgpPeerFacts['nodeSelector'], node: NodeFacts): boolean {

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, ToWorker, WorkerPeer } from './heartbeat-worker.js';
+import { familyOfValidIP } from '@ironlb/shared';
+import type { FromWorker, ToWorker, WorkerAddress, WorkerPeer } from './heartbeat-worker.js';
 
 /**
  * Sends heartbeats from a worker thread so that a busy main event loop (GC, a large relist) does not
@@ -67,8 +68,11 @@ export class HeartbeatSender {
   }
 
   setPeers(peers: Peer[], source: string | undefined): void {
-    const to: WorkerPeer[] = peers.map((p) => ({ address: p.address, port: p.port }));
-    this.post({ type: 'peers', peers: to, source });
+    this.post({
+      type: 'peers',
+      peers: peers.map(workerPeer),
+      source: source === undefined ? undefined : workerAddress(source),
+    });
   }
 
   /** The current slot: the sequence of the heartbeat being sent now. */
@@ -99,7 +103,7 @@ export class HeartbeatSender {
     this.post({
       type: 'send',
       datagrams: datagrams.map(compact),
-      to: to.map((p) => ({ address: p.address, port: p.port })),
+      to: to.map(workerPeer),
     });
   }
 
@@ -166,4 +170,13 @@ function compact(datagram: Buffer): Uint8Array {
 
 export function monotonicMs(): number {
   return Number(process.hrtime.bigint() / 1_000_000n);
+}
+
+/** The worker does not parse addresses: it gets each one's family (node addresses, so valid IPs). */
+function workerAddress(address: string): WorkerAddress {
+  return { address, family: familyOfValidIP(address) };
+}
+
+function workerPeer(p: Peer): WorkerPeer {
+  return { ...workerAddress(p.address), port: p.port };
 }

@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { parentPort } from 'node:worker_threads';
+import type { IPFamily } from '@ironlb/shared';
 
 /**
  * The heartbeat worker thread: sends the pre-signed datagram of the current time slot every interval,
@@ -7,19 +8,24 @@ import { parentPort } from 'node:worker_threads';
  * and decides nothing, so a hung main thread makes it run out of datagrams and go silent.
  *
  * Loaded by heartbeat-sender.ts as its own module: from source (.ts, Node strips the types) in tests
- * and from dist (.js) in production. Keep it small and free of imports beyond node: modules.
+ * and from dist (.js) in production. Keep it small and free of imports beyond node: modules and type-only
+ * imports (erased): the main thread tells it each address's family, it never parses addresses itself.
  *
  * Slots are derived from the process-wide monotonic clock, so both threads agree on them.
  */
-export interface WorkerPeer {
+export interface WorkerAddress {
   address: string;
+  family: IPFamily;
+}
+
+export interface WorkerPeer extends WorkerAddress {
   port: number;
 }
 
 export type ToWorker =
   | { type: 'config'; intervalMs: number; startMs: number }
   /** `source`: the local address to send from (our node address), if known. */
-  | { type: 'peers'; peers: WorkerPeer[]; source: string | undefined }
+  | { type: 'peers'; peers: WorkerPeer[]; source: WorkerAddress | undefined }
   /**
    * Adds or replaces the datagrams of these slots. `urgent`: what heartbeats say changed, so send the next
    * unsent one now (the current slot's, or the next slot's if the current one is out) instead of waiting.
@@ -35,7 +41,7 @@ const port = parentPort;
 const sockets = new Map<'udp4' | 'udp6', Socket>();
 const slots = new Map<number, Uint8Array>();
 let peers: WorkerPeer[] = [];
-let source: string | undefined;
+let source: WorkerAddress | undefined;
 let timer: NodeJS.Timeout | undefined;
 let config: { intervalMs: number; startMs: number } | undefined;
 
@@ -43,26 +49,30 @@ function nowMs(): number {
   return Number(process.hrtime.bigint() / 1_000_000n);
 }
 
-function socketFor(address: string): Socket {
-  const type = address.includes(':') ? 'udp6' : 'udp4';
+function socketFor(to: WorkerAddress): Socket {
+  const type = to.family === 'IPv6' ? 'udp6' : 'udp4';
   const existing = sockets.get(type);
   if (existing) return existing;
   const socket = createSocket(type);
   socket.on('error', () => undefined);
   sockets.set(type, socket);
   const from = source;
-  if (from !== undefined && from.includes(':') === (type === 'udp6')) {
+  if (from !== undefined && from.family === to.family) {
     // Send from our node address, which receivers check against the datagram's source. If the address
     // is not local (misconfiguration), fall back to letting the kernel choose and tell the main thread.
     const onBindError = (e: Error): void => {
-      port?.postMessage({ type: 'bind-failed', address: from, error: e.message } satisfies FromWorker);
+      port?.postMessage({
+        type: 'bind-failed',
+        address: from.address,
+        error: e.message,
+      } satisfies FromWorker);
       if (source === from) source = undefined;
       sockets.delete(type);
       socket.close();
     };
     socket.once('error', onBindError);
     socket.once('listening', () => socket.off('error', onBindError));
-    socket.bind(0, from);
+    socket.bind(0, from.address);
   }
   return socket;
 }
@@ -74,7 +84,7 @@ function closeSockets(): void {
 
 function sendAll(datagram: Uint8Array, to: WorkerPeer[]): void {
   for (const p of to) {
-    socketFor(p.address).send(datagram, p.port, p.address, () => undefined);
+    socketFor(p).send(datagram, p.port, p.address, () => undefined);
   }
 }
 
@@ -130,7 +140,7 @@ port?.on('message', (msg: ToWorker) => {
       break;
     case 'peers':
       peers = msg.peers;
-      if (msg.source !== source) {
+      if (msg.source?.address !== source?.address) {
         source = msg.source;
         closeSockets();
       }

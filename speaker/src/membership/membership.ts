@@ -1,4 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { familyOfValidIP } from '@ironlb/shared';
 import { ClaimAssembly } from './claim-assembly.js';
 import { normalizeAddress, sameDigest, type ClaimDigest, type ClaimSet } from './claim-set.js';
 import {
@@ -25,7 +26,7 @@ import type { LocalState, MembershipChange, PeerReport } from './types.js';
  *
  * Load: n-1 heartbeats per interval each way per node; claim chunks only when a set changes or is pulled.
  */
-export const CLOCK_WINDOW_MS = 5000;
+const CLOCK_WINDOW_MS = 5000;
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export interface MembershipOptions {
@@ -96,7 +97,9 @@ export class Membership {
   async start(signal?: AbortSignal): Promise<void> {
     if (Buffer.byteLength(this.options.self, 'utf8') > MAX_NAME_BYTES)
       throw new Error(`node name longer than ${MAX_NAME_BYTES} bytes: ${this.options.self}`);
-    const socket = createSocket({ type: this.options.bindAddress.includes(':') ? 'udp6' : 'udp4' });
+    const socket = createSocket({
+      type: familyOfValidIP(this.options.bindAddress) === 'IPv6' ? 'udp6' : 'udp4',
+    });
     socket.on('message', (msg, rinfo) => {
       this.receive(msg, rinfo);
     });
