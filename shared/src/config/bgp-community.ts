@@ -14,19 +14,22 @@ export const STANDARD_COMMUNITY_PATTERN = `^${U16}:${U16}$`;
 export const LARGE_COMMUNITY_PATTERN = `^large:${U32}:${U32}:${U32}$`;
 export const LARGE_COMMUNITY_PREFIX = 'large:';
 
-/** Well-known standard communities (RFC 1997, 7611, 7999, 8326, 8642) by FRR's names. */
-export const WELL_KNOWN_COMMUNITIES: readonly string[] = [
-  'internet',
-  'graceful-shutdown',
-  'accept-own',
-  'llgr-stale',
-  'no-llgr',
-  'blackhole',
-  'no-export',
-  'no-advertise',
-  'local-AS',
-  'no-peer',
-];
+/** Well-known standard communities (RFC 1997, 7611, 7999, 8326, 8642) by the name FRR prints → 32-bit value. */
+export const WELL_KNOWN_COMMUNITY_VALUES: Readonly<Record<string, number>> = {
+  internet: 0,
+  'graceful-shutdown': 0xffff0000,
+  'accept-own': 0xffff0001,
+  'llgr-stale': 0xffff0006,
+  'no-llgr': 0xffff0007,
+  blackhole: 0xffff029a,
+  'no-export': 0xffffff01,
+  'no-advertise': 0xffffff02,
+  'local-AS': 0xffffff03,
+  'no-peer': 0xffffff04,
+};
+
+/** The names of WELL_KNOWN_COMMUNITY_VALUES (what the parser and the CRD's CEL rule accept). */
+export const WELL_KNOWN_COMMUNITIES: readonly string[] = Object.keys(WELL_KNOWN_COMMUNITY_VALUES);
 
 export const COMMUNITY_MAX_LENGTH = 64;
 

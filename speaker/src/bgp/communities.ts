@@ -1,30 +1,19 @@
+import { WELL_KNOWN_COMMUNITY_VALUES } from '@ironlb/shared';
+
 /**
  * BGP community text in the order FRR keeps it (it sorts communities numerically when it stores them and prints
  * well-known values by name), so a rendered `set community` line reads exactly as FRR's running configuration and
  * a reload finds nothing to change.
  */
 
-/** Well-known standard communities (RFC 1997, 7611, 7999, 8326, 8642) by the name FRR prints. */
-const WELL_KNOWN: Readonly<Record<string, number>> = {
-  internet: 0,
-  'graceful-shutdown': 0xffff0000,
-  'accept-own': 0xffff0001,
-  'llgr-stale': 0xffff0006,
-  'no-llgr': 0xffff0007,
-  blackhole: 0xffff029a,
-  'no-export': 0xffffff01,
-  'no-advertise': 0xffffff02,
-  'local-AS': 0xffffff03,
-  'no-peer': 0xffffff04,
-};
-const NAME_OF = new Map(Object.entries(WELL_KNOWN).map(([name, value]) => [value, name]));
+const NAME_OF = new Map(Object.entries(WELL_KNOWN_COMMUNITY_VALUES).map(([name, value]) => [value, name]));
 
 const U16 = /^(0|[1-9][0-9]{0,4})$/;
 const U32 = /^(0|[1-9][0-9]{0,9})$/;
 
 /** The 32-bit value of `AA:NN` or a well-known name; undefined when the text is neither. */
-export function communityValue(text: string): number | undefined {
-  const named = WELL_KNOWN[text];
+function communityValue(text: string): number | undefined {
+  const named = WELL_KNOWN_COMMUNITY_VALUES[text];
   if (named !== undefined) return named;
   const parts = text.split(':');
   if (parts.length !== 2 || !parts.every((p) => U16.test(p))) return undefined;
@@ -34,7 +23,7 @@ export function communityValue(text: string): number | undefined {
 }
 
 /** The 3 × 32-bit parts of `A:B:C`; undefined when malformed. */
-export function largeCommunityParts(text: string): [number, number, number] | undefined {
+function largeCommunityParts(text: string): [number, number, number] | undefined {
   const parts = text.split(':');
   if (parts.length !== 3 || !parts.every((p) => U32.test(p))) return undefined;
   const nums = parts.map(Number);
