@@ -4,10 +4,10 @@ import {
   type ClaimSettings,
   type IpDecision,
   type IpToDecide,
-  type PeerClaims,
 } from './election/claims.js';
 import { canonicalIp } from './election/election.js';
 import { ownerTag, type Freshness } from './election/freshness.js';
+import type { PeerClaims } from './election/known-claims.js';
 import type { IpPlan } from './planner/index.js';
 
 export interface ClaimDriverOptions {

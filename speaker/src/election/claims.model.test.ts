@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ClaimElection, claimsIp, type PeerClaims } from './claims.js';
+import { ClaimElection, claimsIp } from './claims.js';
+import type { PeerClaims } from './known-claims.js';
 import { rankNodes } from './election.js';
 import type { Freshness } from './freshness.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ClaimElection, claimsIp, type DecideInput, type PeerClaims } from './claims.js';
+import { ClaimElection, claimsIp, type DecideInput } from './claims.js';
+import type { PeerClaims } from './known-claims.js';
 import { rankNodes } from './election.js';
 
 const IP = '198.51.100.7';

@@ -1,6 +1,6 @@
 import { compareRanked, nodeScore } from './election.js';
 import { compareFreshness, type Freshness } from './freshness.js';
-import { KnownClaims } from './known-claims.js';
+import { KnownClaims, type PeerClaims } from './known-claims.js';
 
 /**
  * Claim election: who announces an IP when speakers' views of the API server may disagree.
@@ -26,11 +26,6 @@ import { KnownClaims } from './known-claims.js';
  *  - A candidate is waited for at most `claimGraceMs` from the later of "IP+tag learned" and "candidate's
  *    place in the ranking changed"; candidates that kept their place since the IP was learned share one grace.
  */
-
-export interface PeerClaims extends Freshness {
-  /** canonical IP → owner tag; undefined while unknown (counts as claiming nothing). */
-  claims: ReadonlyMap<string, number> | undefined;
-}
 
 export interface ClaimSettings {
   /** How long a ranked candidate may take to claim an IP before the next one takes it. */

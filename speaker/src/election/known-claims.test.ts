@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PeerClaims } from './claims.js';
-import { KnownClaims } from './known-claims.js';
+import { KnownClaims, type PeerClaims } from './known-claims.js';
 
 const FRESH = { stale: false, stalenessMs: 0 };
 const set = (entries: Record<string, number>): ReadonlyMap<string, number> =>

@@ -1,4 +1,10 @@
-import type { PeerClaims } from './claims.js';
+import type { Freshness } from './freshness.js';
+
+/** What a peer last told us: its freshness and its claims. */
+export interface PeerClaims extends Freshness {
+  /** canonical IP → owner tag; undefined while unknown (counts as claiming nothing). */
+  claims: ReadonlyMap<string, number> | undefined;
+}
 
 /**
  * Bridges the moments a peer's claim set is unknown while it is being re-assembled (membership reports
