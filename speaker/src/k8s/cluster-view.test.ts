@@ -5,6 +5,7 @@ import { createLogger } from '@ironlb/shared/log';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeApiServer, type FakeApiServer } from '../../../shared/src/kube/testing/fake-api-server.js';
 import { ClusterView } from './cluster-view.js';
+import { CLUSTER_PATHS, startFakeClusterApi } from './testing/fake-cluster-api.js';
 
 const GV = '/apis/ironlb.io/v1alpha1';
 let server: FakeApiServer | undefined;
@@ -236,4 +237,48 @@ describe('ClusterView: only served Services and their endpoints', () => {
     view.freeze();
     expect(await view.catchUp()).toBe(true);
   });
+});
+
+describe('ClusterView: watch errors', () => {
+  it('keeps its last view while its watches fail and the API server answers 503, then takes the new state once it answers again', async () => {
+    const lb = { type: 'LoadBalancer', loadBalancerClass: CLASS };
+    const api = await startFakeClusterApi({
+      [CLUSTER_PATHS.services]: [svc('web', lb, { ips: ['198.51.100.30'] })],
+    });
+    const stop = new AbortController();
+    let changes = 0;
+    const view = new ClusterView({
+      clients: api.clients,
+      logger: createLogger({ name: 'test', level: 'silent' }),
+      onChange: () => {
+        changes += 1;
+      },
+      loadBalancerClass: CLASS,
+    });
+    try {
+      await view.start(stop.signal);
+      await expect.poll(() => view.hasSynced(), { timeout: 10_000 }).toBe(true);
+      const names = (): string[] => view.snapshot().services.map((s) => s.name);
+      expect(names()).toEqual(['web']);
+      // Every watch ends with an ERROR event; the informers' restarts fail (503) until the API server is back.
+      api.failWith = 503;
+      api.breakWatches(500);
+      const failedBefore = api.failed;
+      await expect.poll(() => api.failed, { timeout: 10_000 }).toBeGreaterThan(failedBefore);
+      // Meanwhile the Service was deleted and another one created: the view cannot know, it keeps the last LIST.
+      api.replace(CLUSTER_PATHS.services, [svc('api', lb, { ips: ['198.51.100.31'] })]);
+      expect(names()).toEqual(['web']);
+      expect(view.hasSynced()).toBe(true);
+      const changesWhileDown = changes;
+      // The API server answers again: the informers resume their watches; the one whose resourceVersion is too
+      // old (410 Gone) lists again, and the view holds the new state.
+      api.failWith = undefined;
+      await expect.poll(names, { timeout: 15_000 }).toEqual(['api']);
+      expect(changes).toBeGreaterThan(changesWhileDown);
+    } finally {
+      stop.abort();
+      await view.stop();
+      await api.close();
+    }
+  }, 30_000);
 });
