@@ -58,6 +58,22 @@ describe('parseSpeakerOptions', () => {
     expect(HELP).toContain('--bgp-frr-config <dir>');
   });
 
+  it('password Secrets: --bgp-secret-namespace, else $POD_NAMESPACE, else ironlb-system', () => {
+    const ns = (argv: string[], env: Record<string, string> = {}): unknown => {
+      const r = parseSpeakerOptions({
+        argv: ['--bgp-frr-config=/etc/frr', ...argv],
+        env: { NODE_NAME: 'n', ...env },
+      });
+      return r.ok ? r.value.bgp?.passwordNamespace : r.error;
+    };
+    expect(ns([])).toBe('ironlb-system');
+    expect(ns([], { POD_NAMESPACE: 'lb' })).toBe('lb');
+    expect(ns(['--bgp-secret-namespace=net'], { POD_NAMESPACE: 'lb' })).toBe('net');
+    expect(ns(['--bgp-secret-namespace=Bad_NS'])).toBe(
+      "--bgp-secret-namespace: 'Bad_NS' is not a namespace name (DNS label)",
+    );
+  });
+
   it('reads the packet receive buffer in bytes, within 64 KiB..1 GiB', () => {
     expect(parse('--packet-receive-buffer=212992')).toMatchObject({
       ok: true,

@@ -38,7 +38,14 @@ export interface SpeakerCliOptions {
   /** Receive buffer each ARP/NDP socket asks for, in bytes. */
   packetReceiveBufferBytes: number;
   /** BGP mode: off unless the directory of the node's FRR configuration is given. */
-  bgp: { frrInstance: string | undefined; frrConfigDir: string; sessionPollMs: number } | undefined;
+  bgp:
+    | {
+        frrInstance: string | undefined;
+        frrConfigDir: string;
+        sessionPollMs: number;
+        passwordNamespace: string;
+      }
+    | undefined;
 }
 
 export const HELP = `Usage: NODE_NAME=<node> node speaker/dist/main.js [flags]
@@ -83,6 +90,8 @@ Flags:
                                      instance); needs --bgp-frr-config
   --bgp-session-poll <dur>           period of reading BGP session states from FRR, 100ms..1m
                                      (default: 2s)
+  --bgp-secret-namespace <ns>        namespace of the BGPPeers' password Secrets, the one ironlb
+                                     runs in (default: $POD_NAMESPACE, else ironlb-system)
   --help                             show this help
 
 Durations: a number with unit ms, s, m or h (e.g. 100ms, 15s, 2m, 1m30s).
@@ -116,6 +125,7 @@ const STRING_FLAGS = [
   'load-balancer-class',
   'bgp-frr-config',
   'bgp-frr-instance',
+  'bgp-secret-namespace',
 ] as const;
 
 /** Flags of earlier releases (integer milliseconds) and what replaced them. */
@@ -183,6 +193,30 @@ function readNumbers(values: Values): Result<Numbers> {
   return ok({ durations, ports, receiveBuffer: receiveBuffer.value });
 }
 
+/** BGP mode's flags: off (undefined) without --bgp-frr-config. */
+function bgpOptions(o: {
+  str: (k: (typeof STRING_FLAGS)[number]) => string | undefined;
+  pollMs: number;
+  podNamespace: string | undefined;
+}): Result<SpeakerCliOptions['bgp']> {
+  const frrConfigDir = o.str('bgp-frr-config');
+  const frrInstance = o.str('bgp-frr-instance');
+  if (frrConfigDir === undefined && frrInstance !== undefined)
+    return err("--bgp-frr-instance needs --bgp-frr-config (the directory of that instance's frr.conf)");
+  if (frrInstance !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(frrInstance))
+    return err(`--bgp-frr-instance: '${frrInstance}' is not an FRR path space (1-64 of A-Z a-z 0-9 _ . -)`);
+  const secretNamespace = o.str('bgp-secret-namespace');
+  if (secretNamespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(secretNamespace))
+    return err(`--bgp-secret-namespace: '${secretNamespace}' is not a namespace name (DNS label)`);
+  if (frrConfigDir === undefined) return ok(undefined);
+  return ok({
+    frrInstance,
+    frrConfigDir,
+    sessionPollMs: o.pollMs,
+    passwordNamespace: secretNamespace ?? (o.podNamespace || 'ironlb-system'),
+  });
+}
+
 /** Parses flags; environment values come in as data (only main.ts reads the environment). */
 export function parseSpeakerOptions(args: {
   argv: string[];
@@ -200,12 +234,12 @@ export function parseSpeakerOptions(args: {
   const nodeName = str('node-name') ?? args.env.NODE_NAME ?? '';
   const help = values.help === true;
   if (!help && nodeName === '') return err('the node name is required: set NODE_NAME or --node-name');
-  const frrConfigDir = str('bgp-frr-config');
-  const frrInstance = str('bgp-frr-instance');
-  if (frrConfigDir === undefined && frrInstance !== undefined)
-    return err("--bgp-frr-instance needs --bgp-frr-config (the directory of that instance's frr.conf)");
-  if (frrInstance !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(frrInstance))
-    return err(`--bgp-frr-instance: '${frrInstance}' is not an FRR path space (1-64 of A-Z a-z 0-9 _ . -)`);
+  const bgp = bgpOptions({
+    str,
+    pollMs: d['bgp-session-poll'],
+    podNamespace: args.env.POD_NAMESPACE,
+  });
+  if (!bgp.ok) return bgp;
   return ok({
     help,
     nodeName,
@@ -227,9 +261,6 @@ export function parseSpeakerOptions(args: {
     interface: str('interface'),
     packetReceiveBufferBytes: receiveBuffer,
     loadBalancerClass: str('load-balancer-class'),
-    bgp:
-      frrConfigDir === undefined
-        ? undefined
-        : { frrInstance, frrConfigDir, sessionPollMs: d['bgp-session-poll'] },
+    bgp: bgp.value,
   });
 }

@@ -53,7 +53,14 @@ export interface RealPartsOptions {
   /** Receive buffer each ARP/NDP socket asks for (default PACKET_RECEIVE_BUFFER_BYTES, 4 MiB). */
   packetReceiveBufferBytes?: number | undefined;
   /** BGP mode: this node's FRR (instance, frr.conf directory) and the session poll period; absent = off. */
-  bgp?: { frrInstance: string | undefined; frrConfigDir: string; sessionPollMs: number } | undefined;
+  bgp?:
+    | {
+        frrInstance: string | undefined;
+        frrConfigDir: string;
+        sessionPollMs: number;
+        passwordNamespace: string;
+      }
+    | undefined;
 }
 
 /** API freshness probe period and timeout: one cheap GET per second per node. */
@@ -123,6 +130,7 @@ export function realParts(o: RealPartsOptions, hooks: SpeakerHooks): SpeakerPart
             metrics: createBgpMetrics(metrics.registry),
             logger,
             pollIntervalMs: o.bgp.sessionPollMs,
+            passwordNamespace: o.bgp.passwordNamespace,
             onChange: hooks.onViewChange,
           }),
     interfaces: networkInterfaces,

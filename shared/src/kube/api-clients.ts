@@ -4,6 +4,7 @@ import type {
   V1Node,
   V1NodeList,
   V1Secret,
+  V1SecretList,
   V1Service,
   V1ServiceList,
 } from '@kubernetes/client-node';
@@ -64,6 +65,7 @@ export interface CoreV1Client {
   ): Promise<V1Service>;
   patchNode(p: Named & WithBody<object>, o?: PatchOptions): Promise<V1Node>;
   createNamespacedSecret(p: InNamespace & WithBody<V1Secret>): Promise<V1Secret>;
+  listNamespacedSecret(p: InNamespace & ListOptions): Promise<V1SecretList>;
 }
 
 export interface DiscoveryV1Client {
@@ -124,6 +126,7 @@ export function coreV1Client(kube: KubeConnection): CoreV1Client {
     patchNode: (p, options) => patch(kube, `/api/v1/nodes/${seg(p.name)}`, { body: p.body, options }),
     createNamespacedSecret: (p) =>
       kube.request({ method: 'POST', path: `/api/v1/namespaces/${seg(p.namespace)}/secrets`, body: p.body }),
+    listNamespacedSecret: (p) => list(kube, `/api/v1/namespaces/${seg(p.namespace)}/secrets`, p),
   };
 }
 

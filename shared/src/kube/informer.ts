@@ -21,6 +21,8 @@ export interface InformerOptions<T extends KubernetesObject, U = T> {
   /** Kind shown in logs ('V1Service', ...). Objects are plain JSON whatever it says. */
   readonly typeName?: string;
   readonly labelSelector?: string;
+  /** Watch field selector, e.g. `metadata.name=x`; the `list` call must use the same one. */
+  readonly fieldSelector?: string;
   /** Receives the key of every added/updated/deleted object (typically a WorkQueue). */
   readonly queue?: { add(key: string): void };
   /**
@@ -146,6 +148,7 @@ export class Informer<T extends KubernetesObject, U = T> {
             resourceVersion: this.#resourceVersion === '' ? undefined : this.#resourceVersion,
             allowWatchBookmarks: true,
             labelSelector: o.labelSelector,
+            fieldSelector: o.fieldSelector,
           },
           signal,
           idleMs: o.watchIdleMs ?? 30_000,

@@ -15,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NodeFacts } from '../eligibility/index.js';
 import type { PlanInput } from '../planner/index.js';
 import type { BgpConfigSnapshot } from './bgp-config-view.js';
-import { BgpDriver } from './bgp-driver.js';
+import { BgpDriver, type BgpDriverOptions } from './bgp-driver.js';
 import { createBgpMetrics } from './bgp-metrics.js';
 import type { CommandResult } from './command-runner.js';
 
@@ -86,12 +86,49 @@ interface Setup {
   calls: string[][];
   events: EventInput[];
   metrics: ReturnType<typeof createBgpMetrics>;
+  /** Secret sources started, as `namespace/name:keys`. */
+  started: string[];
 }
 
-function setup(o: { synced?: boolean; polls?: CommandResult[] } = {}): Setup {
+/** Fake password Secrets by name: undefined = absent; 'unreadable' = the LIST fails. */
+type FakeSecrets = Map<string, Record<string, string> | 'unreadable'>;
+
+/** A SecretSource over `secrets` that has listed once when started (or failed to). */
+function fakeSources(secrets: FakeSecrets, started: string[]): BgpDriverOptions['secretSourceFor'] {
+  return (spec) => {
+    let synced = false;
+    return {
+      start: () => {
+        started.push(`${spec.namespace}/${spec.name}:${spec.keys.join(',')}`);
+        synced = secrets.get(spec.name) !== 'unreadable';
+        return Promise.resolve();
+      },
+      stop: () => Promise.resolve(),
+      hasSynced: () => synced,
+      list: () => {
+        const data = secrets.get(spec.name);
+        if (data === undefined || data === 'unreadable') return [];
+        const values = Object.fromEntries(Object.entries(data).filter(([k]) => spec.keys.includes(k)));
+        return [{ metadata: { name: spec.name }, values }];
+      },
+    };
+  };
+}
+
+function setup(
+  o: {
+    synced?: boolean;
+    polls?: CommandResult[];
+    config?: BgpConfigSnapshot;
+    secrets?: FakeSecrets;
+    logs?: string[];
+    onChange?: () => void;
+  } = {},
+): Setup {
   const calls: string[][] = [];
   const polls = [...(o.polls ?? [])];
   const events: EventInput[] = [];
+  const started: string[] = [];
   const metrics = createBgpMetrics(new Registry());
   const driver = new BgpDriver({
     nodeName: 'n1',
@@ -99,9 +136,14 @@ function setup(o: { synced?: boolean; polls?: CommandResult[] } = {}): Setup {
     clients: {} as KubeClients,
     recorder: { emit: (e) => events.push(e) },
     metrics,
-    logger: pino({ level: 'silent' }),
+    logger:
+      o.logs === undefined
+        ? pino({ level: 'silent' })
+        : pino({ level: 'debug' }, { write: (line: string) => void o.logs?.push(line) }),
     pollIntervalMs: 1000,
-    onChange: () => undefined,
+    onChange: o.onChange ?? (() => undefined),
+    passwordNamespace: 'lb',
+    secretSourceFor: fakeSources(o.secrets ?? (new Map() as FakeSecrets), started),
     run: (argv) => {
       calls.push([...argv]);
       const isPoll = argv.includes('show bgp summary json');
@@ -111,10 +153,10 @@ function setup(o: { synced?: boolean; polls?: CommandResult[] } = {}): Setup {
       start: () => Promise.resolve(),
       stop: () => Promise.resolve(),
       hasSynced: () => o.synced ?? true,
-      snapshot: () => config,
+      snapshot: () => o.config ?? config,
     },
   });
-  return { driver, calls, events, metrics };
+  return { driver, calls, events, metrics, started };
 }
 
 describe('BgpDriver', () => {
@@ -197,5 +239,108 @@ describe('BgpDriver', () => {
         note: 'node n1: session with 192.0.2.61 left Established (now Active)',
       },
     ]);
+  });
+});
+
+describe('BgpDriver: BGPPeer passwordSecret', () => {
+  const withPassword = (key?: string): BgpConfigSnapshot => ({
+    ...config,
+    peers: [
+      valid(
+        parseBgpPeer({
+          metadata: { name: 'router', uid: 'u-router' },
+          spec: {
+            myASN: 64513,
+            peerASN: 64512,
+            peerAddress: '192.0.2.61',
+            passwordSecret: { name: 'bgp-router', ...(key === undefined ? {} : { key }) },
+          },
+        }),
+      ),
+      config.peers[1] ?? config.peers[0],
+    ].filter((p) => p !== undefined),
+  });
+  const frrConf = (): string => readFileSync(join(dir, 'frr.conf'), 'utf8');
+  const plan = async (t: Setup): Promise<void> => {
+    t.driver.plan({ snapshot: snapshot(['203.0.113.10', '2001:db8:ff::a']), addresses: ['192.0.2.11'] });
+    // The first plan starts the Secret's watch; its first read re-plans (here: by hand).
+    await new Promise((r) => setTimeout(r, 0));
+    t.driver.plan({ snapshot: snapshot(['203.0.113.10', '2001:db8:ff::a']), addresses: ['192.0.2.11'] });
+    await t.driver.settled();
+  };
+
+  it('renders the password of the named key; watches only that Secret in its namespace, never logs it', async () => {
+    const logs: string[] = [];
+    const secrets: FakeSecrets = new Map([['bgp-router', { password: 'hunter2-x', other: 'nope' }]]);
+    const t = setup({ config: withPassword(), secrets, logs });
+    await plan(t);
+    expect(t.started).toEqual(['lb/bgp-router:password']);
+    expect(frrConf()).toContain(' neighbor 192.0.2.61 password hunter2-x\n');
+    expect(t.events).toEqual([]);
+    expect(logs.join('')).not.toContain('hunter2');
+  });
+
+  it('renders nothing while the Secret is being read the first time (a restart must not drop the session)', () => {
+    let changes = 0;
+    const t = setup({
+      config: withPassword(),
+      secrets: new Map([['bgp-router', { password: 'pw' }]]),
+      onChange: () => {
+        changes++;
+      },
+    });
+    t.driver.plan({ snapshot: snapshot(['203.0.113.10']), addresses: ['192.0.2.11'] });
+    expect(t.driver.hasSynced()).toBe(false);
+    expect(t.calls).toEqual([]);
+    return new Promise<void>((resolve) => {
+      setTimeout(() => {
+        // The end of the first read asks for a new plan.
+        expect(changes).toBe(1);
+        expect(t.driver.hasSynced()).toBe(true);
+        resolve();
+      }, 0);
+    });
+  });
+
+  it('a missing Secret or key leaves the peer out (no session without its password), with one event each', async () => {
+    const logs: string[] = [];
+    const secrets: FakeSecrets = new Map();
+    const t = setup({ config: withPassword('pw'), secrets, logs });
+    await plan(t);
+    // The other peer (IPv6) keeps its session; the IPv4 one is not configured at all.
+    expect(frrConf()).not.toContain('192.0.2.61');
+    expect(frrConf()).toContain(' neighbor 2001:db8::61 remote-as 64512\n');
+    await plan(t);
+    expect(t.events).toEqual([
+      {
+        regarding: { apiVersion: 'ironlb.io/v1alpha1', kind: 'BGPPeer', name: 'router', uid: 'u-router' },
+        type: 'Warning',
+        reason: 'BGPPasswordUnavailable',
+        note: 'PasswordSecretNotFound: node n1: the session with router is not configured: Secret lb/bgp-router not found',
+      },
+    ]);
+    secrets.set('bgp-router', { password: 'wrong-key' });
+    await plan(t);
+    expect(t.events.map((e) => e.note)).toContain(
+      "PasswordKeyNotFound: node n1: the session with router is not configured: Secret lb/bgp-router has no key 'pw'",
+    );
+    secrets.set('bgp-router', { pw: 'fixed-pw' });
+    await plan(t);
+    expect(frrConf()).toContain(' neighbor 192.0.2.61 password fixed-pw\n');
+    expect(t.events).toHaveLength(2);
+    expect(logs.join('')).toContain('BGPPeer password available: the session is configured');
+    expect(logs.join('')).not.toContain('fixed-pw');
+  });
+
+  it('an invalid value or an unreadable Secret leaves the peer out too', async () => {
+    const secrets: FakeSecrets = new Map([['bgp-router', { password: 'with space' }]]);
+    const t = setup({ config: withPassword(), secrets });
+    await plan(t);
+    expect(frrConf()).not.toContain('192.0.2.61');
+    expect(t.events.map((e) => e.note.split(':')[0])).toEqual(['PasswordInvalid']);
+    expect(t.events[0]?.note).not.toContain('with space');
+    const u = setup({ config: withPassword(), secrets: new Map([['bgp-router', 'unreadable']]) });
+    await plan(u);
+    expect(u.events.map((e) => e.note.split(':')[0])).toEqual(['PasswordSecretUnreadable']);
   });
 });

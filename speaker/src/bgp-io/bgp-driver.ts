@@ -3,6 +3,7 @@ import {
   BGP_PEER_KIND,
   familyOfValidIP,
   formatIP,
+  peerCoversNode,
   type BfdProfileConfig,
   type BgpPeerConfig,
   type BgpSessionState,
@@ -14,10 +15,13 @@ import {
   type BgpPeerFacts,
   type FrrBfdProfile,
   nodeFrrPlan,
+  peerPassword,
   planAdvertisements,
   renderFrrConfig,
   routerIdFor,
   sessionsDown,
+  wantedPasswordSecrets,
+  type PasswordProblem,
 } from '../bgp/index.js';
 import { familyLabel } from '../metrics.js';
 import type { PlanInput } from '../planner/index.js';
@@ -25,6 +29,8 @@ import { BgpConfigView } from './bgp-config-view.js';
 import type { BgpMetrics } from './bgp-metrics.js';
 import { type CommandRunner, execRunner } from './command-runner.js';
 import { FrrApplier, type FrrTarget } from './frr-applier.js';
+import { PasswordReport } from './password-report.js';
+import { PasswordSecrets, type PasswordSecretsOptions } from './password-secrets.js';
 import { SessionPoller } from './session-poller.js';
 
 export interface BgpDriverOptions {
@@ -40,6 +46,10 @@ export interface BgpDriverOptions {
   onChange: () => void;
   /** Default: child processes. */
   run?: CommandRunner | undefined;
+  /** Namespace of the BGPPeers' password Secrets (the one ironlb runs in). */
+  passwordNamespace: string;
+  /** Default: one informer per password Secret; tests pass a fake. */
+  secretSourceFor?: PasswordSecretsOptions['sourceFor'];
   /** Default: informers on the API server; tests pass a fake. */
   view?: Pick<BgpConfigView, 'start' | 'stop' | 'hasSynced' | 'snapshot'> | undefined;
 }
@@ -73,7 +83,8 @@ export class BgpDriver {
   private sessions: ReadonlyMap<string, BgpSessionState> = new Map();
   private peersByAddress = new Map<string, BgpPeerConfig>();
   private lastPlan: AdvertisePlan | undefined;
-  private warnedPasswords = new Set<string>();
+  private readonly passwords: PasswordSecrets;
+  private readonly passwordReport: PasswordReport;
   /** IP → reason last reported as not advertised by any node (only while this node is the reporter). */
   private reported = new Map<string, string>();
 
@@ -83,6 +94,18 @@ export class BgpDriver {
     const log = logger.child({ component: 'bgp' });
     this.view = options.view ?? new BgpConfigView({ clients, logger: log, onChange: options.onChange });
     this.applier = new FrrApplier({ target, run, metrics, logger: log });
+    this.passwords = new PasswordSecrets({
+      clients,
+      namespace: options.passwordNamespace,
+      logger: log,
+      onChange: options.onChange,
+      sourceFor: options.secretSourceFor,
+    });
+    this.passwordReport = new PasswordReport({
+      nodeName: options.nodeName,
+      recorder: options.recorder,
+      logger: log,
+    });
     this.poller = new SessionPoller({
       target,
       run,
@@ -96,6 +119,7 @@ export class BgpDriver {
   }
 
   async start(signal: AbortSignal): Promise<void> {
+    this.passwords.start(signal);
     await this.view.start(signal);
     this.poller.start(signal);
   }
@@ -103,10 +127,12 @@ export class BgpDriver {
   async stop(): Promise<void> {
     this.poller.stop();
     await this.view.stop();
+    await this.passwords.stop();
   }
 
+  /** The BGP objects are cached and every password Secret they name has been read once. */
   hasSynced(): boolean {
-    return this.view.hasSynced();
+    return this.view.hasSynced() && !this.passwords.loading();
   }
 
   /** Resolves once no apply is running or waiting (for tests and a graceful stop). */
@@ -127,13 +153,17 @@ export class BgpDriver {
   plan(input: BgpPlanInput): void {
     if (!this.view.hasSynced()) return;
     const config = this.view.snapshot();
+    // A peer whose Secret is being read for the first time would be left out: render nothing until it is read
+    // (the end of that read re-plans), so a restarted speaker never drops a session it had.
+    this.passwords.sync(wantedPasswordSecrets(config.peers));
+    if (this.passwords.loading()) return;
     this.peersByAddress = new Map(config.peers.map((p) => [formatIP(p.peerAddress), p]));
     const self = input.snapshot.nodes.find((n) => n.name === this.options.nodeName);
     const plan = planAdvertisements({
       self,
       services: input.snapshot.services,
       pools: input.snapshot.pools,
-      peers: config.peers.map((p) => this.peerFacts(p)),
+      peers: this.peersWithPasswords(config.peers, self?.labels),
       advertisements: config.advertisements.map((a) => ({ ...a })),
     });
     this.lastPlan = plan;
@@ -147,14 +177,29 @@ export class BgpDriver {
     void this.drain();
   }
 
-  private peerFacts(p: BgpPeerConfig): BgpPeerFacts {
-    if (p.passwordSecret !== undefined && !this.warnedPasswords.has(p.name)) {
-      this.warnedPasswords.add(p.name);
-      this.options.logger.warn(
-        { peer: p.name, secret: p.passwordSecret.name },
-        'BGPPeer passwordSecret is not supported by this speaker yet: the session is configured without a password',
-      );
+  /**
+   * The peers with their TCP MD5 password. A peer whose password Secret cannot be used is left out (no session
+   * rather than one with a wrong or no password); for this node's sessions that is logged and reported.
+   */
+  private peersWithPasswords(
+    peers: readonly BgpPeerConfig[],
+    labels: Readonly<Record<string, string>> | undefined,
+  ): BgpPeerFacts[] {
+    const out: BgpPeerFacts[] = [];
+    const problems = new Map<string, { peer: BgpPeerConfig; problem: PasswordProblem }>();
+    for (const p of peers) {
+      const ref = p.passwordSecret;
+      const state = ref === undefined ? { kind: 'absent' as const } : this.passwords.state(ref.name);
+      const verdict = peerPassword({ ref, namespace: this.passwords.namespace, secret: state });
+      if (verdict.ok) out.push({ ...this.peerFacts(p), password: verdict.value });
+      else if (verdict.error !== 'loading' && labels !== undefined && peerCoversNode(p, labels))
+        problems.set(p.name, { peer: p, problem: verdict.error });
     }
+    this.passwordReport.update(problems);
+    return out;
+  }
+
+  private peerFacts(p: BgpPeerConfig): BgpPeerFacts {
     return {
       name: p.name,
       address: formatIP(p.peerAddress),

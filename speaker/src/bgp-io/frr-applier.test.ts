@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -81,6 +81,16 @@ describe('FrrApplier', () => {
     expect(await t.failures()).toBe(0);
     // The temporary file was renamed, not left behind.
     expect(readdirSync(dir).sort()).toEqual(['frr-reload.py', 'frr.conf']);
+  });
+
+  it('frr.conf is readable by its owner only (0600: it holds passwords), also after a leftover temporary file', async () => {
+    const t = setup({ reloadScript: true });
+    writeFileSync(join(dir, '.frr.conf.ironlb-tmp'), 'stale\n', { mode: 0o644 });
+    expect((await t.applier.apply('router bgp 1\n')).ok).toBe(true);
+    expect(statSync(join(dir, 'frr.conf')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(dir, 'frr.conf'), 'utf8')).toBe('router bgp 1\n');
+    expect(await t.applier.apply('router bgp 2\n')).toEqual({ ok: true, value: 'reloaded' });
+    expect(statSync(join(dir, 'frr.conf')).mode & 0o777).toBe(0o600);
   });
 
   it('a failed reload is counted, reported without passwords, and retried with the same text', async () => {

@@ -1,4 +1,4 @@
-import { access, rename, writeFile } from 'node:fs/promises';
+import { access, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Result, err, ok } from '@ironlb/shared';
 import type { Logger } from 'pino';
@@ -48,7 +48,7 @@ export function redact(text: string): string {
  *
  * Invariants:
  * - frr.conf is replaced atomically (written beside it, then renamed): FRR, a restarted sidecar or a person
- *   reading it never sees half a file;
+ *   reading it never sees half a file; it is readable by its owner only (mode 0600: it holds BGP passwords);
  * - FRR is touched only when the text differs from the last text applied successfully; after a failure the
  *   same text is applied again on the next call;
  * - with frr-reload.py the running configuration becomes the file (lines no longer rendered are removed);
@@ -88,7 +88,9 @@ export class FrrApplier {
   private async write(text: string): Promise<Result<void>> {
     const tmp = join(this.options.target.configDir, '.frr.conf.ironlb-tmp');
     try {
-      await writeFile(tmp, text, { mode: 0o640 });
+      // A new file each time (`wx`), so the mode is 0600 whatever a leftover had: frr.conf holds passwords.
+      await rm(tmp, { force: true });
+      await writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
       await rename(tmp, this.configPath);
       return ok(undefined);
     } catch (e) {

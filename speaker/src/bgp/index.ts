@@ -5,3 +5,4 @@ export * from './frr-config.js';
 export * from './node-frr-plan.js';
 export * from './sessions.js';
 export * from './communities.js';
+export * from './peer-password.js';
