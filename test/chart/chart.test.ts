@@ -272,6 +272,27 @@ describe.skipIf(HELM === undefined)('charts/ironlb', () => {
     ]);
   });
 
+  it('bgp.enabled: the speaker may list and watch Secrets (BGP passwords) in the release namespace only', async () => {
+    const objects = await template(['--set', 'bgp.enabled=true']);
+    const role = find(objects, 'Role', 'ironlb-speaker');
+    expect(role.metadata.namespace).toBe('ironlb-system');
+    expect(rules(role)).toEqual(['core/secrets: list,watch']);
+    const binding = find(objects, 'RoleBinding', 'ironlb-speaker');
+    expect(binding.metadata.namespace).toBe('ironlb-system');
+    expect(get(binding, 'roleRef')).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: 'ironlb-speaker',
+    });
+    expect(get(binding, 'subjects')).toEqual([
+      { kind: 'ServiceAccount', name: 'ironlb-speaker', namespace: 'ironlb-system' },
+    ]);
+    // No Secret access anywhere else: the speaker's ClusterRole names no Secrets.
+    expect(
+      rules(find(objects, 'ClusterRole', 'ironlb-speaker')).some((r) => r.startsWith('core/secrets')),
+    ).toBe(false);
+  });
+
   it('passes loadBalancerClass to both components and renders ServiceMonitors for both', async () => {
     const objects = await template(LB_CLASS);
     for (const o of [
