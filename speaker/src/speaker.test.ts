@@ -4,12 +4,21 @@ import {
   type IPPoolConfig,
   type L2AnnouncementConfig,
 } from '@ironlb/shared';
-import type { KubeClients } from '@ironlb/shared/kube';
+import {
+  EventRecorder,
+  KubeApiError,
+  type CoreV1Client,
+  type EventsApi,
+  type KubeClients,
+} from '@ironlb/shared/kube';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rankNodes } from './election/election.js';
 import { ownerTag } from './election/freshness.js';
+import { ANNOUNCING_ANNOTATION, AnnouncementReporter } from './k8s/announcement-reporter.js';
+import { ClusterView } from './k8s/cluster-view.js';
+import { CLUSTER_PATHS, startFakeClusterApi, type FakeClusterApi } from './k8s/testing/fake-cluster-api.js';
 import type { LocalState, PeerReport } from './membership/types.js';
 import { createSpeakerMetrics, type SpeakerMetrics } from './metrics.js';
 import type { ServiceView } from './planner/index.js';
@@ -47,6 +56,53 @@ function report(node: string, claims: Record<string, number>, stale = false): Pe
   return { node, stale, stalenessMs: stale ? 10_000 : 0, claims: new Map(Object.entries(claims)), macs: [] };
 }
 
+/** How the fake API server answers the speaker's writes: an HTTP status, or never ('hang'). */
+type WriteAnswer = number | 'hang';
+
+/** A fake API server for the speaker's writes: every Node annotation write gets `annotation`, every event `event`. */
+class FakeWrites {
+  /** Reasons of the events the recorder tried to create. */
+  events: string[] = [];
+  /** Values of the annotation writes tried. */
+  annotations: (string | null)[] = [];
+
+  constructor(
+    readonly annotation: WriteAnswer,
+    readonly event: number = typeof annotation === 'number' ? annotation : 503,
+  ) {}
+
+  core(): Pick<CoreV1Client, 'patchNode'> {
+    return {
+      patchNode: (args: { body: { metadata: { annotations: Record<string, string | null> } } }) => {
+        this.annotations.push(args.body.metadata.annotations[ANNOUNCING_ANNOTATION] ?? null);
+        return this.fail(this.annotation, 'PATCH node');
+      },
+    } as unknown as Pick<CoreV1Client, 'patchNode'>;
+  }
+
+  eventsApi(): EventsApi {
+    return {
+      createNamespacedEvent: (p) => {
+        this.events.push(p.body.reason ?? '');
+        return this.fail(this.event, 'POST event');
+      },
+      patchNamespacedEvent: () => this.fail(this.event, 'PATCH event'),
+    };
+  }
+
+  private fail(answer: WriteAnswer, what: string): Promise<never> {
+    if (answer === 'hang') return new Promise<never>(() => {});
+    return Promise.reject(new KubeApiError(answer, `{"message":"m${String(answer)}"}`, what));
+  }
+}
+
+interface HarnessOptions {
+  /** Real event recorder and announcement reporter over these failing writes (default: stubs). */
+  writes?: FakeWrites;
+  /** A real ClusterView over this fake API server (default: a fixed snapshot). */
+  api?: FakeClusterApi;
+}
+
 /** A speaker on `self` with fake parts; the test drives membership, peers' claims and freshness. */
 class Harness {
   alive = new Set(NODES);
@@ -64,7 +120,10 @@ class Harness {
   readonly speaker: Speaker;
   private readonly controller = new AbortController();
 
-  constructor(readonly self: string) {
+  constructor(
+    readonly self: string,
+    private readonly fakes: HarnessOptions = {},
+  ) {
     this.speaker = new Speaker({
       nodeName: self,
       clients: {} as KubeClients,
@@ -84,7 +143,7 @@ class Harness {
       election: { claimGraceMs: GRACE, staleAfterMs: 3000 },
       parts: (hooks) => {
         this.hooks = hooks;
-        return this.parts();
+        return this.parts(hooks);
       },
     });
   }
@@ -113,10 +172,36 @@ class Harness {
     this.controller.abort();
   }
 
-  private parts(): SpeakerParts {
+  private parts(hooks: SpeakerHooks): SpeakerParts {
     const ok = async (): Promise<void> => {};
+    const { writes, api } = this.fakes;
+    const logger = pino({ level: process.env.SPEAKER_TEST_LOG ?? 'silent' });
+    const recorder: SpeakerParts['recorder'] =
+      writes === undefined
+        ? {
+            start: () => {},
+            stop: ok,
+            emit: (e) => {
+              this.events.push({ reason: e.reason, note: e.note });
+            },
+          }
+        : new EventRecorder({
+            events: writes.eventsApi(),
+            reportingController: 'ironlb.io/speaker',
+            reportingInstance: this.self,
+            logger,
+          });
+    const view: SpeakerParts['view'] | undefined =
+      api === undefined
+        ? undefined
+        : new ClusterView({
+            clients: api.clients,
+            logger,
+            onChange: hooks.onViewChange,
+            loadBalancerClass: undefined,
+          });
     return {
-      view: {
+      view: view ?? {
         start: ok,
         stop: ok,
         hasSynced: () => true,
@@ -171,14 +256,18 @@ class Harness {
         stalenessMs: () => (this.stale ? 10_000 : 0),
         stale: () => this.stale,
       },
-      recorder: {
-        start: () => {},
-        stop: ok,
-        emit: (e) => {
-          this.events.push({ reason: e.reason, note: e.note });
-        },
-      },
-      reporter: { report: () => 0, setAnnounced: () => {}, stop: ok, conflict: () => {} },
+      recorder,
+      reporter:
+        writes === undefined
+          ? { report: () => 0, setAnnounced: () => {}, stop: ok, conflict: () => {} }
+          : new AnnouncementReporter({
+              self: this.self,
+              recorder,
+              core: writes.core(),
+              logger,
+              annotationDebounceMs: 10,
+              annotationRetryMaxMs: 100,
+            }),
       interfaces: () => ({
         eth0: [
           {
@@ -197,8 +286,12 @@ class Harness {
 }
 
 let harness: Harness | null = null;
-async function started(self: string, setup: (h: Harness) => void = () => {}): Promise<Harness> {
-  harness = new Harness(self);
+async function started(
+  self: string,
+  setup: (h: Harness) => void = () => {},
+  fakes: HarnessOptions = {},
+): Promise<Harness> {
+  harness = new Harness(self, fakes);
   setup(harness);
   await harness.start();
   return harness;
@@ -328,5 +421,120 @@ describe('Speaker with the claim election', { timeout: 30_000 }, () => {
     expect(h.calls.slice(0, 2)).toEqual(['leave', 'announcer.stop']);
     expect(h.calls).toContain('membership.stop');
     harness = null;
+  });
+});
+
+describe('Speaker when API calls fail', { timeout: 30_000 }, () => {
+  it.each([409, 404, 503])(
+    'fails over, announces and hands back while every event and Node annotation write answers %i; the annotation write is retried',
+    async (code) => {
+      const writes = new FakeWrites(code);
+      const h = await started(
+        SECOND,
+        (x) => {
+          x.peers.set(FIRST, report(FIRST, { [IP]: TAG }));
+          x.peers.set(THIRD, report(THIRD, {}));
+        },
+        { writes },
+      );
+      expect(h.announces()).toBe(false);
+      h.alive.delete(FIRST);
+      h.hooks?.onMembershipChange([{ node: FIRST, alive: false, reason: 'timeout' }]);
+      expect(h.announces()).toBe(true);
+      expect(h.lastClaims()).toEqual(new Map([[IP, TAG]]));
+      // The Announcing event was tried once (failed, logged); the annotation write keeps being retried.
+      await vi.waitFor(
+        () => {
+          expect(writes.events).toEqual(['Announcing']);
+          expect(writes.annotations.filter((a) => a === IP_TEXT).length).toBeGreaterThanOrEqual(2);
+        },
+        { timeout: 10_000 },
+      );
+      // Plans go on: the first-ranked peer is back and claims the IP, we hand it back.
+      h.alive.add(FIRST);
+      h.hooks?.onMembershipChange([{ node: FIRST, alive: true, reason: 'heartbeat' }]);
+      await vi.waitFor(
+        () => {
+          expect(h.announces()).toBe(false);
+        },
+        { timeout: 10_000 },
+      );
+      expect(h.lastClaims()).toEqual(new Map());
+      // stop() completes and still tries to clear the annotation.
+      await h.speaker.stop();
+      harness = null;
+      expect(writes.annotations.at(-1)).toBeNull();
+      expect(h.calls).toEqual(['leave', 'announcer.stop', 'membership.stop']);
+    },
+  );
+
+  it('stop() completes when the Node annotation write never answers (the clear is bounded)', async () => {
+    const writes = new FakeWrites('hang');
+    const h = await started(FIRST, () => {}, { writes });
+    expect(h.announces()).toBe(true);
+    await vi.waitFor(
+      () => {
+        expect(writes.annotations).toContain(IP_TEXT);
+      },
+      { timeout: 10_000 },
+    );
+    await h.speaker.stop();
+    harness = null;
+    expect(writes.annotations.at(-1)).toBeNull();
+    expect(h.calls).toEqual(['leave', 'announcer.stop', 'membership.stop']);
+  });
+
+  it('keeps announcing through watch errors and 503s (the view keeps its last LIST), and follows the view once the API server is back', async () => {
+    const api = await startFakeClusterApi({
+      [CLUSTER_PATHS.services]: [
+        {
+          metadata: { namespace: 'default', name: 'web', uid: 'uid-web', resourceVersion: '5' },
+          spec: { type: 'LoadBalancer' },
+          status: { loadBalancer: { ingress: [{ ip: IP_TEXT }] } },
+        },
+      ],
+      [CLUSTER_PATHS.nodes]: NODES.map((name, i) => ({
+        metadata: { name, resourceVersion: '5' },
+        status: {
+          conditions: [{ type: 'Ready', status: 'True' }],
+          addresses: [{ type: 'InternalIP', address: `2001:db8:1::${String(i + 1)}` }],
+        },
+      })),
+      [CLUSTER_PATHS.pools]: [
+        { metadata: { name: 'lan', uid: 'uid-lan' }, spec: { addresses: ['2001:db8::/120'] } },
+      ],
+      [CLUSTER_PATHS.announcements]: [{ metadata: { name: 'all', uid: 'uid-all' }, spec: {} }],
+    });
+    try {
+      const h = await started(FIRST, () => {}, { api });
+      expect(h.announces()).toBe(true);
+      api.failWith = 503;
+      api.breakWatches(500);
+      const failedBefore = api.failed;
+      await vi.waitFor(
+        () => {
+          expect(api.failed).toBeGreaterThan(failedBefore);
+        },
+        { timeout: 10_000 },
+      );
+      // Meanwhile the Service is deleted; the speaker cannot know and keeps announcing, also after a re-plan.
+      api.replace(CLUSTER_PATHS.services, []);
+      h.hooks?.onMembershipChange([{ node: THIRD, alive: true, reason: 'heartbeat' }]);
+      expect(h.announces()).toBe(true);
+      expect(h.lastClaims()).toEqual(new Map([[IP, TAG]]));
+      // The API server answers again: the view lists again and the speaker withdraws the IP.
+      api.failWith = undefined;
+      await vi.waitFor(
+        () => {
+          expect(h.announces()).toBe(false);
+        },
+        { timeout: 15_000 },
+      );
+      expect(h.lastClaims()).toEqual(new Map());
+    } finally {
+      await harness?.stop();
+      harness = null;
+      await api.close();
+    }
   });
 });
