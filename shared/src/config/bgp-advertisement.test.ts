@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import {
-  advertisementCoversNode,
-  advertisementCoversPeer,
-  advertisementCoversPool,
-  parseBgpAdvertisement,
-} from './bgp-advertisement.js';
+import { parseBgpAdvertisement } from './bgp-advertisement.js';
 import { bgpAdvertisementConfigCache } from './config-caches.js';
 import { invalidBgpObjects } from './testing/invalid-bgp.js';
 
 const adv = (spec: Record<string, unknown>): unknown => ({ metadata: { name: 'adv', uid: 'u-a' }, spec });
 
 describe('parseBgpAdvertisement', () => {
-  it('an empty spec covers every pool, node and peer with one /32 or /128 per address', () => {
+  // What each scope means (empty = every pool, node, peer) is tested where it is applied: planAdvertisements.
+  it('an empty spec leaves every scope empty, with one /32 or /128 per address', () => {
     const r = parseBgpAdvertisement(adv({}));
     expect(r.ok).toBe(true);
     if (!r.ok) return;
@@ -28,12 +24,9 @@ describe('parseBgpAdvertisement', () => {
       aggregationLength: 32,
       aggregationLengthV6: 128,
     });
-    expect(advertisementCoversPool(r.value, { name: 'any' })).toBe(true);
-    expect(advertisementCoversNode(r.value, {})).toBe(true);
-    expect(advertisementCoversPeer(r.value, 'any')).toBe(true);
   });
 
-  it('splits communities by kind and scopes pools, nodes and peers', () => {
+  it('splits communities by kind and keeps the pool, node and peer scopes', () => {
     const r = parseBgpAdvertisement(
       adv({
         ipPools: ['pool-a'],
@@ -51,13 +44,10 @@ describe('parseBgpAdvertisement', () => {
     expect(r.value.largeCommunities).toEqual(['64512:1:2']);
     expect(r.value.localPref).toBe(200);
     expect(r.value.aggregationLength).toBe(24);
-    expect(advertisementCoversPool(r.value, { name: 'pool-a' })).toBe(true);
-    expect(advertisementCoversPool(r.value, { name: 'pool-b', labels: { bgp: 'yes' } })).toBe(true);
-    expect(advertisementCoversPool(r.value, { name: 'pool-c' })).toBe(false);
-    expect(advertisementCoversNode(r.value, { edge: 'true' })).toBe(true);
-    expect(advertisementCoversNode(r.value, undefined)).toBe(false);
-    expect(advertisementCoversPeer(r.value, 'router-1')).toBe(true);
-    expect(advertisementCoversPeer(r.value, 'router-2')).toBe(false);
+    expect(r.value.ipPools).toEqual(['pool-a']);
+    expect(r.value.ipPoolSelector).toMatchObject({ matchLabels: { bgp: 'yes' } });
+    expect(r.value.nodeSelector).toMatchObject({ matchLabels: { edge: 'true' } });
+    expect(r.value.peers).toEqual(['router-1']);
   });
 
   it.each(invalidBgpObjects.filter((c) => c.kind === 'BGPAdvertisement').map((c) => [c.name, c] as const))(

@@ -10,9 +10,9 @@ import {
 } from './bgp-fields.js';
 import { COMMUNITY_MAX_LENGTH, communityMessage, parseCommunity } from './bgp-community.js';
 import { type Collector, checkUnknown, isObject, readStringSet, typeError } from './fields.js';
-import { matchesLabelSelector, readLabelSelector } from './label-selector.js';
+import { readLabelSelector } from './label-selector.js';
 
-export const BGP_LIST_MAX_ITEMS = 64;
+const BGP_LIST_MAX_ITEMS = 64;
 const SPEC_FIELDS = [
   'ipPools',
   'ipPoolSelector',
@@ -89,27 +89,4 @@ export function parseBgpAdvertisement(obj: unknown): Result<BgpAdvertisementConf
     aggregationLength: aggregationLength ?? 32,
     aggregationLengthV6: aggregationLengthV6 ?? 128,
   });
-}
-
-/** Is the peer (by name) one this advertisement is sent to? Empty `peers` = every peer. */
-export function advertisementCoversPeer(adv: BgpAdvertisementConfig, peerName: string): boolean {
-  return adv.peers.length === 0 || adv.peers.includes(peerName);
-}
-
-/** Does this advertisement cover the pool (by name or labels)? Same rule as an L2Announcement's. */
-export function advertisementCoversPool(
-  adv: BgpAdvertisementConfig,
-  pool: { name: string; labels?: Readonly<Record<string, string>> },
-): boolean {
-  if (adv.ipPools.length === 0 && adv.ipPoolSelector === undefined) return true;
-  if (adv.ipPools.includes(pool.name)) return true;
-  return adv.ipPoolSelector !== undefined && matchesLabelSelector(adv.ipPoolSelector, pool.labels);
-}
-
-/** Does this advertisement apply on a node with these labels? */
-export function advertisementCoversNode(
-  adv: BgpAdvertisementConfig,
-  nodeLabels: Readonly<Record<string, string>> | undefined,
-): boolean {
-  return adv.nodeSelector === undefined || matchesLabelSelector(adv.nodeSelector, nodeLabels);
 }
