@@ -12,7 +12,7 @@ import { checkWithParser } from './parser-check.js';
 import { splitPoolsAndNodes, type PoolTarget } from './selector-split.js';
 import type { ObjectMeta, Translated } from './translated.js';
 
-export const ALL_POOLS_BGP_COMMENT: readonly string[] = [
+const ALL_POOLS_BGP_COMMENT: readonly string[] = [
   'Advertises ALL IPPools: a BGPAdvertisement with neither ipPools nor ipPoolSelector matches every pool,',
   'as a MetalLB BGPAdvertisement without ipAddressPools and ipAddressPoolSelectors does.',
 ];

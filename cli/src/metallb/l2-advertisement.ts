@@ -4,7 +4,7 @@ import { API_GROUP_VERSION, L2_ANNOUNCEMENT_KIND, type L2Announcement } from '@i
 import type { ObjectMeta, Translated } from './translated.js';
 import { splitPoolsAndNodes } from './selector-split.js';
 
-export const ALL_POOLS_COMMENT: readonly string[] = [
+const ALL_POOLS_COMMENT: readonly string[] = [
   'Selects ALL IPPools: an L2Announcement with neither ipPools nor ipPoolSelector matches every pool,',
   'as a MetalLB L2Advertisement without ipAddressPools and ipAddressPoolSelectors does.',
 ];

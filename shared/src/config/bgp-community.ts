@@ -12,7 +12,7 @@ const U32 =
   '4294[0-8][0-9]{5}|429[0-3][0-9]{6}|42[0-8][0-9]{7}|4[01][0-9]{8}|[1-3][0-9]{9}|[1-9][0-9]{0,8}|0)';
 export const STANDARD_COMMUNITY_PATTERN = `^${U16}:${U16}$`;
 export const LARGE_COMMUNITY_PATTERN = `^large:${U32}:${U32}:${U32}$`;
-export const LARGE_COMMUNITY_PREFIX = 'large:';
+const LARGE_COMMUNITY_PREFIX = 'large:';
 
 /** Well-known standard communities (RFC 1997, 7611, 7999, 8326, 8642) by the name FRR prints → 32-bit value. */
 export const WELL_KNOWN_COMMUNITY_VALUES: Readonly<Record<string, number>> = {

@@ -13,8 +13,8 @@ export const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]
 export const SECRET_KEY_PATTERN = '^[-._a-zA-Z0-9]+$';
 /** Whole-second durations: `90s`, `3m`, `1m30s`, `1h`. A subset of Go's (and CEL's) duration syntax. */
 export const DURATION_PATTERN = '^([0-9]{1,5}h)?([0-9]{1,5}m)?([0-9]{1,5}s)?$';
-export const DURATION_MAX_LENGTH = 20;
-export const IP_MAX_LENGTH = 64;
+const DURATION_MAX_LENGTH = 20;
+const IP_MAX_LENGTH = 64;
 /** ASNs (4-byte, RFC 6793) and LOCAL_PREF are unsigned 32-bit. */
 export const UINT32_MAX = 4294967295;
 
@@ -34,7 +34,7 @@ export function isDnsSubdomain(s: string): boolean {
 }
 
 /** Seconds of a DURATION_PATTERN text; undefined when the text does not match it (or is empty). */
-export function durationSeconds(text: string): number | undefined {
+function durationSeconds(text: string): number | undefined {
   const m = durationRe.exec(text);
   if (text === '' || m === null) return undefined;
   const [h, min, s] = [m[1], m[2], m[3]].map((g) => (g === undefined ? 0 : Number(g.slice(0, -1))));
@@ -45,7 +45,7 @@ export function durationSeconds(text: string): number | undefined {
  * Go's `netip.Addr.IsGlobalUnicast` (CEL `ip(x).isGlobalUnicast()`): not unspecified, loopback, multicast,
  * link-local unicast or the IPv4 broadcast address. Private and ULA addresses are global unicast.
  */
-export function isGlobalUnicast(ip: IPAddress): boolean {
+function isGlobalUnicast(ip: IPAddress): boolean {
   const v = ip.value;
   if (ip.family === 'IPv4') {
     return !(v === 0n || v >> 24n === 127n || v >> 28n === 0xen || v >> 16n === 0xa9fen || v === 0xffffffffn);

@@ -29,7 +29,7 @@ export type KubeAuth =
   | { readonly kind: 'basic'; readonly username: string; readonly password: string };
 
 /** The pod's service account, as the kubelet mounts it. */
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export interface KubeConfigSource {
   /** Inline kubeconfig YAML (tests, CLI); wins over `kubeconfigPath`. */
@@ -104,7 +104,7 @@ function currentEntries(doc: unknown): Result<{ clusterName: string; cluster: Do
 }
 
 /** Resolves the current context of a parsed kubeconfig document; reads the files it names. */
-export async function accessFromKubeconfig(doc: unknown, baseDir: string): Promise<Result<KubeAccess>> {
+async function accessFromKubeconfig(doc: unknown, baseDir: string): Promise<Result<KubeAccess>> {
   const entries = currentEntries(doc);
   if (!entries.ok) return entries;
   const { clusterName, cluster, user } = entries.value;

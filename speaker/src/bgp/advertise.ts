@@ -168,14 +168,14 @@ function selects(selector: BgpPeerFacts['nodeSelector'], node: NodeFacts): boole
   return selector === undefined || matchesLabelSelector(selector, node.labels);
 }
 
-export function coversPool(ad: BgpAdvertisementFacts, pool: Pick<IPPoolConfig, 'name' | 'labels'>): boolean {
+function coversPool(ad: BgpAdvertisementFacts, pool: Pick<IPPoolConfig, 'name' | 'labels'>): boolean {
   if (ad.ipPools.length === 0 && ad.ipPoolSelector === undefined) return true;
   if (ad.ipPools.includes(pool.name)) return true;
   return ad.ipPoolSelector !== undefined && matchesLabelSelector(ad.ipPoolSelector, pool.labels);
 }
 
 /** The prefix an advertisement announces for an IP: the IP with the host bits of its aggregation length cleared. */
-export function prefixOf(ip: IPAddress, ad: BgpAdvertisementFacts): FrrPrefix {
+function prefixOf(ip: IPAddress, ad: BgpAdvertisementFacts): FrrPrefix {
   const length = ip.family === 'IPv4' ? (ad.aggregationLength ?? 32) : (ad.aggregationLengthV6 ?? 128);
   const base = formatIP({ family: ip.family, value: ip.value & ~hostMask(ip.family, length) });
   return {

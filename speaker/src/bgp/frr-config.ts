@@ -46,14 +46,14 @@ export function renderFrrConfig(plan: FrrPlan): string {
 }
 
 /** Inbound route-map of every session: a speaker learns no routes. */
-export const IN_MAP = 'ironlb-deny-in';
+const IN_MAP = 'ironlb-deny-in';
 
 /** A route-map / prefix-list name for a peer: its address with ':' and '.' as '-'. */
-export function peerTag(address: string): string {
+function peerTag(address: string): string {
   return address.replace(/[.:]/g, '-');
 }
 
-export function outMap(p: Pick<FrrPeer, 'address'>): string {
+function outMap(p: Pick<FrrPeer, 'address'>): string {
   return `ironlb-out-${peerTag(p.address)}`;
 }
 

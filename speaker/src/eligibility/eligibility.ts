@@ -47,7 +47,7 @@ const localEndpoints: Check = ({ services, node, ip }) => {
 };
 
 /** Evaluated in this order; the first failing check is the reason. */
-export const CHECKS: readonly Check[] = [
+const CHECKS: readonly Check[] = [
   speakerAlive,
   hasAnnouncement,
   nodeSelected,

@@ -9,7 +9,7 @@ import type { ReceiveBuffer } from '@ironlb/packet-socket';
 export const PACKET_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** The sysctl that caps the buffer of a speaker with CAP_NET_RAW alone (no CAP_NET_ADMIN). */
-export const RMEM_MAX_SYSCTL = 'net.core.rmem_max';
+const RMEM_MAX_SYSCTL = 'net.core.rmem_max';
 
 /**
  * Whether the socket got less than it asked for: the kernel reports twice what it granted, so a full grant

@@ -8,7 +8,7 @@ import {
 
 /** Fixed IPv6 header (RFC 8200) carrying ICMPv6 directly: extension headers are not supported. */
 export const IPV6_HEADER_LENGTH = 40;
-export const NEXT_HEADER_ICMPV6 = 58;
+const NEXT_HEADER_ICMPV6 = 58;
 
 export interface Ipv6Icmp {
   eth: EthernetHeader;
