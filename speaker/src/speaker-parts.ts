@@ -76,13 +76,14 @@ export function realParts(o: RealPartsOptions, hooks: SpeakerHooks): SpeakerPart
     reportingInstance: o.nodeName,
     logger,
   });
+  const view = new ClusterView({
+    clients,
+    loadBalancerClass: o.loadBalancerClass,
+    logger: logger.child({ component: 'cluster-view' }),
+    onChange: hooks.onViewChange,
+  });
   return {
-    view: new ClusterView({
-      clients,
-      loadBalancerClass: o.loadBalancerClass,
-      logger: logger.child({ component: 'cluster-view' }),
-      onChange: hooks.onViewChange,
-    }),
+    view,
     membership: new Membership({
       ...o.membership,
       self: o.nodeName,
@@ -110,6 +111,8 @@ export function realParts(o: RealPartsOptions, hooks: SpeakerHooks): SpeakerPart
       timeoutMs: PROBE_TIMEOUT_MS,
       staleAfterMs: o.staleAfterMs,
       onStaleChange: hooks.onStaleChange,
+      // Fresh means the view has caught up: frozen while stale, relisted before it counts as fresh again.
+      view,
     }),
     recorder,
     reporter: new AnnouncementReporter({

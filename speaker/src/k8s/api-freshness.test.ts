@@ -76,4 +76,56 @@ describe('ApiFreshness', () => {
     expect(f.stalenessMs()).toBe(4000);
     f.stop();
   });
+
+  it('with a view: freezes it on turning stale, and is fresh again only once the view has caught up', async () => {
+    vi.useFakeTimers();
+    let up = true;
+    const log: string[] = [];
+    let finish: ((done: boolean) => void) | undefined;
+    const f = new ApiFreshness({
+      probe: () => Promise.resolve(up),
+      intervalMs: 1000,
+      timeoutMs: 500,
+      staleAfterMs: 3000,
+      now: () => Date.now(),
+      onStaleChange: (stale) => log.push(stale ? 'stale' : 'fresh'),
+      view: {
+        freeze: () => log.push('freeze'),
+        catchUp: () => {
+          log.push('catch-up');
+          return new Promise((resolve) => {
+            finish = resolve;
+          });
+        },
+      },
+    });
+    f.start(new AbortController().signal);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(log).toEqual([]);
+    up = false; // last success: the probe at t = 0
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(log).toEqual(['freeze', 'stale']);
+    // The API server answers again: the view relists, and until that completes it stays stale and ageing.
+    up = true;
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(log).toEqual(['freeze', 'stale', 'catch-up']);
+    expect(f.stale()).toBe(true);
+    expect(f.stalenessMs()).toBe(7000);
+    // One catch-up did not make it (a LIST failed): the next successful probe asks again.
+    finish?.(false);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(log).toEqual(['freeze', 'stale', 'catch-up', 'catch-up']);
+    expect(f.stale()).toBe(true);
+    // Caught up 500 ms after it began: fresh, as old as the catch-up.
+    await vi.advanceTimersByTimeAsync(500);
+    finish?.(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(log).toEqual(['freeze', 'stale', 'catch-up', 'catch-up', 'fresh']);
+    expect(f.stalenessMs()).toBe(500);
+    // Back to plain probing: the next outage freezes the view again.
+    up = false;
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(log.slice(5)).toEqual(['freeze', 'stale']);
+    f.stop();
+  });
 });

@@ -2,9 +2,18 @@
  * How fresh this speaker's view of the API server is: a cheap probe (GET /readyz) every `intervalMs`, each
  * bounded by `timeoutMs`; stalenessMs = now − last success.
  *
+ * With a `view`, fresh means "the view has caught up", not only "the API server answers": on turning stale the
+ * view is frozen (its watches stop, so it holds one point in time even when a half-open connection would keep
+ * delivering part of the events); once a probe succeeds again, `view.catchUp()` relists, and only when it
+ * resolves true does the view count as confirmed, as of the moment that catch-up began. Until then the
+ * staleness keeps growing from the last success before the outage, so peers keep ranking this view below
+ * theirs while it still holds what it knew before.
+ *
  * Invariants:
- *  - stalenessMs() never decreases except on a successful probe, and counts from start() until the first one
- *    (a view that was never confirmed is as old as our attempt to confirm it).
+ *  - stalenessMs() never decreases except on a successful probe (with a frozen view: a completed catch-up),
+ *    and counts from start() until the first one (a view that was never confirmed is as old as our attempt to
+ *    confirm it).
+ *  - The view is frozen before onStaleChange(true) runs, at most once per outage; at most one catch-up runs.
  *  - At most one probe is in flight; a probe that outlives its timeout is aborted and counts as a failure.
  *  - onStaleChange fires once per transition of `stalenessMs() > staleAfterMs`, checked after every probe.
  */
@@ -15,8 +24,18 @@ export interface ApiFreshnessOptions {
   timeoutMs: number;
   staleAfterMs: number;
   onStaleChange?: (stale: boolean, stalenessMs: number) => void;
+  /** The view this freshness vouches for (see the class comment); without one, fresh = the probe answers. */
+  view?: FreshnessView | undefined;
   /** Monotonic clock (ms); default performance.now. */
   now?: () => number;
+}
+
+/** What ApiFreshness needs of the view it vouches for (ClusterView). */
+export interface FreshnessView {
+  /** Stop taking events; the view holds what it has. */
+  freeze(): void;
+  /** Relist; true once the whole view is as recent as LISTs issued after this call began. Never rejects. */
+  catchUp(): Promise<boolean>;
 }
 
 export class ApiFreshness {
@@ -26,6 +45,9 @@ export class ApiFreshness {
   private inFlight: AbortController | null = null;
   private wasStale = false;
   private stopped = false;
+  /** The view was frozen on turning stale and has not caught up since. */
+  private frozen = false;
+  private catchingUp = false;
 
   constructor(private readonly options: ApiFreshnessOptions) {}
 
@@ -61,18 +83,12 @@ export class ApiFreshness {
     return this.stalenessMs() > this.options.staleAfterMs;
   }
 
-  /** Records a success seen elsewhere (e.g. a LIST that just completed). */
-  noteSuccess(): void {
-    this.lastOkMs = this.now();
-    this.checkTransition();
-  }
-
   private async tick(): Promise<void> {
     if (this.stopped) return;
     const started = this.now();
     const ok = await this.probeOnce();
     if (!this.running()) return;
-    if (ok) this.lastOkMs = started;
+    if (ok) this.confirmed(started);
     this.checkTransition();
     const wait = Math.max(0, this.options.intervalMs - (this.now() - started));
     this.timer = setTimeout(() => void this.tick(), wait);
@@ -100,6 +116,25 @@ export class ApiFreshness {
     }
   }
 
+  /** A probe sent at `atMs` succeeded: the view is confirmed as of then, or (frozen) starts catching up. */
+  private confirmed(atMs: number): void {
+    const view = this.options.view;
+    if (!this.frozen || view === undefined) {
+      this.lastOkMs = atMs;
+      return;
+    }
+    if (this.catchingUp) return;
+    this.catchingUp = true;
+    const begun = this.now();
+    void view.catchUp().then((done) => {
+      this.catchingUp = false;
+      if (!done || !this.running()) return;
+      this.frozen = false;
+      this.lastOkMs = begun;
+      this.checkTransition();
+    });
+  }
+
   private running(): boolean {
     return !this.stopped;
   }
@@ -108,6 +143,10 @@ export class ApiFreshness {
     const stale = this.stale();
     if (stale === this.wasStale) return;
     this.wasStale = stale;
+    if (stale && !this.frozen && this.options.view !== undefined) {
+      this.frozen = true;
+      this.options.view.freeze();
+    }
     this.options.onStaleChange?.(stale, this.stalenessMs());
   }
 
