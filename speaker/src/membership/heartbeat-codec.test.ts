@@ -1,5 +1,6 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { formatIP, parseIP } from '@ironlb/shared';
+import { formatIP, parseIP, type Result } from '@ironlb/shared';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_CLAIM_SET, prepareClaimSet, recordsToClaims, type ClaimSet } from './claim-set.js';
 import {
@@ -317,4 +318,179 @@ describe('heartbeat codec: properties', () => {
       { numRuns: 2000 },
     );
   }, 30_000);
+});
+
+// ---- fuzz past the signature ----
+
+const HMAC_BYTES = 32;
+
+/** Signs a body as a peer holding the membership secret would (the codec's signer is not exported). */
+function signed(body: Uint8Array): Buffer {
+  const b = Buffer.from(body);
+  return Buffer.concat([b, createHmac('sha256', secret).update(b).digest()]);
+}
+
+/** The decoded datagram encoded again with the public encoders (a chunk becomes a one-chunk set). */
+function reencoded(d: MembershipDatagram): Result<Buffer[]> {
+  if (d.kind === 'claims')
+    return encodeClaimChunks(d, { digest: d.chunk.digest, records: d.chunk.records }, secret);
+  const one = d.kind === 'pull' ? encodePull(d, secret) : encodeHeartbeat(d, secret);
+  return one.ok ? { ok: true, value: [one.value] } : one;
+}
+
+const u16 = (n: number): number[] => [(n >> 8) & 255, n & 255];
+
+/** A payload of `kind` whose fields agree with its length, or (sometimes) a few bytes off. */
+function payloadFor(kind: number): fc.Arbitrary<number[]> {
+  const off = fc.oneof(
+    { weight: 4, arbitrary: fc.constant(0) },
+    { weight: 1, arbitrary: fc.integer({ min: -3, max: 3 }) },
+  );
+  const digest = fc.uint8Array({ minLength: 12, maxLength: 12 });
+  const fit = (bytes: number[], delta: number): number[] =>
+    delta >= 0 ? [...bytes, ...Array<number>(delta).fill(0xab)] : bytes.slice(0, bytes.length + delta);
+  if (kind === 1 || kind === 2)
+    return fc
+      .record({
+        staleness: fc.uint8Array({ minLength: 4, maxLength: 4 }),
+        flags: fc.oneof(fc.constantFrom(0, 1), fc.integer({ min: 0, max: 255 })),
+        digest,
+        macs: fc.integer({ min: 0, max: 10 }),
+        macBytes: fc.uint8Array({ minLength: 60, maxLength: 60 }),
+        off,
+      })
+      .map((p) =>
+        fit([...p.staleness, p.flags, ...p.digest, p.macs, ...p.macBytes.subarray(0, 6 * p.macs)], p.off),
+      );
+  if (kind === 3)
+    return fc
+      .record({
+        digest,
+        index: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 0xffff })),
+        total: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 0xffff })),
+        // Up to 60 records: with a long name, past MAX_DATAGRAM.
+        records: fc.integer({ min: 0, max: 60 }),
+        recordBytes: fc.uint8Array({ minLength: 1200, maxLength: 1200 }),
+        off,
+      })
+      .map((p) =>
+        fit(
+          [
+            ...p.digest,
+            ...u16(p.index),
+            ...u16(p.total),
+            ...u16(p.records),
+            ...p.recordBytes.subarray(0, 20 * p.records),
+          ],
+          p.off,
+        ),
+      );
+  if (kind === 4) return fc.tuple(digest, off).map(([d, delta]) => fit([...d], delta));
+  return fc.uint8Array({ maxLength: 64 }).map((b) => [...b]);
+}
+
+/** A body with the magic, any kind byte, a random envelope, a name (any bytes) and a payload for the kind. */
+const generatedBody = fc
+  .record({
+    kind: fc.oneof(
+      { weight: 5, arbitrary: fc.integer({ min: 1, max: 4 }) },
+      fc.integer({ min: 0, max: 255 }),
+    ),
+    envelope: fc.uint8Array({ minLength: 36, maxLength: 36 }),
+    name: fc.oneof(
+      fc.string({ maxLength: 40, unit: 'grapheme-ascii' }).map((n) => [...Buffer.from(n)]),
+      fc.uint8Array({ maxLength: 260, size: 'max' }).map((b) => [...b]),
+    ),
+    nameLength: fc.option(fc.integer({ min: 0, max: 255 }), { freq: 4 }),
+  })
+  .chain((b) =>
+    payloadFor(b.kind).map((payload) =>
+      Buffer.from([
+        ...Buffer.from('ILB2'),
+        b.kind,
+        ...b.envelope,
+        b.nameLength ?? Math.min(b.name.length, 255),
+        ...b.name,
+        ...payload,
+      ]),
+    ),
+  );
+
+/** A valid datagram's body, its fields changed byte by byte, cut or extended. */
+const mutatedBody = fc
+  .record({
+    original: fc.constantFrom(
+      encoded(encodeHeartbeat(hb, secret)),
+      encoded(encodeHeartbeat({ ...hb, kind: 'leaving', state: { ...hb.state, macs: [] } }, secret)),
+      encoded(encodePull({ ...envelope, kind: 'pull', digest: { hash: 1n, count: 1 } }, secret)),
+      ...(() => {
+        const c = encodeClaimChunks(envelope, set([['10.0.0.1', 1]]), secret);
+        return c.ok ? c.value : [];
+      })(),
+    ),
+    mutations: fc.array(
+      fc.oneof(
+        fc.record({ set: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+        fc.record({ cut: fc.nat() }),
+        fc.record({ append: fc.uint8Array({ minLength: 1, maxLength: 40 }) }),
+      ),
+      { minLength: 1, maxLength: 4 },
+    ),
+  })
+  .map(({ original, mutations }) => {
+    let body = Buffer.from(original.subarray(0, original.length - HMAC_BYTES));
+    for (const m of mutations) {
+      if ('set' in m) body[m.set % body.length] = m.value;
+      else if ('cut' in m) body = body.subarray(0, m.cut % (body.length + 1));
+      else body = Buffer.concat([body, m.append]);
+    }
+    return body;
+  });
+
+describe('heartbeat codec: fuzz past the signature (bodies re-signed with the key)', () => {
+  it('never throws; returns a failure value or a datagram that re-encodes within the bound to the same value', () => {
+    const outcomes = new Set<string>();
+    fc.assert(
+      fc.property(fc.oneof(generatedBody, mutatedBody), (body) => {
+        const r = decodeDatagram(signed(body), secret);
+        if (!r.ok) {
+          expect(r.error).not.toBe('bad signature');
+          outcomes.add(r.error.startsWith('unknown kind') ? 'unknown kind' : r.error);
+          return;
+        }
+        const d = r.value;
+        outcomes.add(`ok ${d.kind}`);
+        expect(Buffer.byteLength(d.node)).toBeLessThanOrEqual(253);
+        const again = reencoded(d);
+        expect(again).toMatchObject({ ok: true });
+        if (!again.ok) return;
+        expect(again.value).toHaveLength(1);
+        const [wire] = again.value;
+        expect(wire?.length).toBeLessThanOrEqual(MAX_DATAGRAM);
+        const back = decoded(wire ?? Buffer.alloc(0));
+        expect(back).toEqual(d.kind === 'claims' ? { ...d, chunk: { ...d.chunk, index: 0, total: 1 } } : d);
+      }),
+      { numRuns: 5000 },
+    );
+    // The runs reached every check after the signature, and every kind decoded.
+    expect([...outcomes].sort()).toEqual(
+      [
+        'bad chunk index',
+        'bad chunk length',
+        'bad heartbeat length',
+        'bad magic',
+        'bad name length',
+        'bad node name',
+        'bad pull length',
+        'ok alive',
+        'ok claims',
+        'ok leaving',
+        'ok pull',
+        'oversized datagram',
+        'short datagram',
+        'unknown flags',
+        'unknown kind',
+      ].sort(),
+    );
+  }, 60_000);
 });

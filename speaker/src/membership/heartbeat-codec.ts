@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Result } from '@ironlb/shared';
 import { formatMac, parseMac } from '../packet/index.js';
@@ -33,7 +34,8 @@ import {
  *
  * Invariants: every datagram is at most MAX_DATAGRAM bytes, whatever the input (fits one Ethernet frame
  * over IPv6/UDP); encoding never throws (bad input is an error value, extra MACs are not sent); decoding
- * never throws and accepts only datagrams whose HMAC verifies and whose length matches the kind exactly.
+ * never throws and accepts only datagrams whose HMAC verifies, whose length matches the kind exactly and whose
+ * node name is UTF-8.
  */
 export const MAX_DATAGRAM = 1200;
 export const MAX_NAME_BYTES = 253;
@@ -142,6 +144,8 @@ export function decodeDatagram(datagram: Buffer, secret: Uint8Array): Result<Mem
   const nameLength = body.readUInt8(41);
   if (nameLength > MAX_NAME_BYTES || body.length < HEADER + nameLength)
     return { ok: false, error: 'bad name length' };
+  // A name that is not UTF-8 would decode to another name (U+FFFD for each bad sequence): refused.
+  if (!isUtf8(body.subarray(HEADER, HEADER + nameLength))) return { ok: false, error: 'bad node name' };
   const envelope: Envelope = {
     node: body.subarray(HEADER, HEADER + nameLength).toString('utf8'),
     incarnation: body.readBigUInt64BE(5),
