@@ -91,6 +91,33 @@ describe('ClaimElection', () => {
     expect(r.decisions[0]?.decision).toEqual({ kind: 'claim' });
   });
 
+  it('defers to a stale same-tag claimer only for an IP learned before it went stale, whoever claimed first', () => {
+    const claimsIt = peer({ [IP]: TAG }, STALE);
+    // Learned while A was fresh; A then goes stale and keeps claiming: deferred to (rule 2).
+    const before = new ClaimElection(settings);
+    decide(before, { self: B, peers: new Map([[A, peer({ [IP]: TAG })]]), nowMs: 0 });
+    const kept = decide(before, { self: B, peers: new Map([[A, claimsIt]]), nowMs: 1000 });
+    expect(kept.decisions[0]?.decision).toEqual({ kind: 'defer', node: A, reason: 'claims' });
+    // Learned after I saw A stale: A's claim comes from a view older than mine; skipped whether B already
+    // holds the IP or not (the outcome does not depend on which claim came first).
+    for (const held of [new Set<string>(), new Set([IP])]) {
+      const after = new ClaimElection(settings);
+      after.decide(input({ self: B, peers: new Map([[A, peer({}, STALE)]]), ips: [], nowMs: 0 }));
+      const r = decide(after, { self: B, peers: new Map([[A, claimsIt]]), nowMs: 100, held });
+      expect(r.decisions[0]?.decision).toEqual({ kind: 'claim' });
+      expect(r.decisions[0]?.skipped).toEqual([{ node: A, reason: 'stale-view' }]);
+    }
+    // Both stale alike (an outage that hits everyone): rule 2 stands, whatever I learned when.
+    const alike = new ClaimElection(settings);
+    alike.decide(input({ self: B, me: STALE, peers: new Map([[A, peer({}, STALE)]]), ips: [], nowMs: 0 }));
+    const r = decide(alike, { self: B, me: STALE, peers: new Map([[A, claimsIt]]), nowMs: 100 });
+    expect(r.decisions[0]?.decision).toEqual({ kind: 'defer', node: A, reason: 'claims' });
+    // Fresh again, then stale again: the new episode counts from its own start.
+    decide(before, { self: B, peers: new Map([[A, peer({ [IP]: TAG })]]), nowMs: 2000 });
+    const again = decide(before, { self: B, peers: new Map([[A, claimsIt]]), nowMs: 3000 });
+    expect(again.decisions[0]?.decision).toEqual({ kind: 'defer', node: A, reason: 'claims' });
+  });
+
   it('a stale speaker defers to a fresher candidate even when it does not claim (the IP may be gone)', () => {
     const e = new ClaimElection(settings);
     const r = decide(e, { self: B, me: STALE, peers: new Map([[A, peer({})]]) });

@@ -10,7 +10,9 @@ import { KnownClaims, type PeerClaims } from './known-claims.js';
  *  1. the candidate is me → I claim, unless an alive peer claiming the IP (any tag) is strictly fresher
  *     than me, or as fresh and ranked before me: then I yield to it;
  *  2. the candidate claims the IP with my owner tag → defer to it (even when its view is stale: an outage
- *     that hits everyone changes nothing), unless I claim it too and beat it (it yields to me by rule 1);
+ *     that hits everyone changes nothing), unless I claim it too and beat it (it yields to me by rule 1), or
+ *     its view is stale, mine is fresher and I learned this IP+tag after I first saw it stale (then rule 3
+ *     skips it: whether I defer must not depend on whether its claim or mine came first);
  *  3. otherwise (it claims another tag, or nothing): its view strictly fresher than mine → defer (it knows
  *     better whether the IP still exists); mine strictly fresher → skip it at once ("stale view"); equal →
  *     wait until `claimGraceMs` after I learned of this IP+tag, or after the candidate got its place in my
@@ -109,6 +111,8 @@ const UNKNOWN_PEER: PeerClaims = { stale: false, stalenessMs: 0, claims: undefin
 /** Holds, per IP, when it was learned and when each ranked candidate got its place. */
 export class ClaimElection {
   private readonly memory = new Map<string, IpMemory>();
+  /** Alive peer → when I first saw it report a stale view (since its last fresh report). */
+  private readonly staleSince = new Map<string, number>();
   private readonly known: KnownClaims;
 
   constructor(private readonly settings: ClaimSettings = DEFAULT_CLAIM_SETTINGS) {
@@ -120,6 +124,7 @@ export class ClaimElection {
   decide(raw: DecideInput): DecideResult {
     const known = this.known.resolve(raw.peers, raw.nowMs);
     const input = { ...raw, peers: known.peers };
+    this.noteStale(input.peers, input.nowMs);
     const claimers = claimersByIp(input.peers);
     const decisions: IpDecision[] = [];
     const seen = new Set<string>();
@@ -134,6 +139,23 @@ export class ClaimElection {
     }
     for (const ip of [...this.memory.keys()]) if (!seen.has(ip)) this.memory.delete(ip);
     return { decisions, nextAtMs };
+  }
+
+  private noteStale(peers: ReadonlyMap<string, PeerClaims>, nowMs: number): void {
+    for (const node of [...this.staleSince.keys()])
+      if (peers.get(node)?.stale !== true) this.staleSince.delete(node);
+    for (const [node, peer] of peers)
+      if (peer.stale && !this.staleSince.has(node)) this.staleSince.set(node, nowMs);
+  }
+
+  /**
+   * Rule 2 applies to a same-tag claim of `node` unless its view is stale, mine is fresher, and I learned the
+   * IP+tag strictly after I first saw it stale: it claims from a view I know to be older than what I learned.
+   */
+  private defersToSameTag(a: { memory: IpMemory; node: string; peer: PeerClaims; me: Freshness }): boolean {
+    const since = this.staleSince.get(a.node);
+    if (since === undefined || a.memory.learnedAtMs <= since) return true;
+    return compareFreshness(a.me, a.peer, this.settings.staleAfterMs) <= 0;
   }
 
   private remember(ip: IpToDecide, nowMs: number): IpMemory {
@@ -169,6 +191,7 @@ export class ClaimElection {
       // deferring then would leave the IP with nobody.
       if (
         peer.claims?.get(ip.ip) === ip.tag &&
+        this.defersToSameTag({ memory, node: candidate, peer, me: input.me }) &&
         !(
           input.held.has(ip.ip) &&
           this.beats({ a: input.self, fa: input.me, b: candidate, fb: peer, ip: ip.ip })
