@@ -26,8 +26,8 @@ import {
   kubeClients,
   labNode,
   labNodes,
-  netnsExec,
   setIngress,
+  speakerMetrics,
   waitFor,
   waitForEvent,
   type TestNamespace,
@@ -68,13 +68,8 @@ interface RouterPathJson {
   largeCommunity?: { list?: string[] };
 }
 
-async function metric(node: string, name: string): Promise<number | undefined> {
-  const { stdout } = await netnsExec(node, ['curl', '-s', `http://127.0.0.1:${PORTS.metrics}/metrics`]);
-  const line = stdout
-    .split('\n')
-    .find((l) => l === name || l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line === undefined ? undefined : Number(line.split(' ').pop());
-}
+/** A metric of the node's speaker; a missing metric fails (inside waitFor: not yet). */
+const metric = speakerMetrics(PORTS.metrics);
 
 beforeAll(async () => {
   plan = await ensureBgpLab();

@@ -16,6 +16,7 @@ import {
   percentile,
   recoveredAfter,
   setIngress,
+  speakerMetrics,
   startClientProbe,
   waitFor,
   type ClientProbe,
@@ -65,16 +66,8 @@ async function restartAndSettle(node: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 300));
 }
 
-/** A label-less metric of the node's speaker; a missing metric fails the test (never NaN compared with NaN). */
-async function metric(node: string, name: string): Promise<number> {
-  const { stdout } = await netnsExec(node, ['curl', '-s', `http://127.0.0.1:${PORTS.metrics}/metrics`]);
-  const value = stdout
-    .split('\n')
-    .find((line) => line.startsWith(`${name} `))
-    ?.slice(name.length + 1);
-  if (value === undefined || Number.isNaN(Number(value))) throw new Error(`${node}: no ${name} in /metrics`);
-  return Number(value);
-}
+/** A metric of the node's speaker; a missing metric fails the test (never NaN compared with NaN). */
+const metric = speakerMetrics(PORTS.metrics);
 
 /** Milliseconds until the new owner answered the client after `since`; fails the test when it never did. */
 function recoveryMs(o: { samples: readonly ProbeSample[]; since: number; newOwner: string }): number {

@@ -41,4 +41,5 @@ export { L2Capture } from './l2-capture.js';
 export { runCleanup } from './cleanup.js';
 export { E2E_SPEAKER_PORTS, SpeakerSet, TEST_MEMBERSHIP_SECRET } from './speakers.js';
 export { failures, percentile, recoveredAfter, startClientProbe } from './client-probe.js';
+export { speakerMetric, speakerMetrics } from './metrics.js';
 export type { ClientProbe, ProbeSample } from './client-probe.js';
