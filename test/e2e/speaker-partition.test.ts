@@ -1,7 +1,13 @@
 /**
  * The claim election on the lab (issue: stay correct when nodes disagree): one node loses the API server but
- * stays on the LAN (`ip6tables -A OUTPUT -d <apiserver> -p tcp --dport <port> -j DROP` inside its namespace),
- * so its speaker keeps heartbeating while its view goes stale.
+ * stays on the LAN, so its speaker keeps heartbeating while its view goes stale. Two variants, each with its own
+ * partitioned node and IPs:
+ * - both directions cut (OUTPUT and INPUT rules in the node's namespace);
+ * - half-open, as the issue specifies: only `ip6tables -A OUTPUT -d <apiserver> -p tcp --dport <port> -j DROP`.
+ *   Segments of an already open watch still reach the node (only its ACKs are dropped), so it would keep
+ *   learning part of the changes; its speaker freezes its view when it turns stale and counts as fresh again
+ *   only once every cache has relisted after the heal (docs/election.md).
+ * In each variant:
  * - Services created during the partition, most of them ranking the partitioned node first: every IP answers
  *   ARP from the client within 2 s of its status write (latency status write → first ARP answer, p50/p99
  *   printed), and the Services it was passed over for carry a PeerDidNotClaim event naming it;
@@ -35,8 +41,6 @@ const ADDRESSES = Array.from({ length: 30 }, (_, i) => `203.0.113.${161 + i}`);
 const SERVICES = 10;
 
 let env: SpeakerEnvironment;
-let victim = '';
-let dropRule: string[] = [];
 
 beforeAll(async () => {
   env = await speakerEnvironment({
@@ -45,9 +49,16 @@ beforeAll(async () => {
     speakerArgs: ['--load-balancer-class', CLASS],
     ports: PORTS,
   });
-  victim = env.nodes[0] ?? '';
+}, 120_000);
+
+afterAll(async () => {
+  await env.cleanup();
+});
+
+/** The node's packets to the API server are dropped (the issue's rule). */
+function outboundRule(): string[] {
   const config = labConfig();
-  dropRule = [
+  return [
     'OUTPUT',
     '-d',
     config.hostIpv6,
@@ -58,44 +69,48 @@ beforeAll(async () => {
     '-j',
     'DROP',
   ];
-}, 120_000);
+}
 
-afterAll(async () => {
-  // Always heal, whatever failed.
-  await heal();
-  await env.cleanup();
-});
-
-/**
- * Both directions are cut. With OUTPUT alone, segments of an already open watch still reach the node (only its ACKs
- * are dropped), so it keeps learning new Services for a while; that half-open case is not covered here (open problem:
- * with the own client the node then answered for a new IP beside a fresher peer, and flapped after the heal).
- */
+/** The API server's packets to the node are dropped too (the both-directions variant). */
 function inboundRule(): string[] {
   const config = labConfig();
   return ['INPUT', '-s', config.hostIpv6, '-p', 'tcp', '--sport', String(config.apiserverPort), '-j', 'DROP'];
 }
 
-async function partition(): Promise<void> {
-  await netnsExec(victim, ['ip6tables', '-A', ...dropRule]);
-  await netnsExec(victim, ['ip6tables', '-A', ...inboundRule()]);
+interface Variant {
+  /** Prefix of the variant's Service names and log lines. */
+  key: string;
+  title: string;
+  /** Index of the partitioned node in env.nodes (each variant cuts another node, so each has enough IPs it ranks first). */
+  victimIndex: number;
+  rules: () => string[][];
 }
 
-async function heal(): Promise<void> {
-  if (!victim) return;
-  // Delete every copy of the rule (a failed run may have left one).
-  for (let i = 0; i < 5; i++) {
-    // netnsExec rejects once no copy is left to delete.
-    const deleted = await netnsExec(victim, ['ip6tables', '-D', ...dropRule]).then(
-      () => true,
-      () => false,
-    );
-    const deletedInbound = await netnsExec(victim, ['ip6tables', '-D', ...inboundRule()]).then(
-      () => true,
-      () => false,
-    );
-    if (!deleted && !deletedInbound) break;
-  }
+const VARIANTS: Variant[] = [
+  { key: 'both', title: 'both directions cut', victimIndex: 0, rules: () => [outboundRule(), inboundRule()] },
+  {
+    key: 'half',
+    title: 'half-open: only its packets to the API server dropped',
+    victimIndex: 1,
+    rules: () => [outboundRule()],
+  },
+];
+
+async function partition(node: string, v: Variant): Promise<void> {
+  for (const rule of v.rules()) await netnsExec(node, ['ip6tables', '-A', ...rule]);
+}
+
+async function heal(node: string, v: Variant): Promise<void> {
+  if (!node) return;
+  // Delete every copy of each rule (a failed run may have left one); netnsExec rejects once none is left.
+  for (const rule of v.rules())
+    for (let i = 0; i < 5; i++) {
+      const deleted = await netnsExec(node, ['ip6tables', '-D', ...rule]).then(
+        () => true,
+        () => false,
+      );
+      if (!deleted) break;
+    }
 }
 
 /** A metric of the node's speaker; a missing metric fails (never NaN). */
@@ -138,7 +153,7 @@ async function steadyAnnouncer(ip: string, times = 4): Promise<string> {
 }
 
 /** Unused IPs of our range, those ranking the victim first before the others. */
-function pickIps(count: number, used: Set<string>): string[] {
+function pickIps(victim: string, count: number, used: Set<string>): string[] {
   const free = ADDRESSES.filter((ip) => !used.has(ip));
   const first = free.filter((ip) => rankNodes(ip, env.nodes)[0]?.node === victim);
   const rest = free.filter((ip) => rankNodes(ip, env.nodes)[0]?.node !== victim);
@@ -147,20 +162,30 @@ function pickIps(count: number, used: Set<string>): string[] {
   return picked;
 }
 
-/** State carried from one step to the next (the steps run in order and depend on each other). */
+/** IPs used by any variant so far. */
 const used = new Set<string>();
-let reused = '';
-let ips: string[] = [];
 
-describe('speaker: one node partitioned from the API server', () => {
+describe.each(VARIANTS)('speaker: one node partitioned from the API server, $title', (v) => {
+  // State carried from one step to the next (the steps run in order and depend on each other).
+  let victim = '';
+  let reused = '';
+  let ips: string[] = [];
+  const name = (n: string): string => `${v.key}-${n}`;
+
+  afterAll(async () => {
+    // Always heal, whatever failed.
+    await heal(victim, v);
+  });
+
   it('keeps the IPs the partitioned node knows, and it keeps heartbeating', async () => {
+    victim = env.nodes[v.victimIndex] ?? '';
     // Before the partition: an IP the victim ranks first and announces (it will be released and re-used).
-    reused = pickIps(1, used)[0] ?? '';
+    reused = pickIps(victim, 1, used)[0] ?? '';
     expect(rankNodes(reused, env.nodes)[0]?.node).toBe(victim);
-    await lbService('before', reused);
+    await lbService(name('before'), reused);
     expect(await steadyAnnouncer(reused)).toBe(victim);
 
-    await partition();
+    await partition(victim, v);
     await waitFor(async () => (await metric(victim, 'ironlb_speaker_view_stale')) === 1, {
       what: `${victim} reports a stale view`,
       timeoutMs: 15_000,
@@ -172,25 +197,25 @@ describe('speaker: one node partitioned from the API server', () => {
   });
 
   it(`announces each of ${String(SERVICES)} new IPs within 2 s of its status write, without the partitioned node`, async () => {
-    ips = pickIps(SERVICES, used);
+    ips = pickIps(victim, SERVICES, used);
     const victimFirst = ips.filter((ip) => rankNodes(ip, env.nodes)[0]?.node === victim);
     expect(victimFirst.length).toBeGreaterThanOrEqual(5);
     const latencies: number[] = [];
     for (const [i, ip] of ips.entries()) {
-      const written = await lbService(`svc-${String(i)}`, ip);
+      const written = await lbService(name(`svc-${String(i)}`), ip);
       const { ms, macs } = await firstAnswer(ip, written);
       latencies.push(ms);
       expect(macs.map((m) => env.nodeOfMac(m))).not.toContain(victim);
     }
     console.log(
-      `[partition] status write → first ARP answer, ${String(latencies.length)} IPs (${String(victimFirst.length)} ranking the partitioned node first): p50=${String(percentile(latencies, 50))} ms p99=${String(percentile(latencies, 99))} ms max=${String(Math.max(...latencies))} ms all=${latencies.join(',')}`,
+      `[partition ${v.key}] status write → first ARP answer, ${String(latencies.length)} IPs (${String(victimFirst.length)} ranking the partitioned node first): p50=${String(percentile(latencies, 50))} ms p99=${String(percentile(latencies, 99))} ms max=${String(Math.max(...latencies))} ms all=${latencies.join(',')}`,
     );
     for (const ms of latencies) expect(ms).toBeLessThan(2000);
     for (const ip of ips) expect(await steadyAnnouncer(ip)).not.toBe(victim);
     // Peers say whom they passed over, as an event on the Service and a metric.
     const event = await waitForEvent({
       namespace: env.ns.name,
-      name: `svc-${String(ips.indexOf(victimFirst[0] ?? ''))}`,
+      name: name(`svc-${String(ips.indexOf(victimFirst[0] ?? ''))}`),
       reason: 'PeerDidNotClaim',
       contains: `node ${victim}`,
     });
@@ -208,8 +233,12 @@ describe('speaker: one node partitioned from the API server', () => {
 
   it('gives a released IP re-used by another Service to exactly one MAC', async () => {
     const { core } = kubeClients();
-    await core.deleteNamespacedService({ namespace: env.ns.name, name: 'before', gracePeriodSeconds: 0 });
-    await lbService('after', reused);
+    await core.deleteNamespacedService({
+      namespace: env.ns.name,
+      name: name('before'),
+      gracePeriodSeconds: 0,
+    });
+    await lbService(name('after'), reused);
     // The victim cannot know; a fresher peer claims the IP for its new owner and the victim withdraws.
     const owner = await steadyAnnouncer(reused);
     expect(owner).not.toBe(victim);
@@ -223,7 +252,7 @@ describe('speaker: one node partitioned from the API server', () => {
     const history = new Map<string, string[]>();
     for (const ip of all) history.set(ip, [(await env.capture.whoAnswers(ip, 100)).join('+')]);
     const doubles = new Map<string, number>();
-    await heal();
+    await heal(victim, v);
     const end = Date.now() + 15_000;
     while (Date.now() < end) {
       for (const ip of all) {
@@ -234,7 +263,7 @@ describe('speaker: one node partitioned from the API server', () => {
       }
     }
     console.log(
-      `[partition] after heal: ${[...history].map(([ip, seen]) => `${ip}: ${seen.map((m) => env.nodeOfMac(m) ?? m).join('→')}`).join('; ')}; samples with two MACs: ${JSON.stringify(Object.fromEntries(doubles))}`,
+      `[partition ${v.key}] after heal: ${[...history].map(([ip, seen]) => `${ip}: ${seen.map((m) => env.nodeOfMac(m) ?? m).join('→')}`).join('; ')}; samples with two MACs: ${JSON.stringify(Object.fromEntries(doubles))}`,
     );
     for (const [ip, seen] of history)
       expect(seen.length, `${ip} answered by ${seen.join(' → ')}`).toBeLessThanOrEqual(2);
