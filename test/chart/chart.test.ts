@@ -265,6 +265,7 @@ describe.skipIf(HELM === undefined)('charts/ironlb', () => {
       'ironlb.io/bgppeers: list,watch',
       'ironlb.io/bgpadvertisements: list,watch',
       'ironlb.io/bfdprofiles: list,watch',
+      'ironlb.io/bgppeers/status: patch',
       'events.k8s.io/events: create,patch',
     ]);
     expect(get(find(objects, 'RoleBinding', 'ironlb-controller'), 'subjects')).toEqual([

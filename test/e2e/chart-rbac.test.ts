@@ -97,6 +97,7 @@ const coordination = kc.makeApiClient(CoordinationV1Api);
 let dir: string;
 let app: TestNamespace | undefined;
 let objects: ChartObject[] = [];
+let bgpObjects: ChartObject[] = []; // the same chart with bgp.enabled (rendered only: no FRR here)
 let applied: string[] = [];
 let controller: ChildRun | undefined;
 const speakers: NetnsProcess[] = [];
@@ -132,6 +133,7 @@ const customWatch = {
 } as const;
 const view = 'speaker/src/k8s/cluster-view.ts';
 const bgpView = 'speaker/src/bgp-io/bgp-config-view.ts';
+const bgpStatus = 'speaker/src/bgp-io/peer-status-writer.ts';
 const recorder = 'shared/src/kube/event-recorder.ts';
 const elector = 'shared/src/kube/leader-election.ts';
 const CONTROLLER_NEEDS: Record<string, Need> = {
@@ -162,6 +164,12 @@ const CONTROLLER_NEEDS: Record<string, Need> = {
   },
   'events.k8s.io/events:create': { file: recorder, code: 'createNamespacedEvent' },
   'events.k8s.io/events:patch': { file: recorder, code: 'patchNamespacedEvent' },
+};
+const pwSecrets = 'speaker/src/bgp-io/password-secrets.ts';
+/** bgp.enabled only: the speaker's Role in the release namespace (BGP password Secrets, one watch per name). */
+const SPEAKER_ROLE_NEEDS: Record<string, Need> = {
+  'core/secrets:list': { file: pwSecrets, code: 'listNamespacedSecret' },
+  'core/secrets:watch': { file: pwSecrets, code: 'namespaces/${encodeURIComponent(spec.namespace)}/secrets' },
 };
 const CONTROLLER_ROLE_NEEDS: Record<string, Need> = {
   'coordination.k8s.io/leases:get': { file: elector, code: 'readNamespacedLease' },
@@ -198,6 +206,7 @@ const SPEAKER_NEEDS: Record<string, Need> = {
   },
   'ironlb.io/bfdprofiles:list': { file: bgpView, code: 'plural: BFD_PROFILE_PLURAL', ...customList },
   'ironlb.io/bfdprofiles:watch': { file: bgpView, code: 'plural: BFD_PROFILE_PLURAL', ...customWatch },
+  'ironlb.io/bgppeers/status:patch': { file: bgpStatus, code: 'patchClusterCustomObjectStatus' },
   'events.k8s.io/events:create': { file: recorder, code: 'createNamespacedEvent' },
   'events.k8s.io/events:patch': { file: recorder, code: 'patchNamespacedEvent' },
 };
@@ -326,6 +335,9 @@ beforeAll(async () => {
   await installCrds();
   const rendered = await renderChart({ release: RELEASE, namespace: NS, valuesFile });
   objects = rendered.objects;
+  writeFileSync(join(dir, 'bgp.json'), JSON.stringify({ ...VALUES, bgp: { enabled: true } }));
+  bgpObjects = (await renderChart({ release: RELEASE, namespace: NS, valuesFile: `${dir}/bgp.json` }))
+    .objects;
   // What `helm install --create-namespace` does first.
   await kubectl(['create', 'namespace', NS]);
   applied = await applyServerSide(rendered.yaml);
@@ -564,7 +576,11 @@ describe('charts/ironlb installed on the lab API server', () => {
     expect(grantsOf(role('ClusterRole', CONTROLLER_SA))).toEqual(Object.keys(CONTROLLER_NEEDS).sort());
     expect(grantsOf(role('Role', CONTROLLER_SA))).toEqual(Object.keys(CONTROLLER_ROLE_NEEDS).sort());
     expect(grantsOf(role('ClusterRole', SPEAKER_SA))).toEqual(Object.keys(SPEAKER_NEEDS).sort());
-    for (const needs of [CONTROLLER_NEEDS, CONTROLLER_ROLE_NEEDS, SPEAKER_NEEDS]) {
+    expect(objects.some((o) => o.kind === 'Role' && o.metadata.name === SPEAKER_SA)).toBe(false);
+    const bgpRole = findObject(bgpObjects, { kind: 'Role', name: SPEAKER_SA });
+    const want = [NS, ...Object.keys(SPEAKER_ROLE_NEEDS).sort()];
+    expect([bgpRole.metadata.namespace, ...grantsOf(bgpRole)]).toEqual(want);
+    for (const needs of [CONTROLLER_NEEDS, CONTROLLER_ROLE_NEEDS, SPEAKER_NEEDS, SPEAKER_ROLE_NEEDS]) {
       for (const [grant, need] of Object.entries(needs)) {
         for (const [file, code] of [
           [need.file, need.code],
@@ -580,7 +596,7 @@ describe('charts/ironlb installed on the lab API server', () => {
     const speakerCalls = await sourceFiles(['speaker/src']).then(apiCallsIn);
     const controllerNamed = named(CONTROLLER_NEEDS, CONTROLLER_ROLE_NEEDS);
     expect(controllerCalls.filter((c) => !controllerNamed.has(c))).toEqual([]);
-    expect(speakerCalls.filter((c) => !named(SPEAKER_NEEDS).has(c))).toEqual([]);
+    expect(speakerCalls.filter((c) => !named(SPEAKER_NEEDS, SPEAKER_ROLE_NEEDS).has(c))).toEqual([]);
   });
 
   it('the live RBAC allows every granted verb and denies a sample of others (SubjectAccessReview)', async () => {

@@ -13,6 +13,7 @@ import {
 import { customInformer, type Informer, type KubeClients } from '@ironlb/shared/kube';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { sessionState, type ObservedPeerStatus } from '../bgp/index.js';
 import { configsInUseLogged } from '../k8s/configs-in-use.js';
 
 export interface BgpConfigSnapshot {
@@ -68,7 +69,30 @@ export class BgpConfigView {
     };
   }
 
+  /** Each BGPPeer's status as the API server holds it (name → status), from the watch cache. */
+  peerStatuses(): Map<string, ObservedPeerStatus> {
+    return new Map(
+      this.peers
+        .list()
+        .flatMap((o) => (o.metadata?.name === undefined ? [] : [[o.metadata.name, observedStatus(o)]])),
+    );
+  }
+
   private inUse<T>(entries: readonly ConfigEntry<T>[]): T[] {
     return configsInUseLogged(entries, this.options.logger);
   }
+}
+
+/** The sessions and summary of a BGPPeer's status; entries that are not `{node, state}` are skipped. */
+export function observedStatus(o: KubernetesObject): ObservedPeerStatus {
+  const status = (o as { status?: { sessions?: unknown; summary?: unknown } }).status;
+  const raw = Array.isArray(status?.sessions) ? (status.sessions as unknown[]) : [];
+  const sessions = raw.flatMap((e) => {
+    if (typeof e !== 'object' || e === null) return [];
+    const { node, state, lastChange } = e as Record<string, unknown>;
+    const known = typeof state === 'string' ? sessionState(state) : undefined;
+    if (typeof node !== 'string' || known === undefined) return [];
+    return [{ node, state: known, ...(typeof lastChange === 'string' ? { lastChange } : {}) }];
+  });
+  return { sessions, summary: typeof status?.summary === 'string' ? status.summary : undefined };
 }

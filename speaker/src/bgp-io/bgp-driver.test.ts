@@ -12,6 +12,7 @@ import type { EventInput, KubeClients } from '@ironlb/shared/kube';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ObservedPeerStatus } from '../bgp/index.js';
 import type { NodeFacts } from '../eligibility/index.js';
 import type { PlanInput } from '../planner/index.js';
 import type { BgpConfigSnapshot } from './bgp-config-view.js';
@@ -88,6 +89,8 @@ interface Setup {
   metrics: ReturnType<typeof createBgpMetrics>;
   /** Secret sources started, as `namespace/name:keys`. */
   started: string[];
+  /** BGPPeer status applies. */
+  patches: { name: string; body: object; options: object }[];
 }
 
 /** Fake password Secrets by name: undefined = absent; 'unreadable' = the LIST fails. */
@@ -123,17 +126,27 @@ function setup(
     secrets?: FakeSecrets;
     logs?: string[];
     onChange?: () => void;
+    statuses?: Map<string, ObservedPeerStatus>;
   } = {},
 ): Setup {
   const calls: string[][] = [];
   const polls = [...(o.polls ?? [])];
   const events: EventInput[] = [];
   const started: string[] = [];
+  const patches: Setup['patches'] = [];
   const metrics = createBgpMetrics(new Registry());
   const driver = new BgpDriver({
     nodeName: 'n1',
     target: { instance: 'lab-n1', configDir: dir, reloadScript: join(dir, 'none'), bindir: '/usr/bin' },
-    clients: {} as KubeClients,
+    clients: {
+      custom: {
+        patchClusterCustomObjectStatus: (p: { name: string; body: object }, opts: object) => {
+          patches.push({ name: p.name, body: p.body, options: opts });
+          return Promise.resolve({});
+        },
+      },
+    } as unknown as KubeClients,
+    statusDebounceMs: 5,
     recorder: { emit: (e) => events.push(e) },
     metrics,
     logger:
@@ -154,9 +167,10 @@ function setup(
       stop: () => Promise.resolve(),
       hasSynced: () => o.synced ?? true,
       snapshot: () => o.config ?? config,
+      peerStatuses: () => o.statuses ?? new Map(),
     },
   });
-  return { driver, calls, events, metrics, started };
+  return { driver, calls, events, metrics, started, patches };
 }
 
 describe('BgpDriver', () => {
@@ -342,5 +356,77 @@ describe('BgpDriver: BGPPeer passwordSecret', () => {
     const u = setup({ config: withPassword(), secrets: new Map([['bgp-router', 'unreadable']]) });
     await plan(u);
     expect(u.events.map((e) => e.note.split(':')[0])).toEqual(['PasswordSecretUnreadable']);
+  });
+});
+
+describe('BgpDriver: BGPPeer status', () => {
+  it("writes this node's entry of each peer it peers with, by server-side apply under its own field manager", async () => {
+    const statuses = new Map<string, ObservedPeerStatus>([
+      ['router', { sessions: [{ node: 'n2', state: 'Active' }], summary: '0/1 Established; n2 Active' }],
+      ['router-v6', { sessions: [], summary: undefined }],
+    ]);
+    const poll: CommandResult = {
+      code: 0,
+      stdout: JSON.stringify({
+        ipv4Unicast: { peers: { '192.0.2.61': { state: 'Established' } } },
+        ipv6Unicast: { peers: { '2001:db8::61': { state: 'Active' } } },
+      }),
+      stderr: '',
+    };
+    const t = setup({ statuses, polls: [poll, poll] });
+    t.driver.plan({ snapshot: snapshot([]), addresses: ['192.0.2.11'] });
+    await t.driver.settled();
+    await t.driver.pollSessions();
+    await t.driver.flushStatus();
+    const bodies = t.patches.map((p) => [p.name, (p.body as { status: unknown }).status, p.options]);
+    const options = {
+      contentType: 'application/apply-patch+yaml',
+      fieldManager: 'ironlb-speaker-n1',
+      force: true,
+    };
+    expect(bodies).toEqual([
+      [
+        'router',
+        {
+          sessions: [{ node: 'n1', state: 'Established', lastChange: expect.any(String) as unknown }],
+          summary: '1/2 Established; n2 Active',
+        },
+        options,
+      ],
+      [
+        'router-v6',
+        {
+          sessions: [{ node: 'n1', state: 'Active', lastChange: expect.any(String) as unknown }],
+          summary: '0/1 Established; n1 Active',
+        },
+        options,
+      ],
+    ]);
+    // The API server holds it now: nothing more is written.
+    statuses.set('router', {
+      sessions: [
+        { node: 'n1', state: 'Established' },
+        { node: 'n2', state: 'Active' },
+      ],
+      summary: '1/2 Established; n2 Active',
+    });
+    statuses.set('router-v6', {
+      sessions: [{ node: 'n1', state: 'Active' }],
+      summary: '0/1 Established; n1 Active',
+    });
+    await t.driver.pollSessions();
+    await t.driver.flushStatus();
+    expect(t.patches).toHaveLength(2);
+    // FRR lists no session any more: both entries become Idle, with a new lastChange.
+    const before = (t.patches[0]?.body as { status: { sessions: { lastChange: string }[] } }).status
+      .sessions[0];
+    await new Promise((r) => setTimeout(r, 1100));
+    await t.driver.pollSessions();
+    await t.driver.flushStatus();
+    expect(t.patches.map((p) => p.name)).toEqual(['router', 'router-v6', 'router', 'router-v6']);
+    const after = (t.patches[2]?.body as { status: { sessions: { state: string; lastChange: string }[] } })
+      .status;
+    expect(after.sessions[0]?.state).toBe('Idle');
+    expect(after.sessions[0]?.lastChange).not.toBe(before?.lastChange);
   });
 });

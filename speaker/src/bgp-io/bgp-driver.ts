@@ -31,6 +31,7 @@ import { type CommandRunner, execRunner } from './command-runner.js';
 import { FrrApplier, type FrrTarget } from './frr-applier.js';
 import { PasswordReport } from './password-report.js';
 import { PasswordSecrets, type PasswordSecretsOptions } from './password-secrets.js';
+import { PeerStatusWriter } from './peer-status-writer.js';
 import { SessionPoller } from './session-poller.js';
 
 export interface BgpDriverOptions {
@@ -51,7 +52,9 @@ export interface BgpDriverOptions {
   /** Default: one informer per password Secret; tests pass a fake. */
   secretSourceFor?: PasswordSecretsOptions['sourceFor'];
   /** Default: informers on the API server; tests pass a fake. */
-  view?: Pick<BgpConfigView, 'start' | 'stop' | 'hasSynced' | 'snapshot'> | undefined;
+  view?: Pick<BgpConfigView, 'start' | 'stop' | 'hasSynced' | 'snapshot' | 'peerStatuses'> | undefined;
+  /** Debounce of BGPPeer status writes (default 1 s). */
+  statusDebounceMs?: number;
 }
 
 /** What the speaker hands over on every plan. */
@@ -75,7 +78,10 @@ export interface BgpPlanInput {
  * route); on stop FRR keeps its configuration, so a restarting speaker withdraws nothing.
  */
 export class BgpDriver {
-  private readonly view: Pick<BgpConfigView, 'start' | 'stop' | 'hasSynced' | 'snapshot'>;
+  private readonly view: Pick<BgpConfigView, 'start' | 'stop' | 'hasSynced' | 'snapshot' | 'peerStatuses'>;
+  private readonly statusWriter: PeerStatusWriter;
+  /** The BGPPeers that select this node (from the last plan; undefined before it): one status entry each. */
+  private statusPeers: readonly BgpPeerConfig[] | undefined;
   private readonly applier: FrrApplier;
   private readonly poller: SessionPoller;
   private next: { text: string; plan: AdvertisePlan } | undefined;
@@ -100,6 +106,13 @@ export class BgpDriver {
       logger: log,
       onChange: options.onChange,
       sourceFor: options.secretSourceFor,
+    });
+    this.statusWriter = new PeerStatusWriter({
+      nodeName: options.nodeName,
+      custom: clients.custom,
+      observed: () => this.view.peerStatuses(),
+      logger: log,
+      debounceMs: options.statusDebounceMs,
     });
     this.passwordReport = new PasswordReport({
       nodeName: options.nodeName,
@@ -126,6 +139,7 @@ export class BgpDriver {
 
   async stop(): Promise<void> {
     this.poller.stop();
+    this.statusWriter.stop();
     await this.view.stop();
     await this.passwords.stop();
   }
@@ -159,6 +173,7 @@ export class BgpDriver {
     if (this.passwords.loading()) return;
     this.peersByAddress = new Map(config.peers.map((p) => [formatIP(p.peerAddress), p]));
     const self = input.snapshot.nodes.find((n) => n.name === this.options.nodeName);
+    if (self) this.statusPeers = config.peers.filter((p) => peerCoversNode(p, self.labels));
     const plan = planAdvertisements({
       self,
       services: input.snapshot.services,
@@ -281,6 +296,21 @@ export class BgpDriver {
       });
     }
     this.sessions = states;
+    this.writeStatus();
+  }
+
+  /** This node's entry in the status of each BGPPeer that selects it (written when it changed). */
+  private writeStatus(): void {
+    if (this.statusPeers === undefined) return;
+    const desired = new Map(
+      this.statusPeers.map((p) => [p.name, this.sessions.get(formatIP(p.peerAddress))] as const),
+    );
+    this.statusWriter.update(desired);
+  }
+
+  /** Writes pending BGPPeer status changes now (tests). */
+  async flushStatus(): Promise<void> {
+    await this.statusWriter.flush();
   }
 }
 

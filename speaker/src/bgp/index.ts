@@ -6,3 +6,4 @@ export * from './node-frr-plan.js';
 export * from './sessions.js';
 export * from './communities.js';
 export * from './peer-password.js';
+export * from './peer-status.js';
