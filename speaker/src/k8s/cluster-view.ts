@@ -123,6 +123,9 @@ export class ClusterView {
   freeze(): void {
     if (this.frozen !== undefined || !this.running) return;
     this.running = false;
+    this.options.logger.info(
+      'view frozen: watches stopped until the API server answers and every cache has relisted',
+    );
     const informers = this.informers();
     this.frozen = {
       marks: informers.map((i) => i.lists()),
@@ -148,7 +151,10 @@ export class ClusterView {
     }
     if (this.frozen !== frozen) return false;
     const done = this.informers().every((i, k) => i.lists() > (frozen.marks[k] ?? 0));
-    if (done) this.frozen = undefined;
+    if (done) {
+      this.frozen = undefined;
+      this.options.logger.info('view caught up: every cache has relisted, watches resumed');
+    }
     return done;
   }
 
