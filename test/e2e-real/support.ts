@@ -3,8 +3,10 @@
  * real pods of the lab's echo image (answers "<pod> <node>"), reached from the lab client through the real
  * kube-proxy. Only the lab client, the LAN namespace and node namespaces send anything (never the root namespace).
  */
+import { join } from 'node:path';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { labConfig } from '../lab/config.js';
+import { run } from '../lab/exec.js';
 import { readImages } from '../lab/real/real-node.js';
 import { RELEASE_NAMESPACE } from '../lab/real/helm-install.js';
 import type { L2Capture } from '../e2e/support/index.js';
@@ -12,6 +14,7 @@ import {
   httpGetFromClient,
   kubeClients,
   kubectl,
+  labKubeconfigPath,
   labNode,
   labNodes,
   netnsExec,
@@ -77,13 +80,14 @@ spec:
 `;
 }
 
+/** `kubectl rollout status` with a 300 s bound (the e2e `kubectl` helper would stop it after 30 s). */
 export async function rolloutStatus(o: { namespace: string; workload: string }): Promise<void> {
-  await kubectl(['rollout', 'status', o.workload, '-n', o.namespace, '--timeout=300s']).catch(
-    async (error: unknown) => {
-      const pods = await kubectl(['get', 'pods', '-n', o.namespace, '-o', 'wide']).catch(() => '');
-      throw new Error(`${o.workload} did not roll out: ${String(error)}\n${pods}`);
-    },
-  );
+  const bin = join(labConfig().k8sBinDir, 'kubectl');
+  const args = ['--kubeconfig', labKubeconfigPath(), 'rollout', 'status', o.workload, '-n', o.namespace];
+  await run(bin, [...args, '--timeout=300s'], { timeoutMs: 310_000 }).catch(async (error: unknown) => {
+    const pods = await kubectl(['get', 'pods', '-n', o.namespace, '-o', 'wide']).catch(() => '');
+    throw new Error(`${o.workload} did not roll out: ${String(error)}\n${pods}`);
+  });
 }
 
 /** The Service's first ingress IP once the controller wrote it. */
