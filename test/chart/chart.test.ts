@@ -93,7 +93,9 @@ describe.skipIf(HELM === undefined)('charts/ironlb', () => {
       'ServiceAccount/ironlb-controller',
       'ServiceAccount/ironlb-speaker',
       'ValidatingAdmissionPolicy/ironlb-speaker-own-node',
+      'ValidatingAdmissionPolicy/ironlb-speaker-own-node-bgp-status',
       'ValidatingAdmissionPolicyBinding/ironlb-speaker-own-node',
+      'ValidatingAdmissionPolicyBinding/ironlb-speaker-own-node-bgp-status',
     ]);
     const namespaced = objects.filter(
       (o) => !o.kind.startsWith('Cluster') && !o.kind.startsWith('ValidatingAdmissionPolicy'),
