@@ -4,7 +4,6 @@ import {
   familyOfValidIP,
   formatIP,
   peerCoversNode,
-  type BfdProfileConfig,
   type BgpPeerConfig,
   type BgpSessionState,
 } from '@ironlb/shared';
@@ -13,7 +12,6 @@ import type { Logger } from 'pino';
 import {
   type AdvertisePlan,
   type BgpPeerFacts,
-  type FrrBfdProfile,
   nodeFrrPlan,
   peerPassword,
   planAdvertisements,
@@ -26,6 +24,7 @@ import {
 import { familyLabel } from '../metrics.js';
 import type { PlanInput } from '../planner/index.js';
 import { BgpConfigView } from './bgp-config-view.js';
+import { bfdFacts, peerFacts } from './config-facts.js';
 import type { BgpMetrics } from './bgp-metrics.js';
 import { type CommandRunner, execRunner } from './command-runner.js';
 import { FrrApplier, type FrrTarget } from './frr-applier.js';
@@ -206,28 +205,12 @@ export class BgpDriver {
       const ref = p.passwordSecret;
       const state = ref === undefined ? { kind: 'absent' as const } : this.passwords.state(ref.name);
       const verdict = peerPassword({ ref, namespace: this.passwords.namespace, secret: state });
-      if (verdict.ok) out.push({ ...this.peerFacts(p), password: verdict.value });
+      if (verdict.ok) out.push({ ...peerFacts(p), password: verdict.value });
       else if (verdict.error !== 'loading' && labels !== undefined && peerCoversNode(p, labels))
         problems.set(p.name, { peer: p, problem: verdict.error });
     }
     this.passwordReport.update(problems);
     return out;
-  }
-
-  private peerFacts(p: BgpPeerConfig): BgpPeerFacts {
-    return {
-      name: p.name,
-      address: formatIP(p.peerAddress),
-      asn: p.peerASN,
-      localASN: p.localASN,
-      port: p.port,
-      holdTimeSeconds: p.holdTimeSeconds,
-      keepaliveTimeSeconds: p.keepaliveTimeSeconds,
-      ebgpMultihop: p.ebgpMultiHop,
-      sourceAddress: p.sourceAddress === undefined ? undefined : formatIP(p.sourceAddress),
-      bfdProfile: p.bfdProfile,
-      nodeSelector: p.nodeSelector,
-    };
   }
 
   /**
@@ -312,17 +295,4 @@ export class BgpDriver {
   async flushStatus(): Promise<void> {
     await this.statusWriter.flush();
   }
-}
-
-function bfdFacts(b: BfdProfileConfig): FrrBfdProfile {
-  return {
-    name: b.name,
-    receiveIntervalMs: b.receiveIntervalMs,
-    transmitIntervalMs: b.transmitIntervalMs,
-    detectMultiplier: b.detectMultiplier,
-    echoMode: b.echoMode,
-    echoIntervalMs: b.echoIntervalMs,
-    passiveMode: b.passiveMode,
-    minimumTtl: b.minimumTtl,
-  };
 }
