@@ -9,6 +9,9 @@
  *   [--rates 1000,5000,10000,20000] [--duration-ms 5000] [--cpu-prof <dir>]
  *   [--net-raw-only] (speakers as the chart runs them: UID 0 with CAP_NET_RAW alone, under setpriv)
  *   [--packet-receive-buffer <bytes>] (passed to the speakers)
+ *   [--node-flags "<flags>"] (node flags of the speakers, e.g. the chart's NODE_OPTIONS)
+ *   [--cgroup-parent /sys/fs/cgroup/memory/<dir>] (each speaker in its own child cgroup <dir>/<node>, limited to
+ *   --cgroup-limit-mib, default 256, as a pod with that memory limit; the child cgroups are left for the caller)
  * Each rate also prints the frames the kernel dropped because a speaker's ARP socket buffer was full.
  */
 import { readFileSync } from 'node:fs';
@@ -235,6 +238,22 @@ async function measure(o: { lab: BenchLab; rates: number[]; durationMs: number }
   console.log(await rssLine(lab, 'after the load'));
 }
 
+/**
+ * Command prefix that moves the speaker into `<parent>/<its netns name>` (created, limited to `limitMiB`), so each
+ * speaker is charged alone, as one pod; runs inside `ip netns exec`, where `ip netns identify` names the node.
+ */
+function inCgroup(parent: string | undefined, limitMiB: number): string[] {
+  if (parent === undefined) return [];
+  const script = [
+    'd="$0/$(ip netns identify $$)"',
+    'mkdir -p "$d"',
+    `echo ${limitMiB * 1048576} > "$d/memory.limit_in_bytes"`,
+    'echo $$ > "$d/cgroup.procs"',
+    'exec "$@"',
+  ].join(' && ');
+  return ['sh', '-c', script, parent];
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -244,6 +263,9 @@ async function main(): Promise<void> {
       'allow-other-speakers': { type: 'boolean', default: false },
       'net-raw-only': { type: 'boolean', default: false },
       'packet-receive-buffer': { type: 'string' },
+      'node-flags': { type: 'string', default: '' },
+      'cgroup-parent': { type: 'string' },
+      'cgroup-limit-mib': { type: 'string', default: '256' },
     },
   });
   const others = runningSpeakers();
@@ -262,9 +284,15 @@ async function main(): Promise<void> {
   const lab = await benchLab({
     name: 'bench-spk-arp',
     addresses: ['203.0.113.128/25', `${V6_PREFIX}0/118`],
-    nodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [],
+    nodeArgs: [
+      ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+      ...values['node-flags'].split(' ').filter(Boolean),
+    ],
     speakerArgs: buffer === undefined ? [] : ['--packet-receive-buffer', buffer],
-    wrap: values['net-raw-only'] ? NET_RAW_ONLY : [],
+    wrap: [
+      ...inCgroup(values['cgroup-parent'], Number(values['cgroup-limit-mib'])),
+      ...(values['net-raw-only'] ? NET_RAW_ONLY : []),
+    ],
   });
   const onSignal = (): void => {
     void lab.cleanup().finally(() => process.exit(130));
