@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:http';
 import { Counter, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOpsServer, type OpsServer, type ProbeResult } from './ops-server.js';
@@ -22,39 +23,64 @@ function make(
   return server;
 }
 
+async function get(
+  base: string,
+  path: string,
+  method = 'GET',
+): Promise<{ status: number; body: string; type: string }> {
+  const res = await fetch(`${base}${path}`, { method });
+  return { status: res.status, body: await res.text(), type: res.headers.get('content-type') ?? '' };
+}
+
 describe('createOpsServer', () => {
   it('/readyz is 503 with the reason until ready, then 200', async () => {
     let state: ProbeResult = { ok: false, reason: 'informers not synced: services' };
-    const s = make(() => state);
-    const notReady = await s.app.inject({ method: 'GET', url: '/readyz' });
-    expect(notReady.statusCode).toBe(503);
-    expect(notReady.body).toBe('informers not synced: services\n');
+    const base = await make(() => state).start();
+    const notReady = await get(base, '/readyz');
+    expect([notReady.status, notReady.body]).toEqual([503, 'informers not synced: services\n']);
+    expect(notReady.type).toBe('text/plain; charset=utf-8');
     state = { ok: true };
-    const ready = await s.app.inject({ method: 'GET', url: '/readyz' });
-    expect([ready.statusCode, ready.body]).toEqual([200, 'ok\n']);
-    const healthy = await s.app.inject({ method: 'GET', url: '/healthz' });
-    expect(healthy.statusCode).toBe(200);
+    expect(await get(base, '/readyz')).toMatchObject({ status: 200, body: 'ok\n' });
+    expect(await get(base, '/healthz')).toMatchObject({ status: 200, body: 'ok\n' });
+    expect(await get(base, '/healthz?verbose=1')).toMatchObject({ status: 200, body: 'ok\n' });
   });
 
   it('/metrics serves the registry with ironlb_-prefixed process metrics, registered once', async () => {
     const registry = new Registry();
     new Counter({ name: 'ironlb_allocations_total', help: 'allocations', registers: [registry] }).inc(2);
     const s = make(() => ({ ok: true }), registry);
+    await s.start();
     await s.stop();
-    const s2 = make(() => ({ ok: true }), registry); // same registry again: must not throw
-    const res = await s2.app.inject({ method: 'GET', url: '/metrics' });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toContain('text/plain');
+    const base = await make(() => ({ ok: true }), registry).start(); // same registry again: must not throw
+    const res = await get(base, '/metrics');
+    expect(res.status).toBe(200);
+    expect(res.type).toContain('text/plain');
     expect(res.body).toContain('ironlb_allocations_total 2');
     expect(res.body).toMatch(/^ironlb_process_cpu_user_seconds_total \d/m);
     expect(res.body).not.toMatch(/^process_cpu/m);
   });
 
-  it('start() listens on a real port', async () => {
-    const s = make(() => ({ ok: true }));
-    const address = await s.start();
-    const res = await fetch(`${address}/healthz`);
-    expect(res.status).toBe(200);
+  it('unknown paths are 404, other methods 405, HEAD answers without a body', async () => {
+    const base = await make(() => ({ ok: true })).start();
+    expect((await get(base, '/nope')).status).toBe(404);
+    expect((await get(base, '/healthz', 'POST')).status).toBe(405);
+    expect(await get(base, '/healthz', 'HEAD')).toMatchObject({ status: 200, body: '' });
+  });
+
+  it('stop() returns while a scraper holds a keep-alive connection', async () => {
+    const base = new URL(await make(() => ({ ok: true })).start());
+    const agent = new Agent({ keepAlive: true });
+    await new Promise<void>((resolve, reject) => {
+      request({ host: base.hostname, port: base.port, path: '/metrics', agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      })
+        .on('error', reject)
+        .end();
+    });
+    await server?.stop();
+    server = undefined;
+    agent.destroy();
   });
 
   it('without a host it answers on IPv4 and IPv6 loopback (one dual-stack socket)', async () => {

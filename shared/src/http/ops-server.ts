@@ -1,5 +1,5 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { networkInterfaces } from 'node:os';
-import fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
 import { opsListenHost } from './listen-host.js';
@@ -19,58 +19,88 @@ export interface OpsServerOptions {
 }
 
 export interface OpsServer {
-  /** The fastify instance (tests use `app.inject`). */
-  readonly app: FastifyInstance;
   /** Listen; resolves with the bound address (`http://[::]:<port>` when no host is configured on an IPv6 host). */
   start(): Promise<string>;
   stop(): Promise<void>;
 }
 
 const PROBE_METRIC = 'ironlb_process_cpu_user_seconds_total';
+const TEXT = 'text/plain; charset=utf-8';
 
-function probeRoute(app: FastifyInstance, path: string, probe: () => ProbeResult): void {
-  app.get(path, async (_req, reply) => {
-    const result = probe();
-    reply.type('text/plain; charset=utf-8');
-    if (result.ok) return reply.code(200).send('ok\n');
-    return reply.code(503).send(`${result.reason}\n`);
-  });
+function send(res: ServerResponse, o: { status: number; type: string; body: string; head: boolean }): void {
+  res.writeHead(o.status, { 'content-type': o.type, 'content-length': Buffer.byteLength(o.body) });
+  res.end(o.head ? undefined : o.body);
+}
+
+function probe(result: ProbeResult): { status: number; body: string } {
+  return result.ok ? { status: 200, body: 'ok\n' } : { status: 503, body: `${result.reason}\n` };
+}
+
+async function answer(options: OpsServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const head = req.method === 'HEAD';
+  const path = (req.url ?? '/').split('?', 1)[0];
+  if (req.method !== 'GET' && !head) {
+    send(res, { status: 405, type: TEXT, body: 'method not allowed\n', head });
+    return;
+  }
+  if (path === '/healthz') {
+    send(res, { ...probe(options.isHealthy()), type: TEXT, head });
+  } else if (path === '/readyz') {
+    send(res, { ...probe(options.isReady()), type: TEXT, head });
+  } else if (path === '/metrics') {
+    const body = await options.registry.metrics();
+    send(res, { status: 200, type: options.registry.contentType, body, head });
+  } else {
+    send(res, { status: 404, type: TEXT, body: 'not found\n', head });
+  }
 }
 
 /**
- * /healthz, /readyz and /metrics on one fastify instance. Nothing listens until `start()`.
- * Invariant: default process metrics are registered on `registry` at most once.
+ * /healthz, /readyz and /metrics on one `node:http` server (GET and HEAD; anything else 404/405). Nothing listens
+ * until `start()`. Invariant: default process metrics are registered on `registry` at most once.
  */
 export function createOpsServer(options: OpsServerOptions): OpsServer {
   if (options.registry.getSingleMetric(PROBE_METRIC) === undefined) {
     collectDefaultMetrics({ register: options.registry, prefix: 'ironlb_' });
   }
-  // pino's Logger is a FastifyBaseLogger; typed as such so the instance is a plain FastifyInstance.
-  const loggerInstance: FastifyBaseLogger | undefined = options.logger;
-  const app: FastifyInstance = fastify({
-    ...(loggerInstance ? { loggerInstance } : {}),
-    disableRequestLogging: true,
-  });
-  probeRoute(app, '/healthz', options.isHealthy);
-  probeRoute(app, '/readyz', options.isReady);
-  app.get('/metrics', async (_req, reply) => {
-    const body = await options.registry.metrics();
-    return reply.type(options.registry.contentType).send(body);
-  });
+  let server: Server | undefined;
   return {
-    app,
     start: async () => {
       const host = opsListenHost({
         configured: options.host,
         addresses: Object.values(networkInterfaces()).flatMap((list) => list ?? []),
       });
+      const s = createServer((req, res) => {
+        answer(options, req, res).catch((error: unknown) => {
+          options.logger?.error({ err: error, url: req.url }, 'ops server request failed');
+          if (!res.headersSent) send(res, { status: 500, type: TEXT, body: 'internal error\n', head: false });
+          else res.destroy();
+        });
+      });
+      server = s;
       // ipv6Only false: `::` also accepts IPv4 clients, whatever net.ipv6.bindv6only says.
-      const first = await app.listen({ host, port: options.port, ipv6Only: false });
-      // fastify resolves with one of the interface addresses; report the socket's own (e.g. http://[::]:7473).
-      const bound = app.server.address();
-      if (bound === null || typeof bound === 'string') return first;
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen({ host, port: options.port, ipv6Only: false }, () => {
+          s.off('error', reject);
+          resolve();
+        });
+      });
+      const bound = s.address();
+      if (bound === null || typeof bound === 'string') return `http://${host}:${options.port}`;
       return `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
     },
-    stop: () => app.close(),
+    stop: async () => {
+      const s = server;
+      server = undefined;
+      if (s === undefined) return;
+      await new Promise<void>((resolve) => {
+        s.close(() => {
+          resolve();
+        });
+        // Scrapers keep connections alive; without this close() would wait for them.
+        s.closeAllConnections();
+      });
+    },
   };
 }
