@@ -9,12 +9,13 @@
  *   [--rates 1000,5000,10000,20000] [--duration-ms 5000] [--cpu-prof <dir>]
  *   [--net-raw-only] (speakers as the chart runs them: UID 0 with CAP_NET_RAW alone, under setpriv)
  *   [--packet-receive-buffer <bytes>] (passed to the speakers)
- *   [--node-flags "<flags>"] (node flags of the speakers, e.g. the chart's NODE_OPTIONS)
- *   [--cgroup-parent /sys/fs/cgroup/memory/<dir>] (each speaker in its own child cgroup <dir>/<node>, limited to
- *   --cgroup-limit-mib, default 256, as a pod with that memory limit; the child cgroups are left for the caller)
+ *   [--node-flags="<flags>"] (node flags of the speakers, e.g. the chart's NODE_OPTIONS; note the "=")
+ *   [--cgroup-parent /sys/fs/cgroup/memory/<dir>] (cgroup v1: each speaker moved into its own child cgroup
+ *   <dir>/<node>, limited to --cgroup-limit-mib, default 256, as a pod; the child cgroups are left for the caller)
  * Each rate also prints the frames the kernel dropped because a speaker's ARP socket buffer was full.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   ClientAgent,
@@ -239,19 +240,20 @@ async function measure(o: { lab: BenchLab; rates: number[]; durationMs: number }
 }
 
 /**
- * Command prefix that moves the speaker into `<parent>/<its netns name>` (created, limited to `limitMiB`), so each
- * speaker is charged alone, as one pod; runs inside `ip netns exec`, where `ip netns identify` names the node.
+ * Moves each speaker into its own cgroup `<parent>/<node>` (created, limited to `limitMiB`), so each is charged
+ * alone, as one pod. Done from here right after the start: inside `ip netns exec` /sys is the namespace's own sysfs,
+ * without the cgroup mounts. What the start charged stays outside (Linux 6.x refuses move_charge_at_immigrate), so
+ * the limit binds on growth only; VmRSS is read from /proc either way, and the flags, not the cgroup, size V8.
  */
-function inCgroup(parent: string | undefined, limitMiB: number): string[] {
-  if (parent === undefined) return [];
-  const script = [
-    'd="$0/$(ip netns identify $$)"',
-    'mkdir -p "$d"',
-    `echo ${limitMiB * 1048576} > "$d/memory.limit_in_bytes"`,
-    'echo $$ > "$d/cgroup.procs"',
-    'exec "$@"',
-  ].join(' && ');
-  return ['sh', '-c', script, parent];
+function moveIntoCgroups(lab: BenchLab, parent: string | undefined, limitMiB: number): void {
+  if (parent === undefined) return;
+  for (const [node, p] of lab.speakers) {
+    const dir = join(parent, node);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'memory.limit_in_bytes'), String(limitMiB * 1048576));
+    writeFileSync(join(dir, 'cgroup.procs'), String(p.pid));
+    console.log(`[arp] ${node} speaker (pid ${String(p.pid)}) in ${dir}, limit ${String(limitMiB)} MiB`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -289,10 +291,7 @@ async function main(): Promise<void> {
       ...values['node-flags'].split(' ').filter(Boolean),
     ],
     speakerArgs: buffer === undefined ? [] : ['--packet-receive-buffer', buffer],
-    wrap: [
-      ...inCgroup(values['cgroup-parent'], Number(values['cgroup-limit-mib'])),
-      ...(values['net-raw-only'] ? NET_RAW_ONLY : []),
-    ],
+    wrap: values['net-raw-only'] ? NET_RAW_ONLY : [],
   });
   const onSignal = (): void => {
     void lab.cleanup().finally(() => process.exit(130));
@@ -300,6 +299,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    moveIntoCgroups(lab, values['cgroup-parent'], Number(values['cgroup-limit-mib']));
     console.log(`[arp] start: load ${loadavg()}`);
     await measure({
       lab,
