@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { BgpModeOptions } from './speaker-parts.js';
 import {
   type DurationRule,
   type LogLevelName,
@@ -38,14 +39,7 @@ export interface SpeakerCliOptions {
   /** Receive buffer each ARP/NDP socket asks for, in bytes. */
   packetReceiveBufferBytes: number;
   /** BGP mode: off unless the directory of the node's FRR configuration is given. */
-  bgp:
-    | {
-        frrInstance: string | undefined;
-        frrConfigDir: string;
-        sessionPollMs: number;
-        passwordNamespace: string;
-      }
-    | undefined;
+  bgp: BgpModeOptions | undefined;
 }
 
 export const HELP = `Usage: NODE_NAME=<node> node speaker/dist/main.js [flags]

@@ -53,14 +53,16 @@ export interface RealPartsOptions {
   /** Receive buffer each ARP/NDP socket asks for (default PACKET_RECEIVE_BUFFER_BYTES, 4 MiB). */
   packetReceiveBufferBytes?: number | undefined;
   /** BGP mode: this node's FRR (instance, frr.conf directory) and the session poll period; absent = off. */
-  bgp?:
-    | {
-        frrInstance: string | undefined;
-        frrConfigDir: string;
-        sessionPollMs: number;
-        passwordNamespace: string;
-      }
-    | undefined;
+  bgp?: BgpModeOptions | undefined;
+}
+
+/** BGP mode settings, as the flags give them (options.ts) and the parts use them. */
+export interface BgpModeOptions {
+  frrInstance: string | undefined;
+  frrConfigDir: string;
+  sessionPollMs: number;
+  /** Namespace of the BGPPeers' password Secrets. */
+  passwordNamespace: string;
 }
 
 /** API freshness probe period and timeout: one cheap GET per second per node. */
