@@ -30,6 +30,7 @@ import {
   labKubeconfigPath,
   labNodes,
   runCleanup,
+  waitFor,
 } from './support/index.js';
 
 const SUFFIX = randomBytes(3).toString('hex');
@@ -111,6 +112,17 @@ beforeAll(async () => {
   });
   mine = clientFrom(await serviceAccountKubeconfig({ namespace: NS, name: SPEAKER_SA, dir, boundPod: pod }));
   unbound = clientFrom(await serviceAccountKubeconfig({ namespace: NS, name: SPEAKER_SA, dir }));
+  // The API server loads a new ValidatingAdmissionPolicy and its binding asynchronously: wait until it refuses
+  // a write with a token that names no node (the same write is harmless before: our node's entry, replaced below).
+  await waitFor(
+    async () => {
+      const r = await applyStatus(unbound, `ironlb-speaker-${own}`, {
+        sessions: [{ node: own, state: 'Idle' }],
+      });
+      return r.code === 403 && r.message?.includes('only with a token that names its node') === true;
+    },
+    { what: 'the BGPPeer status admission policy in effect', timeoutMs: 30_000, intervalMs: 250 },
+  );
   // The other node's speaker (here: the admin under that node's field manager) has written its entry.
   expect(
     await applyStatus(admin(), `ironlb-speaker-${other}`, {
