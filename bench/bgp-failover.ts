@@ -29,7 +29,6 @@ import {
   percentile,
   pinAddress,
   setIngress,
-  speakerMetrics,
   SpeakerSet,
   startClientProbe,
   waitFor,
@@ -39,9 +38,10 @@ import {
 } from '../test/e2e/support/index.js';
 import {
   applyNodeFrrConfig,
+  bgpSpeakerArgs,
   ensureBgpLab,
-  nodeFrr,
   routerKernelGateways,
+  waitForBgpSessions,
 } from '../test/e2e/support/router.js';
 import { loadavg, sleep } from './speaker-lab.js';
 
@@ -100,7 +100,6 @@ async function main(): Promise<void> {
   const plan = await ensureBgpLab();
   const nodes = labNodes();
   const v4 = nodes.map((n) => labNode(n).ipv4);
-  const metric = speakerMetrics(PORTS.metrics);
   const pins: PinnedAddress[] = [];
   let ns: TestNamespace | undefined;
   const speakers = new SpeakerSet({
@@ -121,17 +120,8 @@ async function main(): Promise<void> {
     );
     ns = await createTestNamespace(NAME);
     for (const node of nodes) pins.push(await pinAddress({ node, ip: IP }));
-    for (const node of nodes) {
-      const frr = nodeFrr(node);
-      speakers.start(node, ['--bgp-frr-config', frr.configDir, '--bgp-frr-instance', frr.name]);
-    }
-    await waitFor(
-      async () => {
-        for (const node of nodes) if ((await metric(node, 'ironlb_bgp_sessions_up')) !== 1) return false;
-        return true;
-      },
-      { what: 'every speaker with its BGP session Established', timeoutMs: 120_000, intervalMs: 500 },
-    );
+    for (const node of nodes) speakers.start(node, bgpSpeakerArgs(node));
+    await waitForBgpSessions({ nodes, metricsPort: PORTS.metrics, sessions: 1, timeoutMs: 120_000 });
     await createLbService({
       namespace: ns.name,
       name: 'fo',

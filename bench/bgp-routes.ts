@@ -34,13 +34,17 @@ import {
   netnsExec,
   percentile,
   setIngress,
-  speakerMetrics,
   SpeakerSet,
   waitFor,
   type TestNamespace,
 } from '../test/e2e/support/index.js';
-import { applyNodeFrrConfig, ensureBgpLab, nodeFrr } from '../test/e2e/support/router.js';
-import { loadavg, mapLimit, sleep } from './speaker-lab.js';
+import {
+  applyNodeFrrConfig,
+  bgpSpeakerArgs,
+  ensureBgpLab,
+  waitForBgpSessions,
+} from '../test/e2e/support/router.js';
+import { createServices, loadavg, mapLimit, sleep } from './speaker-lab.js';
 
 const NAME = 'bench-bgp-routes';
 const CLASS = 'bench.ironlb.io/bgp-routes';
@@ -139,33 +143,6 @@ async function pollRouter(o: {
   return polls;
 }
 
-async function createServices(namespace: string, count: number, prefix: string): Promise<string[]> {
-  const { core } = kubeClients();
-  const names = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
-  await mapLimit({
-    items: names,
-    limit: 16,
-    fn: async (name) => {
-      await core.createNamespacedService({
-        namespace,
-        body: {
-          metadata: { name },
-          spec: {
-            type: 'LoadBalancer',
-            loadBalancerClass: CLASS,
-            allocateLoadBalancerNodePorts: false,
-            ipFamilyPolicy: 'SingleStack',
-            ipFamilies: ['IPv6'],
-            selector: { app: name },
-            ports: [{ port: 80, protocol: 'TCP' }],
-          },
-        },
-      });
-    },
-  });
-  return names;
-}
-
 /** Deletes the Services and waits until the router holds none of our routes. */
 async function clearServices(o: {
   namespace: string;
@@ -196,7 +173,12 @@ function summary(label: string, values: readonly number[]): string {
 }
 
 async function latencyPhase(o: { namespace: string; netns: string; want: string }): Promise<void> {
-  const names = await createServices(o.namespace, LATENCY_COUNT, 'lat');
+  const names = await createServices({
+    namespace: o.namespace,
+    count: LATENCY_COUNT,
+    prefix: 'lat',
+    loadBalancerClass: CLASS,
+  });
   const writeAt = new Map<string, number>();
   const ms: number[] = [];
   const pending = new Set(names.map((_, i) => ipOf(i)));
@@ -226,7 +208,12 @@ async function latencyPhase(o: { namespace: string; netns: string; want: string 
 }
 
 async function scalePhase(o: { namespace: string; netns: string; want: string }): Promise<void> {
-  const names = await createServices(o.namespace, SCALE_COUNT, 'scale');
+  const names = await createServices({
+    namespace: o.namespace,
+    count: SCALE_COUNT,
+    prefix: 'scale',
+    loadBalancerClass: CLASS,
+  });
   const pending = new Set(names.map((_, i) => ipOf(i)));
   let last = 0;
   console.log(`(b) ${SCALE_COUNT} Services, every status written at once; load ${loadavg()}`);
@@ -262,7 +249,6 @@ async function main(): Promise<void> {
   const nodes = labNodes();
   const netns = plan.router.netns;
   const want = (await nodeLinkLocals(nodes)).join(' ');
-  const metric = speakerMetrics(PORTS.metrics);
   let ns: TestNamespace | undefined;
   const speakers = new SpeakerSet({
     nodes,
@@ -280,17 +266,8 @@ async function main(): Promise<void> {
       ].join('\n---\n'),
     );
     ns = await createTestNamespace(NAME);
-    for (const node of nodes) {
-      const frr = nodeFrr(node);
-      speakers.start(node, ['--bgp-frr-config', frr.configDir, '--bgp-frr-instance', frr.name]);
-    }
-    await waitFor(
-      async () => {
-        for (const node of nodes) if ((await metric(node, 'ironlb_bgp_sessions_up')) !== 1) return false;
-        return true;
-      },
-      { what: 'every speaker with its BGP session Established', timeoutMs: 120_000, intervalMs: 500 },
-    );
+    for (const node of nodes) speakers.start(node, bgpSpeakerArgs(node));
+    await waitForBgpSessions({ nodes, metricsPort: PORTS.metrics, sessions: 1, timeoutMs: 120_000 });
     console.log(`sessions up on ${nodes.join(', ')}; expected gateways ${want}`);
     if (LATENCY_COUNT > 0) await latencyPhase({ namespace: ns.name, netns, want });
     if (SCALE_COUNT > 0) await scalePhase({ namespace: ns.name, netns, want });

@@ -184,10 +184,18 @@ async function waitReady(nodes: readonly string[]): Promise<void> {
   }
 }
 
-/** Creates `count` status-only LoadBalancer Services `svc-<i>` (bounded concurrency). */
-export async function createServices(o: { namespace: string; count: number }): Promise<string[]> {
+/**
+ * Creates `count` status-only IPv6 LoadBalancer Services `<prefix>-<i>` (default `svc`) of `loadBalancerClass`
+ * (default this file's status-only class), bounded concurrency.
+ */
+export async function createServices(o: {
+  namespace: string;
+  count: number;
+  prefix?: string;
+  loadBalancerClass?: string;
+}): Promise<string[]> {
   const { core } = kubeClients();
-  const names = Array.from({ length: o.count }, (_, i) => `svc-${i}`);
+  const names = Array.from({ length: o.count }, (_, i) => `${o.prefix ?? 'svc'}-${i}`);
   await mapLimit({
     items: names,
     limit: 16,
@@ -198,7 +206,7 @@ export async function createServices(o: { namespace: string; count: number }): P
           metadata: { name },
           spec: {
             type: 'LoadBalancer',
-            loadBalancerClass: CLASS,
+            loadBalancerClass: o.loadBalancerClass ?? CLASS,
             allocateLoadBalancerNodePorts: false,
             ipFamilyPolicy: 'SingleStack',
             ipFamilies: ['IPv6'],

@@ -27,7 +27,6 @@ import {
   installCrds,
   labNode,
   labNodes,
-  netnsExec,
   percentile,
   pinAddress,
   setIngress,
@@ -37,7 +36,14 @@ import {
   type ProbeSample,
   type TestNamespace,
 } from './support/index.js';
-import { applyNodeFrrConfig, ensureBgpLab, nodeFrr, routerBfdPeers, waitForRoute } from './support/router.js';
+import {
+  applyNodeFrrConfig,
+  bgpSpeakerArgs,
+  ensureBgpLab,
+  routerBfdPeers,
+  waitForBgpSessions,
+  waitForRoute,
+} from './support/router.js';
 import { SpeakerSet } from './support/speakers.js';
 
 const NAME = 'e2e-speaker-bgp-fo';
@@ -56,12 +62,6 @@ const downLinks = new Set<string>();
 const nodes = labNodes();
 const v4 = nodes.map((n) => labNode(n).ipv4);
 const lanNetns = labConfig().lanNetns;
-
-async function sessionsUp(node: string): Promise<number | undefined> {
-  const { stdout } = await netnsExec(node, ['curl', '-s', `http://127.0.0.1:${PORTS.metrics}/metrics`]);
-  const line = stdout.split('\n').find((l) => l.startsWith('ironlb_bgp_sessions_up '));
-  return line === undefined ? undefined : Number(line.split(' ').pop());
-}
 
 async function setLink(port: string, state: 'up' | 'down'): Promise<void> {
   await run('ip', ['-n', lanNetns, 'link', 'set', port, state]);
@@ -111,17 +111,8 @@ beforeAll(async () => {
     ports: PORTS,
     name: NAME,
   });
-  for (const node of nodes) {
-    const frr = nodeFrr(node);
-    speakers.start(node, ['--bgp-frr-config', frr.configDir, '--bgp-frr-instance', frr.name]);
-  }
-  await waitFor(
-    async () => {
-      for (const node of nodes) if ((await sessionsUp(node)) !== 1) return false;
-      return true;
-    },
-    { what: 'every speaker with its BGP session Established', timeoutMs: 90_000, intervalMs: 500 },
-  );
+  for (const node of nodes) speakers.start(node, bgpSpeakerArgs(node));
+  await waitForBgpSessions({ nodes, metricsPort: PORTS.metrics, sessions: 1, timeoutMs: 90_000 });
   await createLbService({
     namespace: namespace.name,
     name: 'fo',

@@ -34,12 +34,13 @@ import {
 } from './support/index.js';
 import {
   applyNodeFrrConfig,
+  bgpSpeakerArgs,
   ensureBgpLab,
   nodeFrr,
   routerBgpPeers,
   setRouterPeerPassword,
-  waitForRoute,
   type BgpFamily,
+  waitForRoute,
 } from './support/router.js';
 import { SpeakerSet } from './support/speakers.js';
 
@@ -135,10 +136,7 @@ beforeAll(async () => {
     ports: PORTS,
     name: NAME,
   });
-  for (const node of nodes) {
-    const frr = nodeFrr(node);
-    speakers.start(node, ['--bgp-frr-config', frr.configDir, '--bgp-frr-instance', frr.name]);
-  }
+  for (const node of nodes) speakers.start(node, bgpSpeakerArgs(node));
   await createLbService({
     namespace: ns.name,
     name: 'pw4',

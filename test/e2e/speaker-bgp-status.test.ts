@@ -25,7 +25,7 @@ import {
   runCleanup,
   waitFor,
 } from './support/index.js';
-import { applyNodeFrrConfig, bgpLab, ensureBgpLab, nodeFrr, vtysh } from './support/router.js';
+import { applyNodeFrrConfig, bgpLab, bgpSpeakerArgs, ensureBgpLab, vtysh } from './support/router.js';
 import { SpeakerSet } from './support/speakers.js';
 
 const NAME = 'e2e-speaker-bgp-status';
@@ -87,10 +87,7 @@ beforeAll(async () => {
     ports: PORTS,
     name: NAME,
   });
-  for (const node of nodes) {
-    const frr = nodeFrr(node);
-    speakers.start(node, ['--bgp-frr-config', frr.configDir, '--bgp-frr-instance', frr.name]);
-  }
+  for (const node of nodes) speakers.start(node, bgpSpeakerArgs(node));
 }, 180_000);
 
 afterAll(async () => {

@@ -34,11 +34,12 @@ import {
 } from './support/index.js';
 import {
   applyNodeFrrConfig,
+  bgpSpeakerArgs,
   ensureBgpLab,
   familyOf,
-  nodeFrr,
   routerNextHops,
   vtysh,
+  waitForBgpSessions,
   waitForRoute,
 } from './support/router.js';
 import { SpeakerSet } from './support/speakers.js';
@@ -90,18 +91,9 @@ beforeAll(async () => {
     ports: PORTS,
     name: NAME,
   });
-  for (const node of nodes) {
-    const frr = nodeFrr(node);
-    speakers.start(node, ['--bgp-frr-config', frr.configDir, '--bgp-frr-instance', frr.name]);
-  }
+  for (const node of nodes) speakers.start(node, bgpSpeakerArgs(node));
   // Every speaker has its two sessions up before the first test.
-  await waitFor(
-    async () => {
-      for (const node of nodes) if ((await metric(node, 'ironlb_bgp_sessions_up')) !== 2) return false;
-      return true;
-    },
-    { what: 'every speaker with 2 BGP sessions Established', timeoutMs: 90_000, intervalMs: 500 },
-  );
+  await waitForBgpSessions({ nodes, metricsPort: PORTS.metrics, sessions: 2, timeoutMs: 90_000 });
 }, 180_000);
 
 afterAll(async () => {
@@ -209,8 +201,7 @@ describe('speaker BGP mode', () => {
       }
     })();
     await speakers.stop(victim);
-    const frr = nodeFrr(victim);
-    speakers.start(victim, ['--bgp-frr-config', frr.configDir, '--bgp-frr-instance', frr.name]);
+    speakers.start(victim, bgpSpeakerArgs(victim));
     await waitFor(async () => (await metric(victim, 'ironlb_bgp_sessions_up')) === 2, {
       what: `${victim} back with 2 sessions`,
       timeoutMs: 60_000,

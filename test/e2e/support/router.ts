@@ -6,6 +6,7 @@ import { labConfig } from '../../lab/config.js';
 import { run, runInNetns } from '../../lab/exec.js';
 import type { HttpGetResult } from '../../lab/http-get.js';
 import { urlFor } from '../../lab/http-get.js';
+import { speakerMetrics } from './metrics.js';
 import { waitFor } from './wait.js';
 import type { WaitOptions } from './wait.js';
 
@@ -255,6 +256,34 @@ export function nodeFrr(node: string): FrrInstance {
   const instance = bgpLab().nodes.find((n) => n.netns === node);
   if (!instance) throw new Error(`no FRR instance for lab node ${node}`);
   return instance;
+}
+
+/** The speaker flags that make it drive `node`'s FRR instance (BGP mode), as the chart's sidecar wiring does. */
+export function bgpSpeakerArgs(node: string): string[] {
+  const frr = nodeFrr(node);
+  return ['--bgp-frr-config', frr.configDir, '--bgp-frr-instance', frr.name];
+}
+
+/** Waits until every node's speaker (metrics on `metricsPort`) reports `sessions` BGP sessions Established. */
+export async function waitForBgpSessions(o: {
+  nodes: readonly string[];
+  metricsPort: number;
+  sessions: number;
+  timeoutMs: number;
+}): Promise<void> {
+  const metric = speakerMetrics(o.metricsPort);
+  await waitFor(
+    async () => {
+      for (const node of o.nodes)
+        if ((await metric(node, 'ironlb_bgp_sessions_up')) !== o.sessions) return false;
+      return true;
+    },
+    {
+      what: `every speaker with ${o.sessions} BGP session(s) Established`,
+      timeoutMs: o.timeoutMs,
+      intervalMs: 500,
+    },
+  );
 }
 
 /** Writes `text` as the node's frr.conf and applies it with frr-reload.py (what the speaker's sidecar does). */
