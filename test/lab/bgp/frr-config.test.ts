@@ -45,6 +45,20 @@ describe('renderRouterConfig', () => {
     expect(text).toContain(' neighbor NODES6 password s3cret!\n');
     expect(() => renderRouterConfig({ ...base, password: 'two words' })).toThrow(/printable ASCII/);
   });
+
+  it('peers over iBGP when asked: remote-as internal and iBGP multipath in both families', () => {
+    const text = renderRouterConfig({ ...base, asn: 64513, peering: 'internal' });
+    const lines = text.split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'router bgp 64513',
+        ' neighbor NODES4 remote-as internal',
+        ' neighbor NODES6 remote-as internal',
+      ]),
+    );
+    expect(lines.filter((l) => l === '  maximum-paths ibgp 16')).toHaveLength(2);
+    expect(text).not.toContain('remote-as external');
+  });
 });
 
 describe('renderInitialNodeConfig', () => {

@@ -11,6 +11,11 @@ export interface RouterConfigOptions {
   /** TCP MD5 password for every node session (absent: none; per-node overrides at run time via vtysh). */
   readonly password?: string;
   readonly maximumPaths?: number;
+  /**
+   * 'external' (default): eBGP, any node ASN other than `asn`. 'internal': iBGP, `asn` is the nodes' own ASN, and ECMP
+   * needs `maximum-paths ibgp`.
+   */
+  readonly peering?: 'external' | 'internal';
 }
 
 /** Peer groups on the router: IPv4 prefixes over the IPv4 sessions, IPv6 prefixes over the IPv6 sessions. */
@@ -25,16 +30,17 @@ export function renderRouterConfig(options: RouterConfigOptions): string {
     throw new Error('router password: 1-80 printable ASCII characters without spaces');
   }
   const paths = options.maximumPaths ?? 16;
+  const peering = options.peering ?? 'external';
   const group = (name: string): string[] => [
     ` neighbor ${name} peer-group`,
-    ` neighbor ${name} remote-as external`,
+    ` neighbor ${name} remote-as ${peering}`,
     ` neighbor ${name} bfd`,
     ` neighbor ${name} bfd profile ${options.bfd.profile}`,
     ...(options.password === undefined ? [] : [` neighbor ${name} password ${options.password}`]),
   ];
   const family = (afi: 'ipv4' | 'ipv6', name: string): string[] => [
     ` address-family ${afi} unicast`,
-    `  maximum-paths ${paths}`,
+    `  maximum-paths ${peering === 'internal' ? 'ibgp ' : ''}${paths}`,
     `  neighbor ${name} activate`,
     `  neighbor ${name} route-map ${ROUTER_EXPORT_NOTHING} out`,
     ' exit-address-family',
