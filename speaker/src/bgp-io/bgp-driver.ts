@@ -1,6 +1,4 @@
 import {
-  API_GROUP_VERSION,
-  BGP_PEER_KIND,
   familyOfValidIP,
   formatIP,
   peerCoversNode,
@@ -17,7 +15,6 @@ import {
   planAdvertisements,
   renderFrrConfig,
   routerIdFor,
-  sessionsDown,
   wantedPasswordSecrets,
   type PasswordProblem,
 } from '../bgp/index.js';
@@ -31,6 +28,7 @@ import { FrrApplier, type FrrTarget } from './frr-applier.js';
 import { PasswordReport } from './password-report.js';
 import { PasswordSecrets, type PasswordSecretsOptions } from './password-secrets.js';
 import { PeerStatusWriter } from './peer-status-writer.js';
+import { SessionEventReporter } from './session-event-reporter.js';
 import { SessionPoller } from './session-poller.js';
 
 export interface BgpDriverOptions {
@@ -54,6 +52,8 @@ export interface BgpDriverOptions {
   view?: Pick<BgpConfigView, 'start' | 'stop' | 'hasSynced' | 'snapshot' | 'peerStatuses'> | undefined;
   /** Debounce of BGPPeer status writes (default 1 s). */
   statusDebounceMs?: number;
+  /** Grace time before a `BGPSessionNotEstablished` Warning (default 60 s). */
+  notEstablishedAfterMs?: number | undefined;
 }
 
 /** What the speaker hands over on every plan. */
@@ -70,7 +70,7 @@ export interface BgpPlanInput {
 
 /**
  * The speaker's BGP mode: from the cluster view and the BGP objects, renders this node's frr.conf and keeps FRR
- * on it; watches the sessions (gauge, `BGPSessionDown` Warning events on the BGPPeer).
+ * on it; watches the sessions (gauge, session events on the BGPPeer: `SessionEventReporter`).
  *
  * Invariants: at most one apply runs at a time and only the newest rendered text waits behind it (older ones
  * are skipped); nothing is rendered before the BGP caches have synced (an empty view would withdraw every
@@ -83,6 +83,9 @@ export class BgpDriver {
   private statusPeers: readonly BgpPeerConfig[] | undefined;
   private readonly applier: FrrApplier;
   private readonly poller: SessionPoller;
+  private readonly sessionEvents: SessionEventReporter;
+  /** The last poll's events, being emitted. */
+  private reporting: Promise<void> = Promise.resolve();
   private next: { text: string; plan: AdvertisePlan } | undefined;
   private applying = false;
   private sessions: ReadonlyMap<string, BgpSessionState> = new Map();
@@ -117,6 +120,14 @@ export class BgpDriver {
       nodeName: options.nodeName,
       recorder: options.recorder,
       logger: log,
+    });
+    this.sessionEvents = new SessionEventReporter({
+      nodeName: options.nodeName,
+      target,
+      run,
+      recorder: options.recorder,
+      logger: log,
+      notEstablishedAfterMs: options.notEstablishedAfterMs,
     });
     this.poller = new SessionPoller({
       target,
@@ -156,6 +167,7 @@ export class BgpDriver {
   /** One session poll now (tests). */
   async pollSessions(): Promise<void> {
     await this.poller.pollOnce();
+    await this.reporting;
   }
 
   /** The last advertisement plan (for debugging and tests). */
@@ -266,18 +278,7 @@ export class BgpDriver {
 
   private sessionsChanged(states: ReadonlyMap<string, BgpSessionState>): void {
     const wanted = new Set(this.lastPlan?.sessions.map((s) => s.peer.address) ?? []);
-    for (const change of sessionsDown({ before: this.sessions, after: states, wanted })) {
-      const peer = this.peersByAddress.get(change.address);
-      const state = change.to ?? 'gone';
-      this.options.logger.warn({ peer: peer?.name, address: change.address, state }, 'BGP session down');
-      if (!peer) continue;
-      this.options.recorder.emit({
-        regarding: { apiVersion: API_GROUP_VERSION, kind: BGP_PEER_KIND, name: peer.name, uid: peer.uid },
-        type: 'Warning',
-        reason: 'BGPSessionDown',
-        note: `node ${this.options.nodeName}: session with ${change.address} left Established (now ${state})`,
-      });
-    }
+    this.reporting = this.sessionEvents.update({ states, wanted, peers: this.peersByAddress });
     this.sessions = states;
     this.writeStatus();
   }

@@ -7,3 +7,4 @@ export * from './sessions.js';
 export * from './communities.js';
 export * from './peer-password.js';
 export * from './peer-status.js';
+export * from './session-events.js';

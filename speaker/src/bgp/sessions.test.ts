@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBgpSummary, sessionState, sessionsDown } from './sessions.js';
+import { parseBgpSummary, sessionState } from './sessions.js';
 
 /** Shape of FRR 8.4's `show bgp summary json` (fields trimmed). */
 const SUMMARY = JSON.stringify({
@@ -55,27 +55,5 @@ describe('sessionState', () => {
     ['Clearing', undefined],
   ])('%s → %s', (text, state) => {
     expect(sessionState(text)).toBe(state);
-  });
-});
-
-describe('sessionsDown', () => {
-  it('reports Established → anything else, only for wanted peers', () => {
-    const before = new Map([
-      ['192.0.2.61', 'Established'],
-      ['192.0.2.62', 'Established'],
-      ['192.0.2.63', 'Active'],
-      ['192.0.2.64', 'Established'],
-    ] as const);
-    const after = new Map([
-      ['192.0.2.61', 'Active'],
-      ['192.0.2.62', 'Established'],
-      ['192.0.2.63', 'Idle'],
-    ] as const);
-    expect(
-      sessionsDown({ before, after, wanted: new Set(['192.0.2.61', '192.0.2.62', '192.0.2.63']) }),
-    ).toEqual([{ address: '192.0.2.61', from: 'Established', to: 'Active' }]);
-    expect(sessionsDown({ before, after, wanted: new Set(['192.0.2.64']) })).toEqual([
-      { address: '192.0.2.64', from: 'Established', to: undefined },
-    ]);
   });
 });

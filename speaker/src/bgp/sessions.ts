@@ -43,27 +43,3 @@ function rank(s: BgpSessionState): number {
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
-
-export interface SessionChange {
-  address: string;
-  from: BgpSessionState | undefined;
-  to: BgpSessionState | undefined;
-}
-
-/**
- * Sessions that went down: Established before, anything else (or gone from FRR) now. Only sessions still
- * wanted count (`wanted`: addresses in the current plan); a peer removed on purpose is not a failure.
- */
-export function sessionsDown(args: {
-  before: ReadonlyMap<string, BgpSessionState>;
-  after: ReadonlyMap<string, BgpSessionState>;
-  wanted: ReadonlySet<string>;
-}): SessionChange[] {
-  const out: SessionChange[] = [];
-  for (const [address, from] of args.before) {
-    const to = args.after.get(address);
-    if (from === 'Established' && to !== 'Established' && args.wanted.has(address))
-      out.push({ address, from, to });
-  }
-  return out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-}
