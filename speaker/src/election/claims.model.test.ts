@@ -50,6 +50,11 @@ interface Epoch {
    * one). Only after convergence, where they must change nothing.
    */
   unknownClaims: [number, number][];
+  /**
+   * Per node: the round of this epoch from which its view counts as settled (fresh nodes only; a stale one is
+   * never settled). Until then it takes no IP a peer at least as fresh claims (the settle rule).
+   */
+  settleRound: number[];
 }
 
 const epochArb = (n: number, k: number): fc.Arbitrary<Epoch> =>
@@ -92,6 +97,7 @@ const epochArb = (n: number, k: number): fc.Arbitrary<Epoch> =>
       fc.tuple(fc.integer({ min: CHECK_FROM, max: ROUNDS - 1 }), fc.integer({ min: 0, max: n - 1 })),
       { maxLength: 4 },
     ),
+    settleRound: fc.array(fc.integer({ min: 0, max: MAX_LAG }), { minLength: n, maxLength: n }),
   });
 
 const scenarioArb = fc
@@ -126,6 +132,7 @@ function simulate(
   let published = new Map<string, Map<string, number>>();
   let now = 0;
   for (const epoch of scenario.epochs) {
+    const epochStart = now;
     for (const [i, name] of names.entries()) {
       if (!epoch.present[i]) {
         speakers.delete(name); // left (or crashed): forgets everything
@@ -168,6 +175,7 @@ function simulate(
           peers,
           ips: view,
           held: speaker.held,
+          settledFromMs: epoch.staleness[i] === null ? epochStart + (epoch.settleRound[i] ?? 0) * STEP : null,
         });
         const mine = new Map(result.decisions.filter((d) => claimsIp(d.decision)).map((d) => [d.ip, d.tag]));
         speaker.held = new Set(mine.keys());
@@ -251,6 +259,7 @@ describe('claim election model', () => {
           view: names.map(() => ips.map((_, x) => ({ tag: x, learnRound: 0 }))),
           ineligible: names.map(() => ips.map(() => names.map(() => false))),
           unknownClaims: [],
+          settleRound: names.map(() => 0),
         };
         simulate({ n, k, epochs: [epoch] }, ({ claims }) => {
           for (const ip of ips) {

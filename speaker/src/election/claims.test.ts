@@ -223,4 +223,94 @@ describe('ClaimElection', () => {
       skipped: [{ node: A, reason: 'stale-view' }],
     });
   });
+
+  describe('settle rule: a speaker whose view is not settled takes no IP a peer already claims', () => {
+    const claimedByB = (f = FRESH): Map<string, PeerClaims> =>
+      new Map([
+        [B, peer({ [IP]: TAG }, f)],
+        [C, peer({})],
+      ]);
+
+    it('defers to an as-fresh same-tag claimer until settled, then claims (and asks to decide again then)', () => {
+      const e = new ClaimElection(settings);
+      const early = decide(e, { self: A, peers: claimedByB(), nowMs: 1000, settledFromMs: 6000 });
+      expect(early.decisions[0]?.decision).toEqual({ kind: 'defer', node: B, reason: 'settling' });
+      expect(early.nextAtMs).toBe(6000);
+      const late = decide(e, { self: A, peers: claimedByB(), nowMs: 6000, settledFromMs: 6000 });
+      expect(late.decisions[0]?.decision).toEqual({ kind: 'claim' });
+    });
+
+    it('not settled at all (stale, or never confirmed): defers without a deadline', () => {
+      const r = decide(new ClaimElection(settings), { self: A, peers: claimedByB(), settledFromMs: null });
+      expect(r.decisions[0]?.decision).toEqual({ kind: 'defer', node: B, reason: 'settling' });
+      expect(r.nextAtMs).toBeNull();
+    });
+
+    it('keeps an IP it holds, and claims at once an IP nobody claims (liveness unchanged)', () => {
+      const held = decide(new ClaimElection(settings), {
+        self: A,
+        peers: claimedByB(),
+        held: new Set([IP]),
+        settledFromMs: null,
+      });
+      expect(held.decisions[0]?.decision).toEqual({ kind: 'claim' });
+      const nobody = decide(new ClaimElection(settings), {
+        self: A,
+        peers: new Map([
+          [B, peer({})],
+          [C, peer({})],
+        ]),
+        settledFromMs: null,
+      });
+      expect(nobody.decisions[0]?.decision).toEqual({ kind: 'claim' });
+    });
+
+    it('failover is immediate: once the claimer is dead (gone from peers) the unsettled speaker claims', () => {
+      const e = new ClaimElection(settings);
+      expect(
+        decide(e, { self: A, peers: claimedByB(), settledFromMs: null }).decisions[0]?.decision.kind,
+      ).toBe('defer');
+      const after = decide(e, { self: A, peers: new Map([[C, peer({})]]), nowMs: 100, settledFromMs: null });
+      expect(after.decisions[0]?.decision).toEqual({ kind: 'claim' });
+    });
+
+    it('takes the IP from a staler claimer and from one claiming another tag, as before', () => {
+      const stale = decide(new ClaimElection(settings), {
+        self: A,
+        peers: claimedByB(STALE),
+        settledFromMs: null,
+      });
+      expect(stale.decisions[0]?.decision).toEqual({ kind: 'claim' });
+      const otherTag = decide(new ClaimElection(settings), {
+        self: A,
+        peers: new Map([[B, peer({ [IP]: TAG + 1 })]]),
+        settledFromMs: null,
+      });
+      expect(otherTag.decisions[0]?.decision).toEqual({ kind: 'claim' });
+    });
+
+    it('defers to a candidate whose claim set it has not heard yet', () => {
+      const r = decide(new ClaimElection(settings), {
+        self: A,
+        peers: new Map([
+          [B, peer({})],
+          [C, peer(undefined)],
+        ]),
+        settledFromMs: 6000,
+      });
+      expect(r.decisions[0]?.decision).toEqual({ kind: 'defer', node: C, reason: 'settling' });
+    });
+
+    it('the holder keeps the IP while the first-ranked speaker settles (it waits the grace, then passes over it)', () => {
+      const e = new ClaimElection(settings);
+      const peers = new Map([
+        [A, peer({})],
+        [C, peer({})],
+      ]);
+      const r = decide(e, { self: B, peers, held: new Set([IP]), nowMs: 0 });
+      expect(claimsIp(r.decisions[0]?.decision ?? { kind: 'none' })).toBe(true);
+      const later = decide(e, { self: B, peers, held: new Set([IP]), nowMs: 400 });
+      expect(later.decisions[0]?.decision).toEqual({ kind: 'claim' });
+    });
+  });
 });

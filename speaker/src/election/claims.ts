@@ -13,6 +13,11 @@ import { KnownClaims, type PeerClaims } from './known-claims.js';
  *     that hits everyone changes nothing), unless I claim it too and beat it (it yields to me by rule 1), or
  *     its view is stale, mine is fresher and I learned this IP+tag after I first saw it stale (then rule 3
  *     skips it: whether I defer must not depend on whether its claim or mine came first);
+ *     While my view is not settled (`settledFromMs`: not yet fresh and confirmed for the settle time, since
+ *     start or since it was last stale) and I do not hold the IP, I do not take it from a candidate at least
+ *     as fresh as me that claims it with my tag, nor from one whose claim set I do not know yet: I defer to
+ *     it (`settling`) and decide again once settled. A failover (the claimer dies) or an IP nobody claims
+ *     is taken at once as before;
  *  3. otherwise (it claims another tag, or nothing): its view strictly fresher than mine → defer (it knows
  *     better whether the IP still exists); mine strictly fresher → skip it at once ("stale view"); equal →
  *     wait until `claimGraceMs` after I learned of this IP+tag, or after the candidate got its place in my
@@ -63,9 +68,14 @@ export interface DecideInput {
   ips: Iterable<IpToDecide>;
   /** IPs I claim now: a wait keeps them claimed until the grace ends (make before break). */
   held: ReadonlySet<string>;
+  /**
+   * From when my view counts as settled (fresh and confirmed, without a stale spell, for the settle time);
+   * null while it is not (stale, or never confirmed since start). Undefined: always settled.
+   */
+  settledFromMs?: number | null | undefined;
 }
 
-export type DeferReason = 'claims' | 'fresher-view' | 'fresher-claim';
+export type DeferReason = 'claims' | 'fresher-view' | 'fresher-claim' | 'settling';
 export type SkipReason = 'stale-view' | 'no-claim';
 
 export type ClaimDecision =
@@ -135,6 +145,9 @@ export class ClaimElection {
       const decided = this.decideIp({ ip, memory, input, claimers: claimers.get(ip.ip) ?? [] });
       if (decided.decision.kind === 'wait')
         nextAtMs = Math.min(nextAtMs ?? Number.POSITIVE_INFINITY, decided.decision.untilMs);
+      const settledAt = input.settledFromMs;
+      if (decided.decision.kind === 'defer' && decided.decision.reason === 'settling' && settledAt != null)
+        nextAtMs = Math.min(nextAtMs ?? Number.POSITIVE_INFINITY, settledAt);
       decisions.push(decided);
     }
     for (const ip of [...this.memory.keys()]) if (!seen.has(ip)) this.memory.delete(ip);
@@ -227,7 +240,12 @@ export class ClaimElection {
       if (!best || this.beats({ a: node, fa: peer, b: best.node, fb: best.peer, ip: ip.ip }))
         best = { node, peer };
     }
-    if (!best) return { ip: ip.ip, tag: ip.tag, decision: { kind: 'claim' }, skipped: args.skipped };
+    if (!best) {
+      const holder = this.settlingFor(args);
+      const decision: ClaimDecision =
+        holder === null ? { kind: 'claim' } : { kind: 'defer', node: holder, reason: 'settling' };
+      return { ip: ip.ip, tag: ip.tag, decision, skipped: args.skipped };
+    }
     const winner = best.node;
     return {
       ip: ip.ip,
@@ -235,6 +253,25 @@ export class ClaimElection {
       decision: { kind: 'defer', node: winner, reason: 'fresher-claim' },
       skipped: args.skipped.filter((s) => s.node !== winner),
     };
+  }
+
+  /**
+   * Rule 1's settle exception: while my view is not settled and I do not hold the IP, the candidate I leave it
+   * to: the first in my ranking that claims it with my tag or whose claim set is unknown, and is at least as
+   * fresh as me (a staler claimer would defer to my fresher view, leaving the IP with nobody). Null: claim.
+   */
+  private settlingFor(args: { ip: IpToDecide; input: DecideInput }): string | null {
+    const { ip, input } = args;
+    const settled = input.settledFromMs;
+    if (settled === undefined || (settled !== null && input.nowMs >= settled)) return null;
+    if (input.held.has(ip.ip)) return null;
+    for (const node of ip.candidates) {
+      const peer = input.peers.get(node);
+      if (node === input.self || !peer) continue;
+      if (peer.claims !== undefined && peer.claims.get(ip.ip) !== ip.tag) continue;
+      if (compareFreshness(peer, input.me, this.settings.staleAfterMs) >= 0) return node;
+    }
+    return null;
   }
 
   /** Strict total order between two speakers for one IP: fresher first, then rendezvous rank. */
