@@ -145,8 +145,8 @@ export class ClaimElection {
       const decided = this.decideIp({ ip, memory, input, claimers: claimers.get(ip.ip) ?? [] });
       if (decided.decision.kind === 'wait')
         nextAtMs = Math.min(nextAtMs ?? Number.POSITIVE_INFINITY, decided.decision.untilMs);
-      const settledAt = input.settledFromMs;
-      if (decided.decision.kind === 'defer' && decided.decision.reason === 'settling' && settledAt != null)
+      const settledAt = input.settledFromMs ?? null;
+      if (decided.decision.kind === 'defer' && decided.decision.reason === 'settling' && settledAt !== null)
         nextAtMs = Math.min(nextAtMs ?? Number.POSITIVE_INFINITY, settledAt);
       decisions.push(decided);
     }

@@ -64,6 +64,53 @@ function viewOf(s: Scenario, node: string, round: number): { me: Freshness; sett
   return { me: { stale: false, stalenessMs: 0 }, settledFromMs: since * STEP + SETTLE };
 }
 
+type Claims = Map<string, Map<string, number>>;
+
+/** One round of one node: what it claims after deciding from what its peers published. */
+function decideRound(a: {
+  s: Scenario;
+  name: string;
+  node: Node;
+  nodes: ReadonlyMap<string, Node>;
+  published: Claims;
+  round: number;
+  settle: boolean;
+}): Map<string, number> {
+  const { s, name, round } = a;
+  if (name === SECOND && round >= s.starved[0] && round < s.starved[1])
+    return a.published.get(name) ?? new Map<string, number>();
+  const peers = new Map<string, PeerClaims>();
+  for (const other of a.nodes.keys())
+    if (other !== name)
+      peers.set(other, {
+        ...viewOf(s, other, round).me,
+        claims: a.published.get(other) ?? new Map<string, number>(),
+      });
+  const { me, settledFromMs } = viewOf(s, name, round);
+  const result = a.node.election.decide({
+    self: name,
+    nowMs: round * STEP,
+    me,
+    peers,
+    ips: [{ ip: IP, tag: TAG, candidates: rankNodes(IP, [...a.nodes.keys()]).map((r) => r.node) }],
+    held: a.node.held,
+    settledFromMs: a.settle ? settledFromMs : undefined,
+  });
+  const mine = new Map(result.decisions.filter((d) => claimsIp(d.decision)).map((d) => [d.ip, d.tag]));
+  a.node.held = new Set(mine.keys());
+  return mine;
+}
+
+/** The client's neighbour entry after a round: a new claimer's gratuitous ARP moves it; a claimer left alone re-asserts. */
+function followEntry(entry: string | null, before: Claims, after: Claims): string | null {
+  const claimers = [...after].filter(([, c]) => c.has(IP)).map(([n]) => n);
+  const earlier = new Set([...before].filter(([, c]) => c.has(IP)).map(([n]) => n));
+  const starting = claimers.filter((n) => !earlier.has(n));
+  if (starting.length > 0) return starting[0] ?? entry;
+  if (claimers.length === 1 && earlier.size > 1) return claimers[0] ?? entry;
+  return entry;
+}
+
 function simulate(
   s: Scenario,
   settle = true,
@@ -74,7 +121,7 @@ function simulate(
     held: new Set(),
   });
   for (const n of [FIRST, SECOND, THIRD]) nodes.set(n, fresh());
-  let published = new Map<string, Map<string, number>>();
+  let published: Claims = new Map();
   let entry: string | null = null;
   const entries: string[] = [];
   let doubleRounds = 0;
@@ -85,40 +132,13 @@ function simulate(
       published.delete(FIRST);
     }
     if (round === s.returnAt) nodes.set(FIRST, fresh());
-    const next = new Map<string, Map<string, number>>();
-    for (const [name, node] of nodes) {
-      const starved = name === SECOND && round >= s.starved[0] && round < s.starved[1];
-      if (starved) {
-        next.set(name, published.get(name) ?? new Map());
-        continue;
-      }
-      const peers = new Map<string, PeerClaims>();
-      for (const other of nodes.keys())
-        if (other !== name)
-          peers.set(other, { ...viewOf(s, other, round).me, claims: published.get(other) ?? new Map() });
-      const { me, settledFromMs } = viewOf(s, name, round);
-      const result = node.election.decide({
-        self: name,
-        nowMs: round * STEP,
-        me,
-        peers,
-        ips: [{ ip: IP, tag: TAG, candidates: rankNodes(IP, [...nodes.keys()]).map((r) => r.node) }],
-        held: node.held,
-        settledFromMs: settle ? settledFromMs : undefined,
-      });
-      const mine = new Map(result.decisions.filter((d) => claimsIp(d.decision)).map((d) => [d.ip, d.tag]));
-      node.held = new Set(mine.keys());
-      next.set(name, mine);
-    }
-    const claimers = [...next].filter(([, c]) => c.has(IP)).map(([n]) => n);
-    const before = new Set([...published].filter(([, c]) => c.has(IP)).map(([n]) => n));
-    const starting = claimers.filter((n) => !before.has(n));
-    // A new claimer's gratuitous ARP moves the client; a claimer left alone re-asserts.
-    if (starting.length > 0) entry = starting[0] ?? entry;
-    else if (claimers.length === 1 && before.size > 1) entry = claimers[0] ?? entry;
+    const next: Claims = new Map();
+    for (const [name, node] of nodes)
+      next.set(name, decideRound({ s, name, node, nodes, published, round, settle }));
+    entry = followEntry(entry, published, next);
     if (entry !== null && entries.at(-1) !== entry) entries.push(entry);
-    if (claimers.length > 1) doubleRounds++;
-    lastClaimers = claimers;
+    lastClaimers = [...next].filter(([, c]) => c.has(IP)).map(([n]) => n);
+    if (lastClaimers.length > 1) doubleRounds++;
     published = next;
   }
   return { entries, doubleRounds, lastClaimers };
