@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { ensureLabBgp } from '../../lab/bgp/bgp-lab.js';
+import { ensureIbgpPeer, removeIbgpPeer } from '../../lab/bgp/ibgp-peer.js';
 import type { BgpLabPlan, FrrInstance } from '../../lab/bgp/plan.js';
 import { bgpLabPlan } from '../../lab/bgp/plan.js';
 import { labConfig } from '../../lab/config.js';
@@ -249,6 +250,51 @@ export async function setRouterPeerPassword(peer: string, password: string | nul
   const plan = bgpLab();
   const line = password === null ? `no neighbor ${peer} password` : `neighbor ${peer} password ${password}`;
   await vtysh(['configure terminal', `router bgp ${plan.router.asn}`, line]);
+}
+
+/** Starts the lab's iBGP peer (test/lab/bgp/ibgp-peer.ts; idempotent); resolves to its part of the plan. */
+export async function startIbgpPeer(): Promise<BgpLabPlan['ibgp']> {
+  const config = labConfig();
+  await ensureIbgpPeer(config);
+  return bgpLabPlan(config).ibgp;
+}
+
+/** Stops the lab's iBGP peer and deletes its namespace. */
+export async function stopIbgpPeer(): Promise<void> {
+  await removeIbgpPeer(labConfig());
+}
+
+export interface BgpPrefixPath {
+  /** Session address of the neighbor the path came from. */
+  readonly peer: string;
+  /** 'internal' (iBGP) or 'external'. */
+  readonly peerType: string;
+  /** `locPrf`: the LOCAL_PREF a path arrived with; FRR shows none on eBGP paths (the attribute is iBGP only). */
+  readonly localPref: number | undefined;
+  readonly communities: readonly string[];
+  readonly largeCommunities: readonly string[];
+  readonly best: boolean;
+  readonly multipath: boolean;
+}
+
+/** `show bgp <family> unicast <prefix> json` on `instance` (default: the router): the prefix's paths, [] if none. */
+export async function bgpPrefixPaths(prefix: string, instance?: FrrInstance): Promise<BgpPrefixPath[]> {
+  const text = await vtysh([`show bgp ${familyOf(prefix)} unicast ${prefix} json`], instance);
+  const json = obj(text.trim() === '' ? {} : (JSON.parse(text) as unknown));
+  if (json.prefix !== prefix) return [];
+  return arr(json.paths).map((value) => {
+    const p = obj(value);
+    const peer = obj(p.peer);
+    return {
+      peer: str(peer.peerId),
+      peerType: str(peer.type),
+      localPref: typeof p.locPrf === 'number' ? p.locPrf : undefined,
+      communities: arr(obj(p.community).list).map(str),
+      largeCommunities: arr(obj(p.largeCommunity).list).map(str),
+      best: obj(p.bestpath).overall === true,
+      multipath: p.multipath === true,
+    };
+  });
 }
 
 /** The FRR instance a speaker's sidecar would be on `node`. */

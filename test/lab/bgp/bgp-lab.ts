@@ -15,7 +15,8 @@ import { bgpLabPlan } from './plan.js';
  * repairs what a link flap removed (the nodes' routes back to the BGP client).
  */
 
-async function ensureVeth(options: {
+/** A veth pair from `netns` to `peerNetns` with fixed names and MACs, unless `name` exists in `netns`. */
+export async function ensureVeth(options: {
   netns: string;
   name: string;
   mac: string;
@@ -44,7 +45,8 @@ async function ensureVeth(options: {
   ]);
 }
 
-async function addresses(netns: string, dev: string, cidrs: readonly string[]): Promise<void> {
+/** Sets `cidrs` on `dev` (IPv6 without duplicate address detection) and brings it up. */
+export async function addresses(netns: string, dev: string, cidrs: readonly string[]): Promise<void> {
   for (const cidr of cidrs) {
     await run('ip', [
       '-n',
@@ -152,5 +154,5 @@ export function ensureLabBgp(config: LabConfig): Promise<StartResult[]> {
 /** After `lab down` stopped every recorded process: the FRR run directories (sockets, pid files) go too. */
 export function removeBgpRunDirs(config: LabConfig): void {
   const plan = bgpLabPlan(config);
-  for (const instance of [plan.router.frr, ...plan.nodes]) removeFrrRunDir(instance);
+  for (const instance of [plan.router.frr, plan.ibgp.frr, ...plan.nodes]) removeFrrRunDir(instance);
 }

@@ -6,7 +6,8 @@ import type { LabConfig, LabMember } from '../config.js';
  *
  * Address plan (nothing else in test/ uses these):
  * - router on the LAN: 192.0.2.61 and 2001:db8::61 (nodes are .11–.60, pods .64/26, Services .128/25);
- * - router ↔ BGP client link: 198.51.100.144/30 (router .145, client .146) and 2001:db8:b9::/64 (::1, ::2).
+ * - router ↔ BGP client link: 198.51.100.144/30 (router .145, client .146) and 2001:db8:b9::/64 (::1, ::2);
+ * - iBGP peer on the LAN: 192.0.2.62 and 2001:db8::62 (started only by the suites that need it, see ibgp-peer.ts).
  * The router's only links are the LAN and that link: it has no default route and forwards only between them.
  */
 export interface FrrInstance {
@@ -39,6 +40,11 @@ export interface BgpLabPlan {
   readonly nodeAsn: number;
   /** Per node, the FRR instance a speaker's FRR sidecar would be. */
   readonly nodes: readonly FrrInstance[];
+  /**
+   * A second FRR on the LAN in the nodes' own ASN (iBGP: the only sessions that carry LOCAL_PREF). It has only the
+   * LAN link, forwards nothing and advertises nothing; a suite starts and removes it (test/lab/bgp/ibgp-peer.ts).
+   */
+  readonly ibgp: LabMember & { readonly asn: number; readonly frr: FrrInstance };
   /** The router's BFD profile (each side may ask for slower; the slower interval wins). */
   readonly bfd: { readonly profile: string; readonly intervalMs: number; readonly detectMultiplier: number };
 }
@@ -61,6 +67,8 @@ function frrInstance(config: LabConfig, netns: string): FrrInstance {
 
 const ROUTER_NETNS = 'ilb-router';
 const CLIENT_NETNS = 'ilb-client-bgp';
+const IBGP_NETNS = 'ilb-ibgp';
+const NODE_ASN = 64513;
 
 export function bgpLabPlan(config: LabConfig): BgpLabPlan {
   return {
@@ -78,7 +86,16 @@ export function bgpLabPlan(config: LabConfig): BgpLabPlan {
     },
     client: { netns: CLIENT_NETNS, ipv4: '198.51.100.146', ipv6: '2001:db8:b9::2' },
     clientPrefixes: ['198.51.100.144/30', '2001:db8:b9::/64'],
-    nodeAsn: 64513,
+    nodeAsn: NODE_ASN,
+    ibgp: {
+      netns: IBGP_NETNS,
+      ipv4: '192.0.2.62',
+      ipv6: '2001:db8::62',
+      mac: '02:00:00:00:00:3e',
+      bridgePort: 'ilb-p-ibgp',
+      asn: NODE_ASN,
+      frr: frrInstance(config, IBGP_NETNS),
+    },
     nodes: config.nodes.map((n) => frrInstance(config, n.netns)),
     bfd: { profile: 'lab', intervalMs: 50, detectMultiplier: 3 },
   };
@@ -86,5 +103,5 @@ export function bgpLabPlan(config: LabConfig): BgpLabPlan {
 
 /** The namespaces the BGP part creates (torn down with the lab whether or not BGP was enabled). */
 export function bgpNamespaces(): string[] {
-  return [ROUTER_NETNS, CLIENT_NETNS];
+  return [ROUTER_NETNS, CLIENT_NETNS, IBGP_NETNS];
 }
