@@ -23,6 +23,14 @@ describe('renderFrrConfig', () => {
     expect(renderFrrConfig(GOLDEN_PLANS[name]!)).toBe(golden(name));
   });
 
+  it('restarts gracefully but lets a hold-timer expiry remove the node (graceful restart without the N-bit)', () => {
+    const lines = renderFrrConfig({ routerId: '192.0.2.11', bfdProfiles: [], peers: [peer()] }).split('\n');
+    const bgp = lines.slice(lines.indexOf('router bgp 64512'), lines.indexOf('exit'));
+    expect(bgp).toContain(' bgp graceful-restart');
+    expect(bgp).toContain(' no bgp graceful-restart notification');
+    expect(bgp.filter((l) => l.includes('graceful-restart'))).toHaveLength(2);
+  });
+
   it('does not depend on the order of its input lists', () => {
     const plan = GOLDEN_PLANS['dual-stack-everything']!;
     const shuffled: FrrPlan = {
