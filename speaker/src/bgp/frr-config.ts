@@ -18,7 +18,9 @@ import type { FrrBfdProfile, FrrPeer, FrrPlan, FrrPrefix } from './frr-plan.js';
  *   time instead of removing them. Without it, only a session closed without a NOTIFICATION (FRR stopping or
  *   restarting) is graceful.
  * - Sessions are only activated in the address family of the peer's address.
- * - No peers: no `router bgp` at all (FRR withdraws everything and closes every session).
+ * - No peers: no `router bgp` at all (FRR closes every session). FRR 8.4 deletes a graceful-restart instance
+ *   without a NOTIFICATION, so a graceful-restart helper keeps its routes as stale for the restart time; a
+ *   removed neighbor, in contrast, gets a Cease NOTIFICATION and loses its routes at once.
  */
 export function renderFrrConfig(plan: FrrPlan): string {
   const peers = [...plan.peers].sort((a, b) => compareAddress(a.address, b.address));
