@@ -4,14 +4,16 @@
 # own network and mount namespaces, lab directory /tmp/ironlb-lab-e2e-real), so it never touches the shared
 # stand-in lab that other e2e runs use, and none of its traffic can leave the sandbox.
 #
-# Steps, each timed: lab up (real nodes) → `pnpm lab install` (README's helm install with the lab image) → vitest.
+# Steps, each timed: node binaries and images (cached; the ironlb image is rebuilt only when a file its Dockerfile
+# copies changed in the committed HEAD) → lab up (real nodes) → `pnpm lab install` (README's helm install with the
+# lab image) → vitest.
 # At the end the lab goes down and the sandbox stops, unless IRONLB_KEEP_LAB=1 (then re-runs skip straight to the
 # tests; inspect with `test/lab/scripts/sandbox.sh exec e2e-real env KUBECONFIG=/tmp/ironlb-lab-e2e-real/kubeconfig
 # kubectl get pods -A`).
 #
-# Prerequisites (cached, see test/lab/README.md): test/lab/scripts/build-node-bins.sh and build-images.sh (the
-# ironlb image is built from the committed HEAD; rebuild it after committing product changes). Run as root through
-# scripts/toolchain.sh (node, pnpm, IRONLB_HELM, IRONLB_K8S_BIN_DIR on PATH/env).
+# Set-up it does itself, cached under ~/.cache/ironlb (see test/lab/README.md): test/lab/scripts/build-node-bins.sh
+# and build-images.sh. The ironlb image is built from the committed HEAD: uncommitted changes are not tested here.
+# Run as root through scripts/toolchain.sh (node, pnpm, IRONLB_HELM, IRONLB_K8S_BIN_DIR on PATH/env).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -46,6 +48,8 @@ step() { # label command...
   timings+=("$label $((SECONDS - t)) s")
 }
 
+step "node binaries" "$root/test/lab/scripts/build-node-bins.sh" >/dev/null
+step "images" "$root/test/lab/scripts/build-images.sh" >/dev/null
 "$sandbox" start "$name" >/dev/null
 trap finish EXIT
 step "lab up" inside pnpm -s lab up
