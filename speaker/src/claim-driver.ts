@@ -50,6 +50,8 @@ export class ClaimDriver {
     plans: readonly IpPlan[];
     me: Freshness;
     peers: ReadonlyMap<string, PeerClaims>;
+    /** See DecideInput.settledFromMs (same clock as `now`). */
+    settledFromMs?: number | null | undefined;
   }): ClaimRound {
     const nowMs = this.now();
     const previous = this.canonicalOf;
@@ -68,6 +70,7 @@ export class ClaimDriver {
       peers: args.peers,
       ips: inputs.values(),
       held: this.held,
+      settledFromMs: args.settledFromMs,
     });
     const byIp = new Map(result.decisions.map((d) => [d.ip, d]));
     this.tags = new Map(result.decisions.map((d) => [d.ip, d.tag]));

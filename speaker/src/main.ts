@@ -87,7 +87,7 @@ async function main(): Promise<number> {
     conflictProbeIntervalMs: o.conflictProbeIntervalMs,
     handoverMs: o.handoverMs,
     resyncMs: o.resyncMs,
-    election: { claimGraceMs: o.claimGraceMs, staleAfterMs: o.staleAfterMs },
+    election: { claimGraceMs: o.claimGraceMs, staleAfterMs: o.staleAfterMs, claimSettleMs: o.claimSettleMs },
     defaultInterface: o.interface,
     loadBalancerClass: o.loadBalancerClass,
     packetReceiveBufferBytes: o.packetReceiveBufferBytes,

@@ -31,6 +31,7 @@ describe('parseSpeakerOptions', () => {
         resyncMs: 5000,
         claimGraceMs: 300,
         staleAfterMs: 3000,
+        claimSettleMs: 5000,
         interface: undefined,
         loadBalancerClass: undefined,
         packetReceiveBufferBytes: 4_194_304,
@@ -102,6 +103,7 @@ describe('parseSpeakerOptions', () => {
         '--resync=1m',
         '--claim-grace=200ms',
         '--stale-after=1m30s',
+        '--claim-settle=0',
         '--log-level=debug',
         '--interface',
         'eth1',
@@ -120,6 +122,7 @@ describe('parseSpeakerOptions', () => {
         resyncMs: 60_000,
         claimGraceMs: 200,
         staleAfterMs: 90_000,
+        claimSettleMs: 0,
         logLevel: 'debug',
         interface: 'eth1',
       },
@@ -185,6 +188,7 @@ describe('parseSpeakerOptions', () => {
       'resync',
       'claim-grace',
       'stale-after',
+      'claim-settle',
       'bgp-session-poll',
     ]) {
       expect(HELP).toContain(`--${flag} <dur>`);

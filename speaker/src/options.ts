@@ -34,6 +34,8 @@ export interface SpeakerCliOptions {
   claimGraceMs: number;
   /** A view of the API older than this is stale: peers stop deferring to it. */
   staleAfterMs: number;
+  /** How long the view must be fresh and confirmed before this speaker takes an IP a peer claims. */
+  claimSettleMs: number;
   interface: string | undefined;
   loadBalancerClass: string | undefined;
   /** Receive buffer each ARP/NDP socket asks for, in bytes. */
@@ -71,6 +73,9 @@ Flags:
                                      announced by the next in rank, 10ms..1m (default: 300ms)
   --stale-after <dur>                a view of the API server older than this is stale and peers stop
                                      deferring to it, 100ms..1h (default: 3s)
+  --claim-settle <dur>               take no IP a peer announces until the view of the API server has
+                                     been fresh this long without a break (after start or a stale
+                                     spell); also gates readiness, 0..10m (default: 5s)
   --load-balancer-class <name>       also announce Services with this spec.loadBalancerClass
                                      (Services without a class are always announced)
   --interface <name>                 interface for L2Announcements that name none
@@ -100,6 +105,7 @@ const DURATIONS = {
   resync: { defMs: 5000, minMs: 100, maxMs: 3_600_000 },
   'claim-grace': { defMs: 300, minMs: 10, maxMs: 60_000 },
   'stale-after': { defMs: 3000, minMs: 100, maxMs: 3_600_000 },
+  'claim-settle': { defMs: 5000, minMs: 0, maxMs: 600_000 },
   'bgp-session-poll': { defMs: 2000, minMs: 100, maxMs: 60_000 },
 } as const satisfies Record<string, Omit<DurationRule, 'name'>>;
 type DurationName = keyof typeof DURATIONS;
@@ -252,6 +258,7 @@ export function parseSpeakerOptions(args: {
     resyncMs: d.resync,
     claimGraceMs: d['claim-grace'],
     staleAfterMs: d['stale-after'],
+    claimSettleMs: d['claim-settle'],
     interface: str('interface'),
     packetReceiveBufferBytes: receiveBuffer,
     loadBalancerClass: str('load-balancer-class'),

@@ -31,7 +31,7 @@ export interface SpeakerParts {
     'start' | 'stop' | 'leave' | 'setPeers' | 'alive' | 'peers' | 'publish' | 'peerMacs'
   >;
   announcer: Pick<Announcer, 'start' | 'stop' | 'apply' | 'announced' | 'reassert'>;
-  freshness: Pick<ApiFreshness, 'start' | 'stop' | 'stalenessMs' | 'stale'>;
+  freshness: Pick<ApiFreshness, 'start' | 'stop' | 'stalenessMs' | 'stale' | 'freshSinceMs'>;
   recorder: Pick<EventRecorder, 'start' | 'stop' | 'emit'>;
   reporter: Pick<AnnouncementReporter, 'report' | 'setAnnounced' | 'stop' | 'conflict'>;
   /** BGP mode (absent when off). */

@@ -101,6 +101,8 @@ interface HarnessOptions {
   writes?: FakeWrites;
   /** A real ClusterView over this fake API server (default: a fixed snapshot). */
   api?: FakeClusterApi;
+  /** --claim-settle (default: the default, with a view confirmed fresh long ago, i.e. settled). */
+  settleMs?: number;
 }
 
 /** A speaker on `self` with fake parts; the test drives membership, peers' claims and freshness. */
@@ -108,6 +110,8 @@ class Harness {
   alive = new Set(NODES);
   peers = new Map<string, PeerReport>();
   stale = false;
+  /** Start of the confirmed fresh spell of the fake view (performance.now clock). */
+  freshSince = Number.NEGATIVE_INFINITY;
   published: LocalState[] = [];
   desired = new Map<string, ReadonlySet<string>>();
   reasserted: string[] = [];
@@ -140,7 +144,11 @@ class Harness {
       conflictProbeIntervalMs: 0,
       handoverMs: 1,
       resyncMs: 60_000,
-      election: { claimGraceMs: GRACE, staleAfterMs: 3000 },
+      election: {
+        claimGraceMs: GRACE,
+        staleAfterMs: 3000,
+        ...(fakes.settleMs === undefined ? {} : { claimSettleMs: fakes.settleMs }),
+      },
       parts: (hooks) => {
         this.hooks = hooks;
         return this.parts(hooks);
@@ -255,6 +263,7 @@ class Harness {
         stop: () => {},
         stalenessMs: () => (this.stale ? 10_000 : 0),
         stale: () => this.stale,
+        freshSinceMs: () => (this.stale ? null : this.freshSince),
       },
       recorder,
       reporter:
@@ -382,6 +391,54 @@ describe('Speaker with the claim election', { timeout: 30_000 }, () => {
     h.stale = false;
     h.hooks?.onStaleChange(false, 0);
     expect(h.announces()).toBe(true);
+  });
+
+  it('restarted with a view not settled yet: leaves the IP to the peer announcing it and is unready, then takes it back once settled', async () => {
+    const h = await started(
+      FIRST,
+      (x) => {
+        x.freshSince = performance.now();
+        x.peers.set(SECOND, report(SECOND, { [IP]: TAG }));
+      },
+      { settleMs: 400 },
+    );
+    expect(h.announces()).toBe(false);
+    expect(h.speaker.ready()).toEqual({ ok: false, reason: 'view of the API server not settled yet' });
+    // The end of the settle re-plans by itself (a timer); no peer had to change.
+    await vi.waitFor(
+      () => {
+        expect(h.announces()).toBe(true);
+      },
+      { timeout: 10_000 },
+    );
+    expect(h.speaker.ready()).toEqual({ ok: true });
+    expect(h.events).toEqual([]);
+  });
+
+  it('a stale spell restarts the settle: after yielding to a fresher claimer it does not take the IP back at once', async () => {
+    const h = await started(
+      FIRST,
+      (x) => {
+        x.peers.set(SECOND, report(SECOND, { [IP]: TAG }));
+      },
+      { settleMs: 400 },
+    );
+    expect(h.announces()).toBe(true); // settled long ago: first in rank, it takes the IP
+    expect(h.speaker.ready()).toEqual({ ok: true });
+    h.stale = true;
+    h.hooks?.onStaleChange(true, 4000);
+    expect(h.announces()).toBe(false); // the peer still claims and is fresher
+    h.stale = false;
+    h.freshSince = performance.now();
+    h.hooks?.onStaleChange(false, 0);
+    expect(h.announces()).toBe(false); // fresh again, but not settled: no move back yet
+    expect(h.speaker.ready()).toEqual({ ok: true }); // readiness, once reached, stays
+    await vi.waitFor(
+      () => {
+        expect(h.announces()).toBe(true);
+      },
+      { timeout: 10_000 },
+    );
   });
 
   it('sends a fresh gratuitous burst when a peer that also answered for its IP withdraws', async () => {

@@ -25,7 +25,7 @@ export interface SpeakerOptions extends Omit<RealPartsOptions, 'staleAfterMs'> {
   resyncMs: number;
   /** Interface used when an L2Announcement names none; default: the one holding the node's InternalIP. */
   defaultInterface?: string | undefined;
-  /** Claim election timings (docs/election.md); default 300 ms grace, stale after 3 s. */
+  /** Claim election timings (docs/election.md); default 300 ms grace, stale after 3 s, settle 5 s. */
   election?: ClaimSettings | undefined;
   /** Builds the collaborators (default: the real ones); tests pass fakes. */
   parts?: ((hooks: SpeakerHooks) => SpeakerParts) | undefined;
@@ -58,6 +58,8 @@ export class Speaker {
   private peerKey = '';
   private warmUntil = Number.POSITIVE_INFINITY;
   private warmUpTimer: NodeJS.Timeout | null = null;
+  /** The view has been settled at least once since start (readiness). */
+  private settledOnce = false;
   private readonly local: LocalInterfaces;
   private macs: string[] = [];
   private lastClaims: ReadonlyMap<string, number> = new Map();
@@ -145,6 +147,9 @@ export class Speaker {
     if (!this.parts.view.hasSynced()) return { ok: false, reason: 'caches not synced' };
     if (this.parts.bgp?.hasSynced() === false) return { ok: false, reason: 'BGP caches not synced' };
     if (performance.now() < this.warmUntil) return { ok: false, reason: 'hearing peers before announcing' };
+    // Ready once the view has settled (and taken back what it ranks first for): a rolling update then moves
+    // on to the next node only after this one is done moving IPs.
+    if (!this.settled()) return { ok: false, reason: 'view of the API server not settled yet' };
     return { ok: true };
   }
 
@@ -229,13 +234,19 @@ export class Speaker {
       this.planAfterWarmUp();
       return;
     }
+    this.settled(); // readiness latches the first settle even if no probe asked in time
     const { membership, announcer, reporter } = this.parts;
     const started = performance.now();
     const alive = membership.alive();
     const snapshot = this.parts.view.snapshot();
     const planned = planAnnouncements({ ...snapshot, alive }, this.memo);
     this.refreshMacs(snapshot);
-    const round = this.claims.decide({ plans: planned, me: this.freshness(), peers: membership.peers() });
+    const round = this.claims.decide({
+      plans: planned,
+      me: this.freshness(),
+      peers: membership.peers(),
+      settledFromMs: this.settledFromMs(),
+    });
     this.plans = round.plans;
     const { desired, withoutInterface } = desiredInterfaces({
       self: this.options.nodeName,
@@ -257,7 +268,7 @@ export class Speaker {
       servicesOf: (ip) => services.get(ip) ?? [],
       blame: (peer) =>
         started - (this.aliveSince.get(peer) ?? Number.NEGATIVE_INFINITY) >=
-        this.warmUpMs() + this.settings.claimGraceMs,
+        this.warmUpMs() + (this.settings.claimSettleMs ?? 0) + this.settings.claimGraceMs,
     });
     const changes = reporter.report({
       plans: this.plans,
@@ -291,6 +302,19 @@ export class Speaker {
     }
     this.contested = contested;
     if (won.size > 0) this.parts.announcer.reassert(won);
+  }
+
+  /** From when our view counts as settled (fresh and confirmed for the settle time); null while it is not. */
+  private settledFromMs(): number | null {
+    const since = this.parts.freshness.freshSinceMs();
+    return since === null ? null : since + (this.settings.claimSettleMs ?? 0);
+  }
+
+  private settled(): boolean {
+    if (this.settledOnce) return true;
+    const from = this.settledFromMs();
+    this.settledOnce = from !== null && performance.now() >= from;
+    return this.settledOnce;
   }
 
   private freshness(): Freshness {

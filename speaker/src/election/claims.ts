@@ -41,12 +41,18 @@ export interface ClaimSettings {
   staleAfterMs: number;
   /** How long a peer's last complete claim set stands in while its new one is re-assembled (default 2 s). */
   unknownClaimsHoldMs?: number | undefined;
+  /**
+   * How long my view must have been fresh and confirmed, without a stale spell, before I take an IP a peer
+   * claims (the shell turns it into `settledFromMs`; default 5 s).
+   */
+  claimSettleMs?: number | undefined;
 }
 
 export const DEFAULT_CLAIM_SETTINGS: ClaimSettings = {
   claimGraceMs: 300,
   staleAfterMs: 3000,
   unknownClaimsHoldMs: 2000,
+  claimSettleMs: 5000,
 };
 
 export interface IpToDecide {

@@ -128,4 +128,64 @@ describe('ApiFreshness', () => {
     expect(log.slice(5)).toEqual(['freeze', 'stale']);
     f.stop();
   });
+
+  it('fresh since: null until a probe confirms the view, then the start of the unbroken fresh spell', async () => {
+    vi.useFakeTimers();
+    let up = false;
+    const f = new ApiFreshness({
+      probe: () => Promise.resolve(up),
+      intervalMs: 1000,
+      timeoutMs: 500,
+      staleAfterMs: 3000,
+      now: () => Date.now(),
+    });
+    const t0 = Date.now();
+    f.start(new AbortController().signal);
+    await vi.advanceTimersByTimeAsync(1500);
+    // Not stale yet (1.5 s < 3 s), but nothing confirmed it: not fresh either for the settle rule.
+    expect(f.stale()).toBe(false);
+    expect(f.freshSinceMs()).toBeNull();
+    up = true;
+    await vi.advanceTimersByTimeAsync(1000); // the probe at t = 2 s succeeds
+    expect(f.freshSinceMs()).toBe(t0 + 2000);
+    await vi.advanceTimersByTimeAsync(3000); // more successes keep the spell
+    expect(f.freshSinceMs()).toBe(t0 + 2000);
+    up = false;
+    await vi.advanceTimersByTimeAsync(4000); // stale from t = 8 s: the spell is over
+    expect(f.stale()).toBe(true);
+    expect(f.freshSinceMs()).toBeNull();
+    up = true;
+    await vi.advanceTimersByTimeAsync(1000); // the probe at t = 10 s: fresh again, a new spell
+    expect(f.stale()).toBe(false);
+    expect(f.freshSinceMs()).toBe(t0 + 10_000);
+    f.stop();
+  });
+
+  it('fresh since: a gap longer than stale-after restarts the spell even if no probe saw the view stale', async () => {
+    vi.useFakeTimers();
+    let up = true;
+    const transitions: boolean[] = [];
+    const f = new ApiFreshness({
+      probe: () => Promise.resolve(up),
+      intervalMs: 1000,
+      timeoutMs: 500,
+      staleAfterMs: 3000,
+      now: () => Date.now(),
+      onStaleChange: (stale) => transitions.push(stale),
+    });
+    const t0 = Date.now();
+    f.start(new AbortController().signal);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(f.freshSinceMs()).toBe(t0);
+    // The probes at 1, 2 and 3 s fail: at 3 s the view is exactly 3 s old, not yet stale; the one at 4 s answers.
+    up = false;
+    await vi.advanceTimersByTimeAsync(3400);
+    expect(f.freshSinceMs()).toBeNull(); // 3.5 s old: stale by the clock, though no probe has reported it
+    up = true;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(transitions).toEqual([]);
+    expect(f.freshSinceMs()).toBeGreaterThanOrEqual(t0 + 4000);
+    expect(f.freshSinceMs()).toBeLessThan(t0 + 4100);
+    f.stop();
+  });
 });

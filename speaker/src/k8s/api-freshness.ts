@@ -16,6 +16,10 @@
  *  - The view is frozen before onStaleChange(true) runs, at most once per outage; at most one catch-up runs.
  *  - At most one probe is in flight; a probe that outlives its timeout is aborted and counts as a failure.
  *  - onStaleChange fires once per transition of `stalenessMs() > staleAfterMs`, checked after every probe.
+ *  - freshSinceMs() is the start of the current fresh spell as confirmed (first success after start, the
+ *    catch-up after a stale spell, or a success after a gap longer than staleAfterMs even if no probe saw the
+ *    view stale in between); null while stale or never confirmed. It never moves back while fresh, so the
+ *    settle rule (docs/election.md) counts one unbroken spell.
  */
 export interface ApiFreshnessOptions {
   /** Resolves true when the API server answered; aborted through the signal on timeout. Never rejects. */
@@ -48,6 +52,8 @@ export class ApiFreshness {
   /** The view was frozen on turning stale and has not caught up since. */
   private frozen = false;
   private catchingUp = false;
+  /** Start of the current confirmed fresh spell (see freshSinceMs). */
+  private freshSince: number | null = null;
 
   constructor(private readonly options: ApiFreshnessOptions) {}
 
@@ -81,6 +87,11 @@ export class ApiFreshness {
 
   stale(): boolean {
     return this.stalenessMs() > this.options.staleAfterMs;
+  }
+
+  /** Since when the view has been confirmed and fresh without a break; null while stale or never confirmed. */
+  freshSinceMs(): number | null {
+    return this.stale() ? null : this.freshSince;
   }
 
   private async tick(): Promise<void> {
@@ -120,6 +131,8 @@ export class ApiFreshness {
   private confirmed(atMs: number): void {
     const view = this.options.view;
     if (!this.frozen || view === undefined) {
+      const gap = this.lastOkMs === null ? Number.POSITIVE_INFINITY : atMs - this.lastOkMs;
+      if (this.freshSince === null || gap > this.options.staleAfterMs) this.freshSince = atMs;
       this.lastOkMs = atMs;
       return;
     }
@@ -131,6 +144,7 @@ export class ApiFreshness {
       if (!done || !this.running()) return;
       this.frozen = false;
       this.lastOkMs = begun;
+      this.freshSince = begun;
       this.checkTransition();
     });
   }
@@ -143,6 +157,7 @@ export class ApiFreshness {
     const stale = this.stale();
     if (stale === this.wasStale) return;
     this.wasStale = stale;
+    if (stale) this.freshSince = null;
     if (stale && !this.frozen && this.options.view !== undefined) {
       this.frozen = true;
       this.options.view.freeze();
