@@ -6,6 +6,9 @@
  *   - gap: the client's longest stretch without any answer (flows hashed to the other nodes keep answering).
  * With BFD (default): the BGPPeer names a BFDProfile of 50 ms × 3. With `--no-bfd`: no BFDProfile, so the node's
  * next hop goes only when the router's hold timer expires (FRR's `datacenter` defaults: keepalive 3 s, hold 9 s).
+ * That bound holds because the speaker's FRR advertises graceful restart without the RFC 8538 N-bit: with it, the
+ * router (a graceful-restart helper) kept the node's routes as stale for the 120 s restart time after the hold timer
+ * expired (speaker/src/bgp/frr-config.ts).
  *
  * Setup as in test/e2e/speaker-bgp-failover.test.ts (no controller; the bench writes the Service status; the IP is
  * pinned on every node so each node's responder answers it). Own class, pool 198.51.100.24/29 (used by no suite),
@@ -92,7 +95,7 @@ function longestGapMs(samples: readonly ProbeSample[], from: number, to: number)
 
 function report(label: string, values: readonly number[]): void {
   console.log(
-    `${label}: n=${values.length} p50=${percentile(values, 50)} ms max=${Math.max(...values)} ms all=${values.join(',')}`,
+    `${label}: n=${values.length} p50=${percentile(values, 50)} ms p99=${percentile(values, 99)} ms max=${Math.max(...values)} ms all=${values.join(',')}`,
   );
 }
 
