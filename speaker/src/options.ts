@@ -75,7 +75,7 @@ Flags:
                                      deferring to it, 100ms..1h (default: 3s)
   --claim-settle <dur>               take no IP a peer announces until the view of the API server has
                                      been fresh this long without a break (after start or a stale
-                                     spell); also gates readiness, 0..10m (default: 5s)
+                                     spell); also gates readiness, 100ms..10m, 0 = off (default: 5s)
   --load-balancer-class <name>       also announce Services with this spec.loadBalancerClass
                                      (Services without a class are always announced)
   --interface <name>                 interface for L2Announcements that name none
@@ -105,7 +105,7 @@ const DURATIONS = {
   resync: { defMs: 5000, minMs: 100, maxMs: 3_600_000 },
   'claim-grace': { defMs: 300, minMs: 10, maxMs: 60_000 },
   'stale-after': { defMs: 3000, minMs: 100, maxMs: 3_600_000 },
-  'claim-settle': { defMs: 5000, minMs: 0, maxMs: 600_000 },
+  'claim-settle': { defMs: 5000, minMs: 100, maxMs: 600_000, zeroMeansOff: true },
   'bgp-session-poll': { defMs: 2000, minMs: 100, maxMs: 60_000 },
 } as const satisfies Record<string, Omit<DurationRule, 'name'>>;
 type DurationName = keyof typeof DURATIONS;

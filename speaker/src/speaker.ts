@@ -304,16 +304,21 @@ export class Speaker {
     if (won.size > 0) this.parts.announcer.reassert(won);
   }
 
-  /** From when our view counts as settled (fresh and confirmed for the settle time); null while it is not. */
-  private settledFromMs(): number | null {
+  /**
+   * From when our view counts as settled (fresh and confirmed for the settle time); null while it is not;
+   * undefined when the settle rule is off (--claim-settle 0).
+   */
+  private settledFromMs(): number | null | undefined {
+    const settleMs = this.settings.claimSettleMs ?? 0;
+    if (settleMs === 0) return undefined;
     const since = this.parts.freshness.freshSinceMs();
-    return since === null ? null : since + (this.settings.claimSettleMs ?? 0);
+    return since === null ? null : since + settleMs;
   }
 
   private settled(): boolean {
     if (this.settledOnce) return true;
     const from = this.settledFromMs();
-    this.settledOnce = from !== null && performance.now() >= from;
+    this.settledOnce = from === undefined || (from !== null && performance.now() >= from);
     return this.settledOnce;
   }
 
