@@ -253,6 +253,9 @@ describe.skipIf(HELM === undefined)('charts/ironlb', () => {
       'ironlb.io/ippools: list,watch',
       'ironlb.io/ippools/status: patch',
       'ironlb.io/l2announcements: list,watch',
+      'core/nodes: list,watch',
+      'ironlb.io/bgppeers: list,watch',
+      'ironlb.io/bgppeers/status: patch',
       'events.k8s.io/events: create,patch',
     ]);
     const role = find(objects, 'Role', 'ironlb-controller');

@@ -124,6 +124,9 @@ interface Need {
   readonly methodFile?: string;
 }
 const informers = 'controller/src/k8s/informers.ts';
+const pruner = 'controller/src/reconciler/bgp-status-pruner.ts';
+const controllerL2 = { file: informers, code: 'plural: L2_ANNOUNCEMENT_PLURAL' };
+const statusPatch = { file: 'shared/src/kube/status-patch.ts', code: 'patchClusterCustomObjectStatus' };
 /** The shared informer of ironlb.io resources: LIST with listClusterCustomObject, WATCH on this path. */
 const customInformer = 'shared/src/kube/custom-informer.ts';
 const customList = { method: 'listClusterCustomObject', methodFile: customInformer } as const;
@@ -148,20 +151,14 @@ const CONTROLLER_NEEDS: Record<string, Need> = {
   'core/namespaces:watch': { file: informers, code: "path: '/api/v1/namespaces'" },
   'ironlb.io/ippools:list': { file: informers, code: 'plural: IPPOOL_PLURAL', ...customList },
   'ironlb.io/ippools:watch': { file: informers, code: 'plural: IPPOOL_PLURAL', ...customWatch },
-  'ironlb.io/ippools/status:patch': {
-    file: 'shared/src/kube/status-patch.ts',
-    code: 'patchClusterCustomObjectStatus',
-  },
-  'ironlb.io/l2announcements:list': {
-    file: informers,
-    code: 'plural: L2_ANNOUNCEMENT_PLURAL',
-    ...customList,
-  },
-  'ironlb.io/l2announcements:watch': {
-    file: informers,
-    code: 'plural: L2_ANNOUNCEMENT_PLURAL',
-    ...customWatch,
-  },
+  'ironlb.io/ippools/status:patch': statusPatch,
+  'ironlb.io/l2announcements:list': { ...controllerL2, ...customList },
+  'ironlb.io/l2announcements:watch': { ...controllerL2, ...customWatch },
+  'core/nodes:list': { file: pruner, code: 'listNode' },
+  'core/nodes:watch': { file: pruner, code: "path: '/api/v1/nodes'" },
+  'ironlb.io/bgppeers:list': { file: pruner, code: 'plural: BGP_PEER_PLURAL', ...customList },
+  'ironlb.io/bgppeers:watch': { file: pruner, code: 'plural: BGP_PEER_PLURAL', ...customWatch },
+  'ironlb.io/bgppeers/status:patch': statusPatch,
   'events.k8s.io/events:create': { file: recorder, code: 'createNamespacedEvent' },
   'events.k8s.io/events:patch': { file: recorder, code: 'patchNamespacedEvent' },
 };

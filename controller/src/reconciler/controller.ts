@@ -1,4 +1,5 @@
 import { LeaderElector } from '@ironlb/shared/kube';
+import { BgpStatusPruner } from './bgp-status-pruner.js';
 import { Session, type SessionOptions } from './session.js';
 
 /** What a Session needs, plus how to campaign for the Lease. */
@@ -91,9 +92,17 @@ export class Controller {
     this.#session = session;
     this.#c.metrics.leader.set(1);
     this.#c.logger.info('leading: rebuilding from Service status');
+    // BGPPeer status entries of deleted nodes: pruned by the leader, beside the session (never holds it up).
+    const pruner = new BgpStatusPruner({
+      clients: this.#c.clients,
+      logger: this.#c.logger.child({ component: 'bgp-status-pruner' }),
+    });
+    const pruning = pruner.start(signal);
     try {
       await session.run(signal);
     } finally {
+      await pruning;
+      await pruner.stop();
       this.#session = undefined;
       this.#c.metrics.leader.set(0);
       this.#c.logger.info('stopped leading: allocator dropped');
