@@ -12,9 +12,13 @@
  *   [--node-flags="<flags>"] (node flags of the speakers, e.g. the chart's NODE_OPTIONS; note the "=")
  *   [--cgroup-parent /sys/fs/cgroup/memory/<dir>] (cgroup v1: each speaker moved into its own child cgroup
  *   <dir>/<node>, limited to --cgroup-limit-mib, default 256, as a pod; the child cgroups are left for the caller)
+ *   [--heap-snapshot-dir <dir>] (the first speaker writes a heap snapshot there idle and with 1,000 IPs, after
+ *   its RSS was read; analyse with `bench:heap-breakdown analyse <file>`)
+ *   [--idle-ms <ms>] (wait this long after the start before the idle reading; default 0)
+ *   [--settle-ms <ms>] (a second reading with 1,000 IPs this long after the first; default 0 = none)
  * Each rate also prints the frames the kernel dropped because a speaker's ARP socket buffer was full.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -48,14 +52,54 @@ const REPLIED = 'ironlb_speaker_replies_sent_total{family="ipv4"}';
 
 const HEAP_USED = 'ironlb_speaker_nodejs_heap_size_used_bytes';
 
-/** VmRSS of each of our speakers, with the V8 heap in use (from its /metrics) in brackets. */
+const HEAP_TOTAL = 'ironlb_speaker_nodejs_heap_size_total_bytes';
+const EXTERNAL = 'ironlb_speaker_nodejs_external_memory_bytes';
+
+/** One field (kB) of /proc/<pid>/status, in MiB. */
+function statusMiB(pid: number, field: string): number {
+  const re = new RegExp(`^${field}:\\s*(\\d+)`, 'm');
+  return Number(re.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024;
+}
+
+/**
+ * VmRSS of each of our speakers, with its parts in brackets: RssAnon / RssFile (/proc), the main isolate's V8
+ * heap used / committed and external memory (its own /metrics).
+ */
 async function rssLine(lab: BenchLab, label: string): Promise<string> {
   const parts: string[] = [];
   for (const [node, p] of lab.speakers) {
-    const heap = (await speakerMetrics(node)).get(HEAP_USED) ?? Number.NaN;
-    parts.push(`${node}=${rssMiB(p.pid).toFixed(1)} (heap ${(heap / 1048576).toFixed(1)})`);
+    const m = await speakerMetrics(node);
+    const mib = (name: string): string => ((m.get(name) ?? Number.NaN) / 1048576).toFixed(1);
+    parts.push(
+      `${node}=${rssMiB(p.pid).toFixed(1)} (anon ${statusMiB(p.pid, 'RssAnon').toFixed(1)}` +
+        ` file ${statusMiB(p.pid, 'RssFile').toFixed(1)} heap ${mib(HEAP_USED)}/${mib(HEAP_TOTAL)}` +
+        ` external ${mib(EXTERNAL)})`,
+    );
   }
   return `[rss] ${label}: ${parts.join(' ')} MiB (load ${loadavg()})`;
+}
+
+/**
+ * With --heap-snapshot-dir: copies /proc/<pid>/smaps and smaps_rollup of the first speaker there, then SIGUSR2 to it (started with --heapsnapshot-signal=SIGUSR2), after its
+ * RSS was read (a snapshot grows the heap it measures), and waits until the file is written.
+ */
+async function snapshot(lab: BenchLab, dir: string | undefined, label: string): Promise<void> {
+  if (dir === undefined) return;
+  const first = [...lab.speakers][0];
+  if (!first) return;
+  const [node, p] = first;
+  const stem = label.replace(/\W+/g, '-');
+  writeFileSync(join(dir, `${stem}.smaps`), readFileSync(`/proc/${p.pid}/smaps`));
+  writeFileSync(join(dir, `${stem}.smaps_rollup`), readFileSync(`/proc/${p.pid}/smaps_rollup`));
+  const before = new Set(readdirSync(dir));
+  process.kill(p.pid, 'SIGUSR2');
+  await waitFor(
+    () => Promise.resolve(readdirSync(dir).some((f) => !before.has(f) && f.endsWith('.heapsnapshot'))),
+    { what: `heap snapshot of ${node}`, timeoutMs: 120_000, intervalMs: 1000 },
+  );
+  await sleep(3000);
+  const file = readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+  console.log(`[heap] ${label}: ${node} (pid ${String(p.pid)}) ${join(dir, file ?? '?')}`);
 }
 
 /** rmem_max, each speaker's effective capabilities, and its ARP socket buffer (metric and `ss`). */
@@ -208,9 +252,16 @@ function printRow(row: RateRow): void {
   );
 }
 
-async function measure(o: { lab: BenchLab; rates: number[]; durationMs: number }): Promise<void> {
+async function measure(o: {
+  lab: BenchLab;
+  rates: number[];
+  durationMs: number;
+  snapshotDir: string | undefined;
+  settleMs: number;
+}): Promise<void> {
   const { lab } = o;
   console.log(await rssLine(lab, 'idle, 0 IPs'));
+  await snapshot(lab, o.snapshotDir, 'idle, 0 IPs');
   const names = await createServices({ namespace: lab.ns.name, count: TOTAL });
   await setStatuses({ namespace: lab.ns.name, names, ips: [...V4, ...V6] });
   await waitFor(async () => (await announcedTotal(lab.nodes)) >= TOTAL, {
@@ -221,6 +272,12 @@ async function measure(o: { lab: BenchLab; rates: number[]; durationMs: number }
   await kubeProxiesSettled(lab.nodes);
   await sleep(5000);
   console.log(await rssLine(lab, `${TOTAL} IPs announced`));
+  if (o.settleMs > 0) {
+    // V8's memory reducer shrinks the heap only once allocation has calmed down (seconds after the burst).
+    await sleep(o.settleMs);
+    console.log(await rssLine(lab, `${TOTAL} IPs announced, ${String(o.settleMs / 1000)} s later`));
+  }
+  await snapshot(lab, o.snapshotDir, `${TOTAL} IPs announced`);
   console.log(await bufferLine(lab));
   const agent = new ClientAgent();
   try {
@@ -268,6 +325,9 @@ async function main(): Promise<void> {
       'node-flags': { type: 'string', default: '' },
       'cgroup-parent': { type: 'string' },
       'cgroup-limit-mib': { type: 'string', default: '256' },
+      'heap-snapshot-dir': { type: 'string' },
+      'idle-ms': { type: 'string', default: '0' },
+      'settle-ms': { type: 'string', default: '0' },
     },
   });
   const others = runningSpeakers();
@@ -281,6 +341,8 @@ async function main(): Promise<void> {
   }
   const prof = values['cpu-prof'];
   const buffer = values['packet-receive-buffer'];
+  const snapshotDir = values['heap-snapshot-dir'];
+  if (snapshotDir !== undefined) mkdirSync(snapshotDir, { recursive: true });
   // Registered, other runs' teardown leaves the lab up while the bench uses it.
   registerLabUser(labConfig());
   const lab = await benchLab({
@@ -289,6 +351,9 @@ async function main(): Promise<void> {
     nodeArgs: [
       ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
       ...values['node-flags'].split(' ').filter(Boolean),
+      ...(snapshotDir === undefined
+        ? []
+        : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`]),
     ],
     speakerArgs: buffer === undefined ? [] : ['--packet-receive-buffer', buffer],
     wrap: values['net-raw-only'] ? NET_RAW_ONLY : [],
@@ -301,10 +366,14 @@ async function main(): Promise<void> {
   try {
     moveIntoCgroups(lab, values['cgroup-parent'], Number(values['cgroup-limit-mib']));
     console.log(`[arp] start: load ${loadavg()}`);
+    // Speakers just started are still warming up (lazy compilation, first relists): --idle-ms lets them settle.
+    await sleep(Number(values['idle-ms']));
     await measure({
       lab,
       rates: values.rates.split(',').map(Number),
       durationMs: Number(values['duration-ms']),
+      snapshotDir,
+      settleMs: Number(values['settle-ms']),
     });
   } finally {
     await lab.cleanup();

@@ -15,6 +15,7 @@ import {
   type Conflict,
   type FrameDecision,
 } from './responder.js';
+import { GratuitousBursts } from './gratuitous-bursts.js';
 import {
   PACKET_RECEIVE_BUFFER_BYTES,
   receiveBufferShort,
@@ -55,7 +56,13 @@ export class InterfaceAnnouncer {
   private readonly arp: ReopeningPacketSocket;
   private readonly ndp: ReopeningPacketSocket;
   private readonly announced = new Set<string>();
-  private readonly bursts = new Map<string, NodeJS.Timeout[]>();
+  private readonly bursts = new GratuitousBursts({
+    scheduleMs: GRATUITOUS_SCHEDULE_MS,
+    onStep: (ip, step) => {
+      this.sendTakeover(ip);
+      if (step === 0) this.probe(ip);
+    },
+  });
   /** Receive buffer of each open socket as last reported; logged when it changes. */
   private readonly receiveBuffers = new Map<'arp' | 'ndp', number>();
   private probeTimer: NodeJS.Timeout | null = null;
@@ -110,6 +117,7 @@ export class InterfaceAnnouncer {
 
   stop(): void {
     for (const ip of [...this.announced]) this.withdraw(ip);
+    this.bursts.stop();
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.probeTimer = null;
     this.arp.stop();
@@ -150,20 +158,12 @@ export class InterfaceAnnouncer {
   }
 
   private burst(ip: string): void {
-    for (const t of this.bursts.get(ip) ?? []) clearTimeout(t);
-    const timers = GRATUITOUS_SCHEDULE_MS.map((delay, i) =>
-      setTimeout(() => {
-        this.sendTakeover(ip);
-        if (i === 0) this.probe(ip);
-      }, delay),
-    );
-    this.bursts.set(ip, timers);
+    this.bursts.start(ip);
   }
 
   private withdraw(ip: string): void {
     if (!this.announced.delete(ip)) return;
-    for (const t of this.bursts.get(ip) ?? []) clearTimeout(t);
-    this.bursts.delete(ip);
+    this.bursts.cancel(ip);
     const bytes = ipTextToBytes(ip);
     if (bytes?.length === 16) this.ndp.dropMembership(solicitedNodeMac(bytes));
     this.options.logger.info({ ip, interface: this.name }, 'withdrawn');
