@@ -479,6 +479,20 @@ describe('Speaker with the claim election', { timeout: 30_000 }, () => {
     expect(h.calls).toContain('membership.stop');
     harness = null;
   });
+
+  it('plans nothing once stop() began: peers and the view changing during and after the handover announce nothing again', async () => {
+    const h = await started(FIRST);
+    const applied = h.applied;
+    const stopping = h.speaker.stop();
+    h.hooks?.onMembershipChange([{ node: SECOND, alive: false, reason: 'speaker is leaving' }]);
+    await stopping;
+    h.hooks?.onPeerState(SECOND);
+    h.hooks?.onViewChange();
+    h.hooks?.onMembershipChange([{ node: THIRD, alive: false, reason: 'timeout' }]);
+    await new Promise((r) => setImmediate(r));
+    expect(h.applied).toBe(applied);
+    harness = null;
+  });
 });
 
 describe('Speaker when API calls fail', { timeout: 30_000 }, () => {

@@ -60,6 +60,8 @@ export class Speaker {
   private warmUpTimer: NodeJS.Timeout | null = null;
   /** The view has been settled at least once since start (readiness). */
   private settledOnce = false;
+  /** stop() has begun: no more plans (the announcer keeps what it has through the handover, then stops). */
+  private stopping = false;
   private readonly local: LocalInterfaces;
   private macs: string[] = [];
   private lastClaims: ReadonlyMap<string, number> = new Map();
@@ -156,6 +158,9 @@ export class Speaker {
   /** Graceful stop: hand our IPs to their successors, then stop everything. */
   async stop(): Promise<void> {
     const { parts } = this;
+    // Peers' heartbeats and view events keep arriving until their parts stop: a plan after announcer.stop()
+    // would announce our IPs again (gratuitous ARP) after we handed them over.
+    this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (this.warmUpTimer) clearTimeout(this.warmUpTimer);
@@ -225,7 +230,7 @@ export class Speaker {
   }
 
   private plan(): void {
-    if (!this.started || !this.parts.view.hasSynced()) return;
+    if (!this.started || this.stopping || !this.parts.view.hasSynced()) return;
     this.updatePeers();
     if (performance.now() < this.warmUntil) {
       // Peers must know our MACs before our first gratuitous frame, or they take it for a conflict.
