@@ -12,7 +12,10 @@ import type { FrrBfdProfile, FrrPeer, FrrPlan, FrrPrefix } from './frr-plan.js';
  *   denies everything else; nothing is accepted from any peer (inbound route-map denies all).
  * - Every prefix any peer receives has a `network` statement; `no bgp network import-check` lets BGP originate it
  *   without a route in the kernel (the Service IP lives on no interface).
- * - Graceful restart is on, so a restart of FRR keeps the router's routes for the restart time (120 s). The
+ * - Graceful restart is on, so a restart of FRR keeps the router's routes for the restart time (120 s), and
+ *   `preserve-fw-state` sets the F-bit: a node forwards Service traffic with its kernel, not with anything FRR
+ *   learns, so its forwarding state does survive, and without the F-bit the router drops the stale routes as soon
+ *   as the restarted session opens, before they are advertised again (a gap in the router's routes). The
  *   RFC 8538 N-bit is off (`no bgp graceful-restart notification`; FRR 8.4 sets it by default): with it, a router
  *   whose hold timer expires (a dead node without BFD) would keep that node's routes as stale for the restart
  *   time instead of removing them. Without it, only a session closed without a NOTIFICATION (FRR stopping or
@@ -36,6 +39,7 @@ export function renderFrrConfig(plan: FrrPlan): string {
   out.push(' no bgp default ipv4-unicast');
   out.push(' no bgp network import-check');
   out.push(' bgp graceful-restart');
+  out.push(' bgp graceful-restart preserve-fw-state');
   out.push(' no bgp graceful-restart notification');
   for (const p of peers) out.push(...neighborLines(p, routerAsn));
   for (const family of ['IPv4', 'IPv6'] as const) out.push(...addressFamily(peers, family));
