@@ -27,8 +27,9 @@ describe('renderFrrConfig', () => {
     const lines = renderFrrConfig({ routerId: '192.0.2.11', bfdProfiles: [], peers: [peer()] }).split('\n');
     const bgp = lines.slice(lines.indexOf('router bgp 64512'), lines.indexOf('exit'));
     expect(bgp).toContain(' bgp graceful-restart');
+    expect(bgp).toContain(' bgp graceful-restart preserve-fw-state');
     expect(bgp).toContain(' no bgp graceful-restart notification');
-    expect(bgp.filter((l) => l.includes('graceful-restart'))).toHaveLength(2);
+    expect(bgp.filter((l) => l.includes('graceful-restart'))).toHaveLength(3);
   });
 
   it('does not depend on the order of its input lists', () => {
