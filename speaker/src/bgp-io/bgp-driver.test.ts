@@ -127,6 +127,8 @@ function setup(
     logs?: string[];
     onChange?: () => void;
     statuses?: Map<string, ObservedPeerStatus>;
+    /** Applying commands (not session polls) wait for it. */
+    gate?: Promise<void>;
   } = {},
 ): Setup {
   const calls: string[][] = [];
@@ -157,10 +159,11 @@ function setup(
     onChange: o.onChange ?? (() => undefined),
     passwordNamespace: 'lb',
     secretSourceFor: fakeSources(o.secrets ?? (new Map() as FakeSecrets), started),
-    run: (argv) => {
+    run: async (argv) => {
       calls.push([...argv]);
       const isPoll = argv.includes('show bgp summary json');
-      return Promise.resolve(isPoll ? (polls.shift() ?? summary({})) : { code: 0, stdout: '', stderr: '' });
+      if (!isPoll) await o.gate;
+      return isPoll ? (polls.shift() ?? summary({})) : { code: 0, stdout: '', stderr: '' };
     },
     view: {
       start: () => Promise.resolve(),
@@ -182,8 +185,8 @@ describe('BgpDriver', () => {
     expect(text).toContain('router bgp 64513\n bgp router-id 192.0.2.11\n');
     expect(text).toContain(' neighbor 192.0.2.61 bfd profile fast\n');
     expect(text).toContain(' neighbor 2001:db8::61 remote-as 64512\n');
-    expect(text).toContain('ip prefix-list ironlb-192-0-2-61-1 seq 5 permit 203.0.113.10/32\n');
-    expect(text).toContain('ipv6 prefix-list ironlb-2001-db8--61-1 seq 5 permit 2001:db8:ff::a/128\n');
+    expect(text).toMatch(/\n {2}network 203\.0\.113\.10\/32 route-map ironlb-tag-\d+\n/);
+    expect(text).toMatch(/\n {2}network 2001:db8:ff::a\/128 route-map ironlb-tag-\d+\n/);
     expect(text).toContain(' set community 65000:7 additive\n set large-community 1:2:3 additive\n');
     expect(text).toContain(' profile fast\n  receive-interval 50\n');
     // No frr-reload.py at the target path: merged with vtysh -f.
@@ -197,6 +200,30 @@ describe('BgpDriver', () => {
       ['203.0.113.10', ['router']],
       ['2001:db8:ff::a', ['router-v6']],
     ]);
+  });
+
+  it('applies one plan at a time; plans made meanwhile are coalesced and only the newest is applied', async () => {
+    let release = (): void => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const t = setup({ gate });
+    t.driver.plan({ snapshot: snapshot(['203.0.113.10']), addresses: ['192.0.2.11'] });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.calls).toHaveLength(1);
+    t.driver.plan({ snapshot: snapshot(['203.0.113.10', '203.0.113.11']), addresses: ['192.0.2.11'] });
+    t.driver.plan({ snapshot: snapshot(['203.0.113.10', '203.0.113.12']), addresses: ['192.0.2.11'] });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.calls).toHaveLength(1);
+    release();
+    await t.driver.settled();
+    // The full apply of the first plan, then one incremental vtysh session for the newest plan only.
+    expect(t.calls).toHaveLength(2);
+    const session = t.calls[1] ?? [];
+    expect(session.slice(0, 3)).toEqual(['/usr/bin/vtysh', '-N', 'lab-n1']);
+    expect(session.filter((a) => a.startsWith('network '))).toEqual([
+      expect.stringMatching(/^network 203\.0\.113\.12\/32 route-map ironlb-tag-\d+$/),
+    ]);
+    expect(session.join('\n')).not.toContain('203.0.113.11');
+    expect(readFileSync(join(dir, 'frr.conf'), 'utf8')).toContain(' network 203.0.113.12/32 ');
   });
 
   it('renders nothing before the BGP caches have synced (an empty view would withdraw every route)', async () => {

@@ -13,7 +13,7 @@ import {
   nodeFrrPlan,
   peerPassword,
   planAdvertisements,
-  renderFrrConfig,
+  type FrrPlan,
   routerIdFor,
   wantedPasswordSecrets,
   type PasswordProblem,
@@ -72,7 +72,7 @@ export interface BgpPlanInput {
  * The speaker's BGP mode: from the cluster view and the BGP objects, renders this node's frr.conf and keeps FRR
  * on it; watches the sessions (gauge, session events on the BGPPeer: `SessionEventReporter`).
  *
- * Invariants: at most one apply runs at a time and only the newest rendered text waits behind it (older ones
+ * Invariants: at most one apply runs at a time and only the newest plan waits behind it (older ones
  * are skipped); nothing is rendered before the BGP caches have synced (an empty view would withdraw every
  * route); on stop FRR keeps its configuration, so a restarting speaker withdraws nothing.
  */
@@ -86,7 +86,7 @@ export class BgpDriver {
   private readonly sessionEvents: SessionEventReporter;
   /** The last poll's events, being emitted. */
   private reporting: Promise<void> = Promise.resolve();
-  private next: { text: string; plan: AdvertisePlan } | undefined;
+  private next: { frr: FrrPlan; plan: AdvertisePlan } | undefined;
   private applying = false;
   private sessions: ReadonlyMap<string, BgpSessionState> = new Map();
   private peersByAddress = new Map<string, BgpPeerConfig>();
@@ -199,7 +199,7 @@ export class BgpDriver {
       plan,
       bfdProfiles: config.bfdProfiles.map(bfdFacts),
     });
-    this.next = { text: renderFrrConfig(frr), plan };
+    this.next = { frr, plan };
     void this.drain();
   }
 
@@ -258,9 +258,9 @@ export class BgpDriver {
     this.applying = true;
     try {
       while (this.next) {
-        const { text, plan } = this.next;
+        const { frr, plan } = this.next;
         this.next = undefined;
-        const r = await this.applier.apply(text);
+        const r = await this.applier.apply(frr);
         if (r.ok && r.value !== 'unchanged') this.countPrefixes(plan);
       }
     } finally {

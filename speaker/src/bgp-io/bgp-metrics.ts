@@ -4,6 +4,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 export interface BgpMetrics {
   readonly reloads: Counter;
   readonly reloadFailures: Counter;
+  readonly incrementalApplies: Counter;
+  readonly incrementalApplyFailures: Counter;
   readonly prefixesAdvertised: Gauge<'family'>;
   readonly sessionsUp: Gauge;
 }
@@ -12,12 +14,22 @@ export function createBgpMetrics(registry: Registry): BgpMetrics {
   return {
     reloads: new Counter({
       name: 'ironlb_bgp_reloads_total',
-      help: 'Times a changed frr.conf was applied to FRR successfully',
+      help: 'Times the whole frr.conf was applied to FRR successfully (frr-reload.py): structural changes, fallbacks and reconciles',
       registers: [registry],
     }),
     reloadFailures: new Counter({
       name: 'ironlb_bgp_reload_failures_total',
       help: 'Times applying a changed frr.conf to FRR failed (retried on the next plan)',
+      registers: [registry],
+    }),
+    incrementalApplies: new Counter({
+      name: 'ironlb_bgp_incremental_applies_total',
+      help: 'Times a prefix-only change of frr.conf was applied to FRR with one vtysh session',
+      registers: [registry],
+    }),
+    incrementalApplyFailures: new Counter({
+      name: 'ironlb_bgp_incremental_apply_failures_total',
+      help: 'Times a prefix-only change failed in vtysh and the whole frr.conf was reloaded instead',
       registers: [registry],
     }),
     prefixesAdvertised: new Gauge({

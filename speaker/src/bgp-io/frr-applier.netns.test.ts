@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderFrrConfig } from '../bgp/index.js';
+import type { FrrPlan, FrrPrefix } from '../bgp/index.js';
 import { GOLDEN_PLANS } from '../bgp/testing/frr-plans.js';
 import { createBgpMetrics } from './bgp-metrics.js';
 import { execRunner } from './command-runner.js';
@@ -123,7 +123,7 @@ describe.skipIf(!canRun)(`FrrApplier against a real FRR 8.4 instance${why}`, () 
 
   it('moves FRR from one rendered configuration to the next; the running configuration is exactly the file', async () => {
     for (const name of ['one-peer-v4', 'dual-stack-everything', 'one-peer-v4', 'no-peers']) {
-      const r = await applier.apply(renderFrrConfig(GOLDEN_PLANS[name]!));
+      const r = await applier.apply(GOLDEN_PLANS[name]!);
       expect(r, name).toEqual({ ok: true, value: 'reloaded' });
       expect(pendingChanges(applier.configPath), name).toEqual([]);
     }
@@ -133,7 +133,7 @@ describe.skipIf(!canRun)(`FrrApplier against a real FRR 8.4 instance${why}`, () 
   }, 120_000);
 
   it('the live configuration carries the peers, prefixes and BFD profiles of the plan', async () => {
-    expect(await applier.apply(renderFrrConfig(GOLDEN_PLANS['dual-stack-everything']!))).toEqual({
+    expect(await applier.apply(GOLDEN_PLANS['dual-stack-everything']!)).toEqual({
       ok: true,
       value: 'reloaded',
     });
@@ -144,4 +144,43 @@ describe.skipIf(!canRun)(`FrrApplier against a real FRR 8.4 instance${why}`, () 
       expect(table).toContain(`"${p}"`);
     expect(vtysh('-c', 'show running-config').out).toMatch(/bfd\n profile fast\n[\s\S]* profile slow\n/);
   }, 60_000);
+
+  it('prefix-only changes go through one vtysh session each and leave FRR exactly on the file', async () => {
+    const base = GOLDEN_PLANS['dual-stack-everything']!;
+    /** `base` with the prefixes of the peer at `address` changed by `f`. */
+    const edit = (from: FrrPlan, address: string, f: (x: readonly FrrPrefix[]) => FrrPrefix[]): FrrPlan => ({
+      ...from,
+      peers: from.peers.map((p) => (p.address === address ? { ...p, prefixes: f(p.prefixes) } : p)),
+    });
+    const px = (prefix: string, o: Partial<FrrPrefix> = {}): FrrPrefix => ({
+      prefix,
+      communities: [],
+      largeCommunities: [],
+      ...o,
+    });
+    const steps: [string, FrrPlan][] = [];
+    let p = base;
+    p = edit(p, '198.51.100.1', (x) => [...x, px('203.0.113.40/32'), px('203.0.113.41/32')]);
+    steps.push(['IPv4 prefixes of an existing class', p]);
+    p = edit(p, '2001:db8::1', (x) => [...x, px('2001:db8:ff::20/128', { communities: ['65000:9'] })]);
+    steps.push(['an IPv6 prefix of a new class', p]);
+    p = edit(p, '198.51.100.1', (x) =>
+      x.map((y) => (y.prefix === '203.0.113.40/32' ? { ...y, localPref: 300 } : y)),
+    );
+    steps.push(['local preference of one prefix', p]);
+    p = edit(p, '198.51.100.1', (x) => x.filter((y) => y.prefix !== '203.0.113.21/32'));
+    steps.push(['the last prefix of a class removed', p]);
+    p = edit(p, '2001:db8::1', () => []);
+    steps.push(['every IPv6 prefix removed', p]);
+    steps.push(['back to the start', base]);
+    for (const [what, next] of steps) {
+      expect(await applier.apply(next), what).toEqual({ ok: true, value: 'incremental' });
+      expect(pendingChanges(applier.configPath), what).toEqual([]);
+    }
+    const table = vtysh('-c', 'show bgp ipv4 unicast json').out;
+    expect(table).toContain('"203.0.113.20/32"');
+    expect(table).not.toContain('"203.0.113.40/32"');
+    expect((await metrics.incrementalApplies.get()).values[0]?.value).toBe(steps.length);
+    expect((await metrics.incrementalApplyFailures.get()).values[0]?.value ?? 0).toBe(0);
+  }, 120_000);
 });

@@ -2,6 +2,7 @@ import { access, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Result, err, ok } from '@ironlb/shared';
 import type { Logger } from 'pino';
+import { frrChange, renderFrrConfig, type FrrPlan } from '../bgp/index.js';
 import type { BgpMetrics } from './bgp-metrics.js';
 import type { CommandRunner } from './command-runner.js';
 
@@ -22,15 +23,27 @@ export const DEFAULT_FRR_TARGET: Omit<FrrTarget, 'instance' | 'configDir'> = {
   bindir: '/usr/bin',
 };
 
-export type ApplyOutcome = 'unchanged' | 'reloaded' | 'merged';
+/**
+ * `incremental`: only prefixes changed, applied with one vtysh session; `reloaded` / `merged`: the whole file
+ * (frr-reload.py / `vtysh -f`).
+ */
+export type ApplyOutcome = 'unchanged' | 'incremental' | 'reloaded' | 'merged';
 
 export interface FrrApplierOptions {
   target: FrrTarget;
   run: CommandRunner;
-  metrics: Pick<BgpMetrics, 'reloads' | 'reloadFailures'>;
+  metrics: Pick<BgpMetrics, 'reloads' | 'reloadFailures' | 'incrementalApplies' | 'incrementalApplyFailures'>;
   logger: Pick<Logger, 'info' | 'warn' | 'debug'>;
-  /** Bound of one reload (frr-reload.py reads the running configuration and diffs it: seconds). */
+  /** Bound of one command (frr-reload.py reads the running configuration and diffs it: seconds). */
   timeoutMs?: number;
+  /**
+   * A full reload at the first apply at least this long after the last one, even when nothing changed, so a
+   * change made to FRR behind the speaker's back (or an incremental apply that did not do what it said) is
+   * repaired. Default 5 minutes.
+   */
+  reconcileIntervalMs?: number;
+  /** Monotonic milliseconds; default performance.now. */
+  now?: () => number;
 }
 
 /** vtysh argv prefix for the target instance. */
@@ -49,15 +62,21 @@ export function redact(text: string): string {
  * Invariants:
  * - frr.conf is replaced atomically (written beside it, then renamed): FRR, a restarted sidecar or a person
  *   reading it never sees half a file; it is readable by its owner only (mode 0600: it holds BGP passwords);
- * - FRR is touched only when the text differs from the last text applied successfully; after a failure the
- *   same text is applied again on the next call;
+ *   it is written before FRR is changed, so it is always the newest plan and a restarted FRR loads it;
+ * - FRR is touched only when the text differs from the last text applied successfully, or when a reconcile is
+ *   due; after a failure the same text is applied again on the next call, with a full reload;
+ * - when only prefixes changed since the last successful apply (`frrChange`), one vtysh session applies them;
+ *   a session that exits non-zero or prints an error (`% …`) is followed at once by a full reload of the same
+ *   file, so the outcome never depends on how far the session got;
  * - with frr-reload.py the running configuration becomes the file (lines no longer rendered are removed);
  *   without it, `vtysh -f` merges the file into the running configuration (nothing is removed: the outcome
  *   says `merged`, and a restart of FRR, which reads frr.conf, completes the change).
  * Calls must not overlap (the caller serialises them).
  */
 export class FrrApplier {
-  private applied: string | undefined;
+  /** Text and plan FRR runs (undefined: unknown, the next apply is a full reload). */
+  private applied: { text: string; plan: FrrPlan } | undefined;
+  private lastFull: number | undefined;
 
   constructor(private readonly options: FrrApplierOptions) {}
 
@@ -65,24 +84,57 @@ export class FrrApplier {
     return join(this.options.target.configDir, 'frr.conf');
   }
 
-  async apply(text: string): Promise<Result<ApplyOutcome>> {
-    if (text === this.applied) return ok('unchanged');
+  async apply(plan: FrrPlan): Promise<Result<ApplyOutcome>> {
     const { metrics, logger } = this.options;
+    const text = renderFrrConfig(plan);
+    const now = (this.options.now ?? (() => performance.now()))();
+    const reconcile =
+      this.lastFull === undefined ||
+      now - this.lastFull >= (this.options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS);
+    if (text === this.applied?.text && !reconcile) return ok('unchanged');
     const written = await this.write(text);
     if (!written.ok) {
       metrics.reloadFailures.inc();
       return written;
     }
+    if (!reconcile && (await this.incremental(plan))) {
+      this.applied = { text, plan };
+      return ok('incremental');
+    }
+    this.applied = undefined;
     const outcome = await this.load();
     if (!outcome.ok) {
       metrics.reloadFailures.inc();
       logger.warn({ error: outcome.error }, 'applying frr.conf failed; retrying on the next plan');
       return outcome;
     }
-    this.applied = text;
+    this.applied = { text, plan };
+    this.lastFull = now;
     metrics.reloads.inc();
     logger.info({ how: outcome.value, path: this.configPath }, 'FRR configuration applied');
     return outcome;
+  }
+
+  /** Applies a prefix-only change with one vtysh session; false: not such a change, or the session failed. */
+  private async incremental(plan: FrrPlan): Promise<boolean> {
+    const { metrics, logger, target } = this.options;
+    const change = frrChange(this.applied?.plan, plan);
+    if (change.kind === 'structural') {
+      logger.debug({ reason: change.reason }, 'frr.conf changed beyond prefixes: full reload');
+      return false;
+    }
+    if (change.kind === 'unchanged') return true;
+    const r = await this.run([...vtyshArgv(target), ...change.commands.flatMap((c) => ['-c', c])]);
+    const problem = r.ok ? vtyshErrors(r.value) : r.error;
+    if (problem !== undefined) {
+      metrics.incrementalApplyFailures.inc();
+      logger.warn({ error: problem }, 'incremental FRR change failed; reloading the whole frr.conf');
+      return false;
+    }
+    metrics.incrementalApplies.inc();
+    const { added, removed, changed } = change;
+    logger.info({ added, removed, changed, commands: change.commands.length }, 'FRR prefixes changed');
+    return true;
   }
 
   private async write(text: string): Promise<Result<void>> {
@@ -147,6 +199,13 @@ export class FrrApplier {
 }
 
 const RELOAD_PASSES = 3;
+const RECONCILE_INTERVAL_MS = 5 * 60_000;
+
+/** vtysh prints `% …` for a command it or a daemon refused; undefined when there is none. */
+export function vtyshErrors(stdout: string): string | undefined {
+  const lines = stdout.split('\n').filter((l) => l.trimStart().startsWith('%'));
+  return lines.length > 0 ? redact(lines.join(' | ')).slice(0, 2000) : undefined;
+}
 
 /**
  * The configuration lines `frr-reload.py --test` would still add or delete, without the hostname (FRR's own;

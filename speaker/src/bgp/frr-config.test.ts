@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sortCommunities, sortLargeCommunities } from './communities.js';
-import { mergeByPrefix, renderFrrConfig } from './frr-config.js';
+import { mergeByPrefix } from './frr-classes.js';
+import { renderFrrConfig } from './frr-config.js';
 import type { FrrPeer, FrrPlan } from './frr-plan.js';
 import { GOLDEN_PLANS } from './testing/frr-plans.js';
 
@@ -59,18 +60,29 @@ describe('renderFrrConfig', () => {
       ],
     });
     const lines = text.split('\n');
-    expect(lines.filter((l) => l.includes('prefix-list ironlb-198-51-100-1-1 seq'))).toEqual([
-      'ip prefix-list ironlb-198-51-100-1-1 seq 5 permit 203.0.113.1/32',
-    ]);
-    expect(lines.filter((l) => l.includes('prefix-list ironlb-198-51-100-2-1 seq'))).toEqual([
-      'ip prefix-list ironlb-198-51-100-2-1 seq 5 permit 203.0.113.2/32',
-    ]);
-    expect(lines).toContain('ipv6 prefix-list ironlb-2001-db8--1-1 seq 5 permit 2001:db8:ff::1/128');
+    // Each prefix is its own class (a different peer each): three tags, each permitted by one peer's map only.
+    const tagOf = (prefix: string): string =>
+      /route-map ironlb-tag-(\d+)$/.exec(lines.find((l) => l.includes(`network ${prefix} `)) ?? '')?.[1] ??
+      '';
+    const permitted = (peerMap: string): string[] => {
+      const out: string[] = [];
+      lines.forEach((l, i) => {
+        if (l.startsWith(`route-map ${peerMap} permit`)) out.push(lines[i + 1] ?? '');
+      });
+      return out;
+    };
+    expect(permitted('ironlb-out-198-51-100-1')).toEqual([` match tag ${tagOf('203.0.113.1/32')}`]);
+    expect(permitted('ironlb-out-198-51-100-2')).toEqual([` match tag ${tagOf('203.0.113.2/32')}`]);
+    expect(permitted('ironlb-out-2001-db8--1')).toEqual([` match tag ${tagOf('2001:db8:ff::1/128')}`]);
+    expect(new Set(['203.0.113.1/32', '203.0.113.2/32', '2001:db8:ff::1/128'].map(tagOf)).size).toBe(3);
+    expect(text).not.toContain('prefix-list');
     const v4 = text.slice(text.indexOf('address-family ipv4'), text.indexOf('address-family ipv6'));
     const v6 = text.slice(text.indexOf('address-family ipv6'));
     expect(v4).not.toContain('2001:db8::1 activate');
     expect(v6).not.toContain('198.51.100.1 activate');
-    expect(v6.split('\n').filter((l) => l.includes('network'))).toEqual(['  network 2001:db8:ff::1/128']);
+    expect(v6.split('\n').filter((l) => l.includes('network'))).toEqual([
+      `  network 2001:db8:ff::1/128 route-map ironlb-tag-${tagOf('2001:db8:ff::1/128')}`,
+    ]);
   });
 
   it('uses the ASN most peers share and local-as for the others', () => {

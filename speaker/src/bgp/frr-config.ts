@@ -1,6 +1,6 @@
-import { compareIP, familyOfValidIP, parseIP, type IPFamily } from '@ironlb/shared';
-import { sortCommunities, sortLargeCommunities } from './communities.js';
-import type { FrrBfdProfile, FrrPeer, FrrPlan, FrrPrefix } from './frr-plan.js';
+import { familyOfValidIP, type IPFamily } from '@ironlb/shared';
+import { compareAddress, frrPrefixPart, outMap, type FrrPrefixPart } from './frr-classes.js';
+import type { FrrBfdProfile, FrrPeer, FrrPlan } from './frr-plan.js';
 
 /**
  * Renders a node's whole `frr.conf` (FRR 8.4 syntax) from its plan.
@@ -8,10 +8,13 @@ import type { FrrBfdProfile, FrrPeer, FrrPlan, FrrPrefix } from './frr-plan.js';
  * Invariants:
  * - Pure and deterministic: the same plan, whatever the order of its lists, gives the same text (peers,
  *   prefixes, profiles and communities are sorted), so the applier reloads FRR only when something changed.
- * - A peer receives exactly its own prefixes: one outbound route-map per peer permits them (prefix-lists) and
- *   denies everything else; nothing is accepted from any peer (inbound route-map denies all).
+ * - A peer receives exactly its own prefixes: one outbound route-map per peer permits them (by the tag of their
+ *   class, `frr-classes.ts`) and denies everything else; nothing is accepted from any peer (inbound route-map
+ *   denies all).
  * - Every prefix any peer receives has a `network` statement; `no bgp network import-check` lets BGP originate it
  *   without a route in the kernel (the Service IP lives on no interface).
+ * - Only the `network` statements and the route-map entries of `frrPrefixPart` depend on the prefixes: the rest
+ *   of the text is `renderFrrConfig` of the plan without prefixes (`frr-change.ts` relies on it).
  * - Graceful restart is on, so a restart of FRR keeps the router's routes for the restart time (120 s), and
  *   `preserve-fw-state` sets the F-bit: a node forwards Service traffic with its kernel, not with anything FRR
  *   learns, so its forwarding state does survive, and without the F-bit the router drops the stale routes as soon
@@ -42,11 +45,19 @@ export function renderFrrConfig(plan: FrrPlan): string {
   out.push(' bgp graceful-restart preserve-fw-state');
   out.push(' no bgp graceful-restart notification');
   for (const p of peers) out.push(...neighborLines(p, routerAsn));
-  for (const family of ['IPv4', 'IPv6'] as const) out.push(...addressFamily(peers, family));
+  const part = frrPrefixPart(peers);
+  for (const family of ['IPv4', 'IPv6'] as const) out.push(...addressFamily(peers, part, family));
   out.push('exit', '!');
-  for (const p of peers) out.push(...prefixLists(p));
   out.push(`route-map ${IN_MAP} deny 1`, 'exit', '!');
-  for (const p of peers) out.push(...routeMap(p));
+  const entries = [
+    ...part.routeMaps,
+    // Explicit: a peer without prefixes still has a defined route-map that denies everything.
+    ...peers.map((p) => ({ name: outMap(p.address), action: 'deny' as const, seq: 65535, body: [] })),
+  ];
+  const order = new Map(peers.map((p, i) => [outMap(p.address), i]));
+  entries.sort((a, b) => (order.get(a.name) ?? -1) - (order.get(b.name) ?? -1) || a.seq - b.seq);
+  for (const e of entries)
+    out.push(`route-map ${e.name} ${e.action} ${e.seq}`, ...e.body.map((l) => ` ${l}`), 'exit', '!');
   const profiles = [...plan.bfdProfiles].sort((a, b) => cmp(a.name, b.name));
   if (profiles.length > 0) {
     out.push('bfd');
@@ -59,29 +70,7 @@ export function renderFrrConfig(plan: FrrPlan): string {
 /** Inbound route-map of every session: a speaker learns no routes. */
 const IN_MAP = 'ironlb-deny-in';
 
-/** A route-map / prefix-list name for a peer: its address with ':' and '.' as '-'. */
-function peerTag(address: string): string {
-  return address.replace(/[.:]/g, '-');
-}
-
-function outMap(p: Pick<FrrPeer, 'address'>): string {
-  return `ironlb-out-${peerTag(p.address)}`;
-}
-
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-function compareAddress(a: string, b: string): number {
-  const pa = parseIP(a);
-  const pb = parseIP(b);
-  if (pa && pb) return compareIP(pa, pb);
-  return cmp(a, b);
-}
-
-function comparePrefix(a: string, b: string): number {
-  const [aa = '', al = '0'] = a.split('/');
-  const [ba = '', bl = '0'] = b.split('/');
-  return compareAddress(aa, ba) || Number(al) - Number(bl);
-}
 
 /** Values are single FRR words: whoever builds the plan refuses others (a bug if one gets here). */
 function checkPeer(p: FrrPeer): void {
@@ -90,7 +79,7 @@ function checkPeer(p: FrrPeer): void {
 }
 
 /** The ASN most peers use locally (the smallest one on a tie); the others get `local-as`. */
-function mainAsn(peers: readonly FrrPeer[]): number {
+export function mainAsn(peers: readonly FrrPeer[]): number {
   const counts = new Map<number, number>();
   for (const p of peers) counts.set(p.localASN, (counts.get(p.localASN) ?? 0) + 1);
   return [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 0;
@@ -119,102 +108,18 @@ function neighborLines(p: FrrPeer, routerAsn: number): string[] {
   return lines;
 }
 
-function addressFamily(peers: readonly FrrPeer[], family: IPFamily): string[] {
+function addressFamily(peers: readonly FrrPeer[], part: FrrPrefixPart, family: IPFamily): string[] {
   const members = peers.filter((p) => familyOfValidIP(p.address) === family);
   if (members.length === 0) return [];
-  const networks = new Set<string>();
-  for (const p of members) for (const x of p.prefixes) networks.add(x.prefix);
   const lines = [' !', ` address-family ${family === 'IPv4' ? 'ipv4' : 'ipv6'} unicast`];
-  for (const net of [...networks].sort(comparePrefix)) lines.push(`  network ${net}`);
+  for (const n of part.networks)
+    if (n.family === family) lines.push(`  network ${n.prefix} route-map ${n.routeMap}`);
   for (const p of members) {
     lines.push(`  neighbor ${p.address} activate`);
     lines.push(`  neighbor ${p.address} route-map ${IN_MAP} in`);
-    lines.push(`  neighbor ${p.address} route-map ${outMap(p)} out`);
+    lines.push(`  neighbor ${p.address} route-map ${outMap(p.address)} out`);
   }
   lines.push(' exit-address-family');
-  return lines;
-}
-
-/** Prefixes that carry the same attributes to a peer share one route-map entry. */
-interface Group {
-  communities: string[];
-  largeCommunities: string[];
-  localPref: number | undefined;
-  prefixes: string[];
-}
-
-/** The peer's prefixes grouped by attributes, groups in the order of their first prefix. */
-function groups(p: FrrPeer): Group[] {
-  const byKey = new Map<string, Group>();
-  const merged = mergeByPrefix(p.prefixes);
-  for (const x of merged) {
-    const g: Group = {
-      communities: sortCommunities(x.communities),
-      largeCommunities: sortLargeCommunities(x.largeCommunities),
-      localPref: x.localPref,
-      prefixes: [],
-    };
-    const key = JSON.stringify([g.communities, g.largeCommunities, g.localPref ?? null]);
-    const existing = byKey.get(key) ?? g;
-    existing.prefixes.push(x.prefix);
-    byKey.set(key, existing);
-  }
-  return [...byKey.values()];
-}
-
-/**
- * One entry per prefix, sorted: a prefix listed twice (two advertisements, or two IPs aggregated into it)
- * carries the union of the communities and the highest local preference.
- */
-export function mergeByPrefix(prefixes: readonly FrrPrefix[]): FrrPrefix[] {
-  const byPrefix = new Map<string, FrrPrefix>();
-  for (const x of prefixes) {
-    const prev = byPrefix.get(x.prefix);
-    if (!prev) {
-      byPrefix.set(x.prefix, x);
-      continue;
-    }
-    const prefs = [prev.localPref, x.localPref].filter((v) => v !== undefined);
-    byPrefix.set(x.prefix, {
-      prefix: x.prefix,
-      communities: [...prev.communities, ...x.communities],
-      largeCommunities: [...prev.largeCommunities, ...x.largeCommunities],
-      localPref: prefs.length > 0 ? Math.max(...prefs) : undefined,
-    });
-  }
-  return [...byPrefix.values()].sort((a, b) => comparePrefix(a.prefix, b.prefix));
-}
-
-function prefixListName(p: FrrPeer, index: number): string {
-  return `ironlb-${peerTag(p.address)}-${index + 1}`;
-}
-
-function prefixLists(p: FrrPeer): string[] {
-  const ip = familyOfValidIP(p.address) === 'IPv4' ? 'ip' : 'ipv6';
-  const lines: string[] = [];
-  groups(p).forEach((g, i) => {
-    g.prefixes.forEach((prefix, j) => {
-      lines.push(`${ip} prefix-list ${prefixListName(p, i)} seq ${(j + 1) * 5} permit ${prefix}`);
-    });
-  });
-  if (lines.length > 0) lines.push('!');
-  return lines;
-}
-
-function routeMap(p: FrrPeer): string[] {
-  const ip = familyOfValidIP(p.address) === 'IPv4' ? 'ip' : 'ipv6';
-  const lines: string[] = [];
-  groups(p).forEach((g, i) => {
-    lines.push(`route-map ${outMap(p)} permit ${i + 1}`);
-    lines.push(` match ${ip} address prefix-list ${prefixListName(p, i)}`);
-    if (g.communities.length > 0) lines.push(` set community ${g.communities.join(' ')} additive`);
-    if (g.largeCommunities.length > 0)
-      lines.push(` set large-community ${g.largeCommunities.join(' ')} additive`);
-    if (g.localPref !== undefined) lines.push(` set local-preference ${g.localPref}`);
-    lines.push('exit', '!');
-  });
-  // Explicit: a peer without prefixes still has a defined route-map that denies everything.
-  lines.push(`route-map ${outMap(p)} deny 65535`, 'exit', '!');
   return lines;
 }
 

@@ -8,3 +8,5 @@ export * from './communities.js';
 export * from './peer-password.js';
 export * from './peer-status.js';
 export * from './session-events.js';
+export * from './frr-classes.js';
+export * from './frr-change.js';
