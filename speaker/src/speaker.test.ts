@@ -110,6 +110,11 @@ class Harness {
   alive = new Set(NODES);
   peers = new Map<string, PeerReport>();
   stale = false;
+  /** How long the fake view takes to sync (its start()), ms. */
+  viewSyncMs = 0;
+  /** performance.now() of the first setPeers and of the first announcer.apply. */
+  peersSetAt: number | null = null;
+  firstAppliedAt: number | null = null;
   /** Start of the confirmed fresh spell of the fake view (performance.now clock). */
   freshSince = Number.NEGATIVE_INFINITY;
   published: LocalState[] = [];
@@ -210,7 +215,7 @@ class Harness {
           });
     return {
       view: view ?? {
-        start: ok,
+        start: () => new Promise<void>((r) => setTimeout(r, this.viewSyncMs)),
         stop: ok,
         hasSynced: () => true,
         snapshot: () => ({
@@ -231,7 +236,9 @@ class Harness {
           this.calls.push('leave');
           await ok();
         },
-        setPeers: () => {},
+        setPeers: () => {
+          this.peersSetAt ??= performance.now();
+        },
         alive: () => new Set(this.alive),
         peers: () => new Map([...this.peers].filter(([n]) => this.alive.has(n))),
         publish: (state) => {
@@ -245,6 +252,7 @@ class Harness {
           this.calls.push('announcer.stop');
         },
         apply: (desired) => {
+          this.firstAppliedAt ??= performance.now();
           this.applied += 1;
           this.desired = new Map(desired);
         },
@@ -325,6 +333,16 @@ describe('Speaker with the claim election', { timeout: 30_000 }, () => {
     await harness.speaker.start(new AbortController().signal);
     expect(harness.applied).toBe(0);
     expect(harness.published.at(-1)).toMatchObject({ macs: ['02:00:00:00:00:01'], claims: new Map() });
+  });
+
+  it('a view that syncs after the warm-up: still hears its peers for a whole warm-up before announcing', async () => {
+    // Warm-up 15 ms from start; the view (and so the peer list) takes 200 ms.
+    const h = await started(FIRST, (x) => {
+      x.viewSyncMs = 200;
+    });
+    expect(h.peersSetAt).not.toBeNull();
+    expect(h.firstAppliedAt).not.toBeNull();
+    expect((h.firstAppliedAt ?? 0) - (h.peersSetAt ?? 0)).toBeGreaterThanOrEqual(15);
   });
 
   it('defers to the first-ranked peer that claims the IP (steady state: one announcer)', async () => {

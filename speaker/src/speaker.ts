@@ -62,6 +62,8 @@ export class Speaker {
   private settledOnce = false;
   /** stop() has begun: no more plans (the announcer keeps what it has through the handover, then stops). */
   private stopping = false;
+  /** Membership has been told of at least one peer (its heartbeats are admitted only from then on). */
+  private peersKnown = false;
   private readonly local: LocalInterfaces;
   private macs: string[] = [];
   private lastClaims: ReadonlyMap<string, number> = new Map();
@@ -349,6 +351,13 @@ export class Speaker {
     if (key === this.peerKey) return;
     this.peerKey = key;
     this.parts.membership.setPeers(peers);
+    if (!this.peersKnown && peers.some((p) => p.name !== this.options.nodeName)) {
+      // Heartbeats count only from peers membership knows, i.e. once the view has synced: on a slow start the
+      // warm-up from start() is over by then, and the first plan would see nobody alive and announce every IP
+      // (seen on a CPU-starved node). The warm-up runs again from here, once.
+      this.peersKnown = true;
+      this.warmUntil = Math.max(this.warmUntil, performance.now() + this.warmUpMs());
+    }
   }
 
   private defaultInterface(): string | undefined {
