@@ -2,10 +2,11 @@ import {
   announcementCoversNode,
   announcementCoversPool,
   parseIP,
+  type IPPoolConfig,
   type L2AnnouncementConfig,
 } from '@ironlb/shared';
 import { PlanMemo } from './plan-memo.js';
-import { explainNodes, type IpFacts, type NodeFacts } from '../eligibility/index.js';
+import { explainNodes, type AnnouncementFacts, type IpFacts, type NodeFacts } from '../eligibility/index.js';
 import type { InterfaceChoice, IpPlan, PlanInput, ServiceRef, ServiceView } from './types.js';
 
 /**
@@ -25,36 +26,55 @@ export function planAnnouncements(input: PlanInput, memo = new PlanMemo()): IpPl
     (a, b) => a.creationTimestamp.localeCompare(b.creationTimestamp) || a.name.localeCompare(b.name),
   );
   memo.prepare({ nodes: input.nodes.map((n) => n.name), pools });
+  const coverage = new Map<string, PoolCoverage>();
   const plans: IpPlan[] = [];
-  for (const [ip, services] of byIp) plans.push(planIp({ ip, services, input, memo }));
+  for (const [ip, services] of byIp) plans.push(planIp({ ip, services, input, memo, coverage }));
   return plans.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
 }
 
-function planIp(args: { ip: string; services: ServiceView[]; input: PlanInput; memo: PlanMemo }): IpPlan {
+/** What the L2Announcements say about one pool: the same for every IP in it, so computed once per plan. */
+interface PoolCoverage {
+  names: readonly string[];
+  facts: readonly AnnouncementFacts[];
+}
+
+function coverageOf(pool: IPPoolConfig, input: PlanInput): PoolCoverage {
+  const covering = input.announcements.filter((a) =>
+    announcementCoversPool(a, { name: pool.name, labels: pool.labels }),
+  );
+  return {
+    names: covering.map((a) => a.name),
+    facts: covering.map((a) => ({
+      name: a.name,
+      nodeSelector: (labels) => announcementCoversNode(a, labels),
+    })),
+  };
+}
+
+function planIp(args: {
+  ip: string;
+  services: ServiceView[];
+  input: PlanInput;
+  memo: PlanMemo;
+  coverage: Map<string, PoolCoverage>;
+}): IpPlan {
   const { ip, services, input, memo } = args;
   const refs: ServiceRef[] = services.map((s) => ({ namespace: s.namespace, name: s.name, uid: s.uid }));
   const pool = memo.poolOf(ip);
   if (!pool)
     return { ip, pool: null, services: refs, announcer: null, candidates: [], announcements: [], nodes: [] };
-  const covering = input.announcements.filter((a) =>
-    announcementCoversPool(a, { name: pool.name, labels: pool.labels }),
-  );
-  const facts: IpFacts = {
-    ip,
-    announcements: covering.map((a) => ({
-      name: a.name,
-      nodeSelector: (labels) => announcementCoversNode(a, labels),
-    })),
-    services: services.map((s) => ({
-      namespace: s.namespace,
-      name: s.name,
-      externalTrafficPolicy: s.externalTrafficPolicy,
-      endpoints: s.endpoints,
-    })),
-  };
+  let coverage = args.coverage.get(pool.name);
+  if (!coverage) {
+    coverage = coverageOf(pool, input);
+    args.coverage.set(pool.name, coverage);
+  }
+  // A ServiceView is a ServiceFacts (and more): no per-IP copy.
+  const facts: IpFacts = { ip, announcements: coverage.facts, services };
   const nodes = explainNodes({ ip: facts, nodes: input.nodes, aliveSpeakers: input.alive });
+  const ranking = memo.ranking(ip);
   const eligible = new Set(nodes.filter((n) => n.ineligible === null).map((n) => n.node));
-  const candidates = memo.ranking(ip).filter((n) => eligible.has(n));
+  // Every node eligible (the common case): the ranking itself, shared with the memo (both are read-only).
+  const candidates = eligible.size === ranking.length ? ranking : ranking.filter((n) => eligible.has(n));
   return {
     ip,
     pool: pool.name,
@@ -62,7 +82,7 @@ function planIp(args: { ip: string; services: ServiceView[]; input: PlanInput; m
     // The first eligible node in the IP's ranking: the same as electAnnouncer(ip, eligible).
     announcer: candidates[0] ?? null,
     candidates,
-    announcements: covering.map((a) => a.name),
+    announcements: coverage.names,
     nodes,
   };
 }
