@@ -105,8 +105,7 @@ async function waitForPaths(
     return JSON.stringify(last) === JSON.stringify(expected);
   };
   try {
-    // A change is an frr-reload.py on every node, then FRR's route-map delay timer (5 s) before the update goes
-    // out: about 20 s on the loaded lab (load average ~23 on 2 cores).
+    // A change is an frr-reload.py on every node: up to ~25 s each at load average ~23 on 2 cores.
     await waitFor(probe, { what: `${prefix} paths [${expected.join(' | ')}]`, timeoutMs: 60_000 });
   } catch (error) {
     throw new Error(`${(error as Error).message} (last: [${last.join(' | ')}])`, { cause: error });
