@@ -44,6 +44,7 @@ import {
   ensureBgpLab,
   waitForBgpSessions,
 } from '../test/e2e/support/router.js';
+import { speakerMetrics } from '../test/e2e/support/metrics.js';
 import { createServices, loadavg, mapLimit, sleep } from './speaker-lab.js';
 
 const NAME = 'bench-bgp-routes';
@@ -167,12 +168,37 @@ async function clearServices(o: {
   );
 }
 
+/** Per node: FRR applies so far, incremental (one vtysh session) and full (frr-reload.py), and failures. */
+async function applyCounts(nodes: readonly string[]): Promise<string> {
+  const metric = speakerMetrics(PORTS.metrics);
+  const parts: string[] = [];
+  for (const node of nodes) {
+    const [inc, incFail, full, fail] = await Promise.all(
+      [
+        'ironlb_bgp_incremental_applies_total',
+        'ironlb_bgp_incremental_apply_failures_total',
+        'ironlb_bgp_reloads_total',
+        'ironlb_bgp_reload_failures_total',
+      ].map((m) => metric(node, m).catch(() => Number.NaN)),
+    );
+    parts.push(`${node} incremental ${inc} (failed ${incFail}), full ${full} (failed ${fail})`);
+  }
+  return `applies so far: ${parts.join('; ')}`;
+}
+
 function summary(label: string, values: readonly number[]): string {
   const r = (v: number): string => String(Math.round(v));
   return `${label}: n=${values.length} p50=${r(percentile(values, 50))} ms p99=${r(percentile(values, 99))} ms max=${r(Math.max(...values))} ms`;
 }
 
-async function latencyPhase(o: { namespace: string; netns: string; want: string }): Promise<void> {
+interface Phase {
+  namespace: string;
+  netns: string;
+  want: string;
+  nodes: readonly string[];
+}
+
+async function latencyPhase(o: Phase): Promise<void> {
   const names = await createServices({
     namespace: o.namespace,
     count: LATENCY_COUNT,
@@ -204,10 +230,11 @@ async function latencyPhase(o: { namespace: string; netns: string; want: string 
   const polls = await poller;
   console.log(summary('(a) status write -> /128 installed with every next hop', ms));
   console.log(`    ${polls} router polls; load ${loadavg()}`);
+  console.log(`    ${await applyCounts(o.nodes)}`);
   await clearServices({ namespace: o.namespace, names, netns: o.netns });
 }
 
-async function scalePhase(o: { namespace: string; netns: string; want: string }): Promise<void> {
+async function scalePhase(o: Phase): Promise<void> {
   const names = await createServices({
     namespace: o.namespace,
     count: SCALE_COUNT,
@@ -241,6 +268,7 @@ async function scalePhase(o: { namespace: string; netns: string; want: string })
     `(b) first status write -> router has all ${SCALE_COUNT} /128s with every next hop: ${Math.round(last - t0)} ms ` +
       `(status writes took ${Math.round(written)} ms; ${polls} router polls); load ${loadavg()}`,
   );
+  console.log(`    ${await applyCounts(o.nodes)}`);
   await clearServices({ namespace: o.namespace, names, netns: o.netns });
 }
 
@@ -269,8 +297,8 @@ async function main(): Promise<void> {
     for (const node of nodes) speakers.start(node, bgpSpeakerArgs(node));
     await waitForBgpSessions({ nodes, metricsPort: PORTS.metrics, sessions: 1, timeoutMs: 120_000 });
     console.log(`sessions up on ${nodes.join(', ')}; expected gateways ${want}`);
-    if (LATENCY_COUNT > 0) await latencyPhase({ namespace: ns.name, netns, want });
-    if (SCALE_COUNT > 0) await scalePhase({ namespace: ns.name, netns, want });
+    if (LATENCY_COUNT > 0) await latencyPhase({ namespace: ns.name, netns, want, nodes });
+    if (SCALE_COUNT > 0) await scalePhase({ namespace: ns.name, netns, want, nodes });
   } finally {
     await speakers.stopAll().catch((e: unknown) => {
       console.error(`stopping speakers: ${String(e)}`);
