@@ -114,6 +114,37 @@ describe('Membership over UDP', { timeout: 30_000 }, () => {
     expect(members.every((m) => m.alive().size === 3)).toBe(true);
   });
 
+  it('declares nobody dead when our event loop blocks between a sweep and its verdict', async () => {
+    const { members, changes } = startAll({ timeoutMs: 300 });
+    for (const m of members) {
+      await m.start();
+      m.setPeers(peers);
+    }
+    await until(() => members.every((m) => m.alive().size === 3), 8000);
+    for (const c of changes) c.length = 0;
+    // A callback queued in the same turn as a sweep's verdict and run before it (as a plan is): 12 tries at
+    // spread-out moments, each blocking for more than the timeout.
+    for (let i = 0; i < 12; i++) {
+      await new Promise<void>((resolve) => {
+        setTimeout(
+          () => {
+            setImmediate(() => {
+              const end = performance.now() + 400;
+              while (performance.now() < end) {
+                // busy
+              }
+              resolve();
+            });
+          },
+          7 + i * 3,
+        );
+      });
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(changes.flat().filter((c) => !c.alive)).toEqual([]);
+  });
+
   it('ignores heartbeats signed with another secret', async () => {
     const invalid: string[] = [];
     const a = new Membership({

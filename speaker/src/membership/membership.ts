@@ -321,7 +321,10 @@ export class Membership {
   /**
    * Sweeps run from a timer, but the verdict is taken in setImmediate, i.e. after the event loop's
    * I/O phase, so datagrams that queued up while we were busy are read before anyone is declared
-   * dead. A late timer means we stalled: silence overlapping the stall is forgiven.
+   * dead. A late timer means we stalled: silence overlapping the stall is forgiven. So does a late verdict:
+   * callbacks queued before it (a plan, a relist) can block between the timer and the verdict, and datagrams
+   * that arrived meanwhile are read only in the next I/O phase (on a CPU-starved node a plan took 0.4 s and
+   * every peer was declared dead at once).
    */
   private scheduleSweep(): void {
     const period = Math.max(10, Math.floor(this.options.intervalMs / 2));
@@ -330,7 +333,9 @@ export class Membership {
       const now = monotonicMs();
       if (now - expected > this.options.intervalMs) this.table.noteStall(now);
       setImmediate(() => {
-        const changes = this.table.sweep(monotonicMs());
+        const at = monotonicMs();
+        if (at - now > this.options.intervalMs) this.table.noteStall(at);
+        const changes = this.table.sweep(at);
         if (changes.length > 0) this.options.onChange(changes);
         if (this.socket) this.scheduleSweep();
       });
