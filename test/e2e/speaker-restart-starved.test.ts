@@ -119,7 +119,12 @@ describe('speaker restarted while starved of CPU', () => {
       const owner = await env.announcer(IP);
       const probe = startClientProbe({ netns: client, ip: IP, intervalMs: 20 });
       const from = Date.now();
-      await sleep(500);
+      // The probe agent itself takes a while to start on a loaded machine: begin once the owner has answered.
+      await waitFor(() => probe.samples.some((x) => x.node === owner), {
+        what: `the client answered by ${owner}`,
+        timeoutMs: 15_000,
+      });
+      await sleep(300);
       const oldLog = env.speakers.processOf(owner)?.log;
       await env.speakers.stop(owner);
       // The new process appends to the same file: read only what it writes.
