@@ -13,17 +13,19 @@ interface Workload {
   spec: { template: { spec: { containers: { name: string; env?: { name: string; value?: string }[] }[] } } };
 }
 
-/** NODE_OPTIONS per container name ("speaker", "controller"), undefined when the variable is not set. */
-async function nodeOptions(args: string[]): Promise<Map<string, string | undefined>> {
+/** An env variable per container name ("speaker", "controller"), undefined when the variable is not set. */
+async function envOf(args: string[], variable: string): Promise<Map<string, string | undefined>> {
   const out = new Map<string, string | undefined>();
   for (const doc of parseAllDocuments(await helmTemplate(args))) {
     const o = doc.toJS() as Workload | null;
     if (o?.kind !== 'DaemonSet' && o?.kind !== 'Deployment') continue;
     for (const c of o.spec.template.spec.containers)
-      out.set(c.name, c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value);
+      out.set(c.name, c.env?.find((e) => e.name === variable)?.value);
   }
   return out;
 }
+
+const nodeOptions = (args: string[]): Promise<Map<string, string | undefined>> => envOf(args, 'NODE_OPTIONS');
 
 const flags = (oldSpaceMiB: number): string =>
   `--max-old-space-size=${String(oldSpaceMiB)} --max-semi-space-size=1`;
@@ -78,5 +80,13 @@ describe.skipIf(HELM === undefined)('charts/ironlb: V8 flags from the memory lim
     await expect(nodeOptions(['--set', 'controller.resources.limits.memory=20Mi'])).rejects.toThrow(
       'memory limit 20Mi leaves 13 MiB of V8 old space',
     );
+  });
+
+  it('the speaker gets MALLOC_ARENA_MAX=2 by default; speaker.mallocArenaMax changes it, null drops it', async () => {
+    expect((await envOf([], 'MALLOC_ARENA_MAX')).get('speaker')).toBe('2');
+    expect((await envOf(['--set', 'speaker.mallocArenaMax=4'], 'MALLOC_ARENA_MAX')).get('speaker')).toBe('4');
+    const none = await envOf(['--set', 'speaker.mallocArenaMax=null'], 'MALLOC_ARENA_MAX');
+    expect(none.has('speaker')).toBe(true);
+    expect(none.get('speaker')).toBeUndefined();
   });
 });
