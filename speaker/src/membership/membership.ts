@@ -321,10 +321,11 @@ export class Membership {
   /**
    * Sweeps run from a timer, but the verdict is taken in setImmediate, i.e. after the event loop's
    * I/O phase, so datagrams that queued up while we were busy are read before anyone is declared
-   * dead. A late timer means we stalled: silence overlapping the stall is forgiven. So does a late verdict:
-   * callbacks queued before it (a plan, a relist) can block between the timer and the verdict, and datagrams
-   * that arrived meanwhile are read only in the next I/O phase (on a CPU-starved node a plan took 0.4 s and
-   * every peer was declared dead at once).
+   * dead. A late timer means we stalled: silence overlapping the stall is forgiven. A late verdict is judged
+   * as of the timer: callbacks queued before it (a plan, a relist) can block between the timer and the verdict,
+   * and datagrams that arrived meanwhile are read only in the next I/O phase (on a CPU-starved node a plan took
+   * 0.4 s and every peer was declared dead at once). A peer already silent for the timeout at the timer is
+   * declared dead in the same verdict as before, so failover is not delayed.
    */
   private scheduleSweep(): void {
     const period = Math.max(10, Math.floor(this.options.intervalMs / 2));
@@ -334,8 +335,7 @@ export class Membership {
       if (now - expected > this.options.intervalMs) this.table.noteStall(now);
       setImmediate(() => {
         const at = monotonicMs();
-        if (at - now > this.options.intervalMs) this.table.noteStall(at);
-        const changes = this.table.sweep(at);
+        const changes = this.table.sweep(at - now > this.options.intervalMs ? now : at);
         if (changes.length > 0) this.options.onChange(changes);
         if (this.socket) this.scheduleSweep();
       });
