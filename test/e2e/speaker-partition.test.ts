@@ -246,14 +246,15 @@ describe.each(VARIANTS)('speaker: one node partitioned from the API server, $tit
   });
 
   it('heals without flapping: each IP changes its answering MAC at most once, then stays', async () => {
-    // Sample every IP's answering MACs for 15 s. The single answering MAC may change once (back to the victim
-    // for the IPs it ranks first); a handover may show both MACs for a moment (counted and printed).
+    // Sample every IP's answering MACs for 25 s. The single answering MAC may change once (back to the victim
+    // for the IPs it ranks first, once its view has caught up and then settled: --claim-settle, 5 s); a handover
+    // may show both MACs for a moment (counted and printed).
     const all = [reused, ...ips];
     const history = new Map<string, string[]>();
     for (const ip of all) history.set(ip, [(await env.capture.whoAnswers(ip, 100)).join('+')]);
     const doubles = new Map<string, number>();
     await heal(victim, v);
-    const end = Date.now() + 15_000;
+    const end = Date.now() + 25_000;
     while (Date.now() < end) {
       for (const ip of all) {
         const macs = await env.capture.whoAnswers(ip, 60);
@@ -267,11 +268,18 @@ describe.each(VARIANTS)('speaker: one node partitioned from the API server, $tit
     );
     for (const [ip, seen] of history)
       expect(seen.length, `${ip} answered by ${seen.join(' → ')}`).toBeLessThanOrEqual(2);
-    for (const ip of all) expect(await steadyAnnouncer(ip)).toBe(rankNodes(ip, env.nodes)[0]?.node);
     // (Another suite may restart the API server meanwhile, so "fresh again" is awaited, not sampled.)
     await waitFor(async () => (await metric(victim, 'ironlb_speaker_view_stale')) === 0, {
       what: `${victim} reports a fresh view again`,
       timeoutMs: 60_000,
     });
+    // The victim takes back what it ranks first once settled (a slow catch-up can push that past the sampling).
+    for (const ip of all) {
+      const winner = rankNodes(ip, env.nodes)[0]?.node;
+      await waitFor(async () => (await steadyAnnouncer(ip)) === winner, {
+        what: `${ip} answered by ${String(winner)}, first in rank`,
+        timeoutMs: 20_000,
+      });
+    }
   });
 });
