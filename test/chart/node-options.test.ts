@@ -31,9 +31,9 @@ const flags = (oldSpaceMiB: number): string =>
   `--max-old-space-size=${String(oldSpaceMiB)} --max-semi-space-size=1`;
 
 describe.skipIf(HELM === undefined)('charts/ironlb: V8 flags from the memory limit', () => {
-  it('derives the flags from the default limits (speaker 192Mi, controller 256Mi)', async () => {
+  it('derives the flags from the default limits (speaker 160Mi, controller 256Mi)', async () => {
     const env = await nodeOptions([]);
-    expect(env.get('speaker')).toBe(flags(124));
+    expect(env.get('speaker')).toBe(`${flags(104)} --optimize-for-size`);
     expect(env.get('controller')).toBe(flags(166));
   });
 
@@ -51,14 +51,25 @@ describe.skipIf(HELM === undefined)('charts/ironlb: V8 flags from the memory lim
       '--set',
       `controller.resources.limits.memory=${limit}`,
     ]);
-    expect(env.get('speaker')).toBe(flags(oldSpace));
+    expect(env.get('speaker')).toBe(`${flags(oldSpace)} --optimize-for-size`);
     expect(env.get('controller')).toBe(flags(oldSpace));
   });
 
-  it('without a memory limit only caps the semi-space', async () => {
+  it('without a memory limit only caps the semi-space (and appends v8Flags)', async () => {
     const env = await nodeOptions(['--set', 'speaker.resources.limits=null']);
-    expect(env.get('speaker')).toBe('--max-semi-space-size=1');
+    expect(env.get('speaker')).toBe('--max-semi-space-size=1 --optimize-for-size');
     expect(env.get('controller')).toBe(flags(166));
+  });
+
+  it('v8Flags is appended to the derived flags of its component only; null appends nothing', async () => {
+    const env = await nodeOptions([
+      '--set',
+      'speaker.v8Flags=null',
+      '--set',
+      'controller.v8Flags=--no-opt --stack-size=500',
+    ]);
+    expect(env.get('speaker')).toBe(flags(104));
+    expect(env.get('controller')).toBe(`${flags(166)} --no-opt --stack-size=500`);
   });
 
   it('nodeOptions replaces the derived flags; an empty string sets no NODE_OPTIONS', async () => {

@@ -90,7 +90,8 @@ app.kubernetes.io/component: {{ .component }}
 {{/* NODE_OPTIONS for a component's container: V8 sized for its memory limit (old space 65 % of
      resources.limits.memory, the rest is left to node itself, code, the young generation and buffers;
      semi-space 1 MiB, so the young generation stays small instead of growing with garbage). Without a memory
-     limit only the semi-space cap. A string in <component>.nodeOptions replaces all of it ("" sets nothing).
+     limit only the semi-space cap. <component>.v8Flags (a string, optional) is appended to the derived flags.
+     A string in <component>.nodeOptions replaces all of it ("" sets nothing).
      Call with the component's values (.Values.speaker / .Values.controller). */}}
 {{- define "ironlb.nodeOptions" -}}
 {{- if kindIs "string" .nodeOptions }}
@@ -108,5 +109,6 @@ app.kubernetes.io/component: {{ .component }}
 {{- else }}
 {{- "--max-semi-space-size=1" }}
 {{- end }}
+{{- with .v8Flags }} {{ . }}{{- end }}
 {{- end }}
 {{- end }}
