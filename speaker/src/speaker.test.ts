@@ -345,6 +345,37 @@ describe('Speaker with the claim election', { timeout: 30_000 }, () => {
     expect((h.firstAppliedAt ?? 0) - (h.peersSetAt ?? 0)).toBeGreaterThanOrEqual(15);
   });
 
+  it('warm-up: waits past its wall-clock end until every known peer is heard (a starved speaker reads them late)', async () => {
+    harness = new Harness(FIRST, { settleMs: 5000 });
+    const x = harness;
+    x.alive = new Set([FIRST]); // nobody heard yet
+    x.peers.set(SECOND, report(SECOND, { [IP]: TAG }));
+    await x.speaker.start(new AbortController().signal);
+    await new Promise((r) => setTimeout(r, 200)); // well past the 15 ms warm-up
+    expect(x.applied).toBe(0);
+    expect(x.speaker.ready()).toEqual({ ok: false, reason: 'hearing peers before announcing' });
+    x.alive = new Set(NODES);
+    x.hooks?.onMembershipChange([
+      { node: SECOND, alive: true, reason: 'heartbeat received' },
+      { node: THIRD, alive: true, reason: 'heartbeat received' },
+    ]);
+    expect(x.applied).toBe(1);
+    expect(x.announces()).toBe(true); // settled long ago in this harness: first in rank, it takes the IP
+  });
+
+  it('warm-up: a peer never heard holds it back at most the settle time', async () => {
+    const t0 = performance.now();
+    const h = await started(
+      FIRST,
+      (x) => {
+        x.alive = new Set([FIRST, SECOND]);
+      },
+      { settleMs: 300 },
+    );
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(300);
+    expect(h.announces()).toBe(true);
+  });
+
   it('defers to the first-ranked peer that claims the IP (steady state: one announcer)', async () => {
     const h = await started(SECOND, (x) => {
       x.peers.set(FIRST, report(FIRST, { [IP]: TAG }));

@@ -58,6 +58,10 @@ export class Speaker {
   private peerKey = '';
   private warmUntil = Number.POSITIVE_INFINITY;
   private warmUpTimer: NodeJS.Timeout | null = null;
+  /** The warm-up is over for good (latched: a peer dying later must never hold plans back). */
+  private warm = false;
+  /** Names of the peers membership was told of (self excluded). */
+  private peerNames: string[] = [];
   /** The view has been settled at least once since start (readiness). */
   private settledOnce = false;
   /** stop() has begun: no more plans (the announcer keeps what it has through the handover, then stops). */
@@ -150,7 +154,7 @@ export class Speaker {
     if (!this.started) return { ok: false, reason: 'starting' };
     if (!this.parts.view.hasSynced()) return { ok: false, reason: 'caches not synced' };
     if (this.parts.bgp?.hasSynced() === false) return { ok: false, reason: 'BGP caches not synced' };
-    if (performance.now() < this.warmUntil) return { ok: false, reason: 'hearing peers before announcing' };
+    if (!this.warmedUp()) return { ok: false, reason: 'hearing peers before announcing' };
     // Ready once the view has settled (and taken back what it ranks first for): a rolling update then moves
     // on to the next node only after this one is done moving IPs.
     if (!this.settled()) return { ok: false, reason: 'view of the API server not settled yet' };
@@ -198,14 +202,34 @@ export class Speaker {
    */
   private planAfterWarmUp(): void {
     if (this.warmUpTimer) return;
+    const now = performance.now();
     this.warmUpTimer = setTimeout(
       () => {
         this.warmUpTimer = null;
         this.plan();
       },
-      Math.max(0, this.warmUntil - performance.now()) + 1,
+      Math.max(0, (now < this.warmUntil ? this.warmUntil : this.warmDeadline()) - now) + 1,
     );
     this.warmUpTimer.unref();
+  }
+
+  /**
+   * Warm-up: at least until warmUntil, and then until every peer membership knows has been heard, but no longer
+   * than the settle time past warmUntil (a peer that is really down does not hold us back for longer). A
+   * CPU-starved speaker may not read its peers' heartbeats within the wall-clock warm-up; it then saw nobody
+   * alive and announced every IP it ranks first (lab, 5 % of a core). Ends once, for good.
+   */
+  private warmedUp(): boolean {
+    if (this.warm) return true;
+    const now = performance.now();
+    if (now < this.warmUntil) return false;
+    const alive = this.parts.membership.alive();
+    this.warm = now >= this.warmDeadline() || this.peerNames.every((p) => alive.has(p));
+    return this.warm;
+  }
+
+  private warmDeadline(): number {
+    return this.warmUntil + (this.settings.claimSettleMs ?? 0);
   }
 
   private warmUpMs(): number {
@@ -234,7 +258,7 @@ export class Speaker {
   private plan(): void {
     if (!this.started || this.stopping || !this.parts.view.hasSynced()) return;
     this.updatePeers();
-    if (performance.now() < this.warmUntil) {
+    if (!this.warmedUp()) {
       // Peers must know our MACs before our first gratuitous frame, or they take it for a conflict.
       this.refreshMacs(this.parts.view.snapshot());
       this.publish();
@@ -351,6 +375,7 @@ export class Speaker {
     if (key === this.peerKey) return;
     this.peerKey = key;
     this.parts.membership.setPeers(peers);
+    this.peerNames = peers.map((p) => p.name).filter((n) => n !== this.options.nodeName);
     if (!this.peersKnown && peers.some((p) => p.name !== this.options.nodeName)) {
       // Heartbeats count only from peers membership knows, i.e. once the view has synced: on a slow start the
       // warm-up from start() is over by then, and the first plan would see nobody alive and announce every IP
