@@ -103,6 +103,8 @@ interface HarnessOptions {
   api?: FakeClusterApi;
   /** --claim-settle (default: the default, with a view confirmed fresh long ago, i.e. settled). */
   settleMs?: number;
+  /** --handover (default 1 ms). */
+  handoverMs?: number;
 }
 
 /** A speaker on `self` with fake parts; the test drives membership, peers' claims and freshness. */
@@ -147,7 +149,7 @@ class Harness {
         stallToleranceMs: 10,
       },
       conflictProbeIntervalMs: 0,
-      handoverMs: 1,
+      handoverMs: fakes.handoverMs ?? 1,
       resyncMs: 60_000,
       election: {
         claimGraceMs: GRACE,
@@ -164,12 +166,9 @@ class Harness {
   async start(): Promise<void> {
     await this.speaker.start(this.controller.signal);
     // Warm-up is 15 ms (timeout + interval); the speaker plans when it ends.
-    await vi.waitFor(
-      () => {
-        expect(this.applied).toBeGreaterThan(0);
-      },
-      { timeout: 10_000 },
-    );
+    await eventually(() => {
+      expect(this.applied).toBeGreaterThan(0);
+    });
   }
 
   announces(): boolean {
@@ -302,6 +301,11 @@ class Harness {
   }
 }
 
+/** Waits (generously: the machine may be loaded) until the assertion holds. */
+async function eventually(check: () => void): Promise<void> {
+  await vi.waitFor(check, { timeout: 10_000 });
+}
+
 let harness: Harness | null = null;
 async function started(
   self: string,
@@ -336,7 +340,6 @@ describe('Speaker with the claim election', { timeout: 30_000 }, () => {
   });
 
   it('a view that syncs after the warm-up: still hears its peers for a whole warm-up before announcing', async () => {
-    // Warm-up 15 ms from start; the view (and so the peer list) takes 200 ms.
     const h = await started(FIRST, (x) => {
       x.viewSyncMs = 200;
     });
@@ -394,12 +397,9 @@ describe('Speaker with the claim election', { timeout: 30_000 }, () => {
     });
     expect(h.announces()).toBe(false);
     // The grace timer re-plans by itself.
-    await vi.waitFor(
-      () => {
-        expect(h.announces()).toBe(true);
-      },
-      { timeout: 10_000 },
-    );
+    await eventually(() => {
+      expect(h.announces()).toBe(true);
+    });
     expect(h.lastClaims()).toEqual(new Map([[IP, TAG]]));
     expect(h.events).toEqual([
       {
@@ -412,12 +412,9 @@ describe('Speaker with the claim election', { timeout: 30_000 }, () => {
     // The first-ranked peer claims at last: we hand it back, and the episode ends without a second event.
     h.peers.set(FIRST, report(FIRST, { [IP]: TAG }));
     h.hooks?.onPeerState(FIRST);
-    await vi.waitFor(
-      () => {
-        expect(h.announces()).toBe(false);
-      },
-      { timeout: 10_000 },
-    );
+    await eventually(() => {
+      expect(h.announces()).toBe(false);
+    });
     expect(h.events).toHaveLength(1);
   });
 
@@ -453,13 +450,9 @@ describe('Speaker with the claim election', { timeout: 30_000 }, () => {
     );
     expect(h.announces()).toBe(false);
     expect(h.speaker.ready()).toEqual({ ok: false, reason: 'view of the API server not settled yet' });
-    // The end of the settle re-plans by itself (a timer); no peer had to change.
-    await vi.waitFor(
-      () => {
-        expect(h.announces()).toBe(true);
-      },
-      { timeout: 10_000 },
-    );
+    await eventually(() => {
+      expect(h.announces()).toBe(true);
+    });
     expect(h.speaker.ready()).toEqual({ ok: true });
     expect(h.events).toEqual([]);
   });
@@ -482,12 +475,9 @@ describe('Speaker with the claim election', { timeout: 30_000 }, () => {
     h.hooks?.onStaleChange(false, 0);
     expect(h.announces()).toBe(false); // fresh again, but not settled: no move back yet
     expect(h.speaker.ready()).toEqual({ ok: true }); // readiness, once reached, stays
-    await vi.waitFor(
-      () => {
-        expect(h.announces()).toBe(true);
-      },
-      { timeout: 10_000 },
-    );
+    await eventually(() => {
+      expect(h.announces()).toBe(true);
+    });
   });
 
   it('sends a fresh gratuitous burst when a peer that also answered for its IP withdraws', async () => {
@@ -498,12 +488,9 @@ describe('Speaker with the claim election', { timeout: 30_000 }, () => {
     expect(h.reasserted).toEqual([]);
     h.peers.set(SECOND, report(SECOND, {}));
     h.hooks?.onPeerState(SECOND);
-    await vi.waitFor(
-      () => {
-        expect(h.reasserted).toEqual([IP_TEXT]);
-      },
-      { timeout: 10_000 },
-    );
+    await eventually(() => {
+      expect(h.reasserted).toEqual([IP_TEXT]);
+    });
     // Only once: the IP is no longer contested.
     h.hooks?.onPeerState(SECOND);
     await new Promise((r) => setImmediate(r));
@@ -522,10 +509,26 @@ describe('Speaker with the claim election', { timeout: 30_000 }, () => {
   });
 
   it('stop() tells peers it leaves, keeps answering for the handover, then stops announcing', async () => {
-    const h = await started(FIRST);
+    const h = await started(FIRST, () => {}, { handoverMs: 300 });
+    const t0 = performance.now();
     await h.speaker.stop();
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(295); // no peer claims the IP: the whole handover
     expect(h.calls.slice(0, 2)).toEqual(['leave', 'announcer.stop']);
     expect(h.calls).toContain('membership.stop');
+    harness = null;
+  });
+
+  it('hands over: stops answering an IP as soon as a peer claims it, else keeps answering for the whole handover', async () => {
+    const h = await started(FIRST, () => {}, { handoverMs: 3000 });
+    expect(h.announces()).toBe(true);
+    const t0 = performance.now();
+    const stopping = h.speaker.stop();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.announces()).toBe(true); // nobody claims it yet: still answering
+    h.peers.set(SECOND, report(SECOND, { [IP]: TAG }));
+    await stopping;
+    expect(h.announces()).toBe(false);
+    expect(performance.now() - t0).toBeLessThan(2500);
     harness = null;
   });
 
@@ -573,12 +576,9 @@ describe('Speaker when API calls fail', { timeout: 30_000 }, () => {
       // Plans go on: the first-ranked peer is back and claims the IP, we hand it back.
       h.alive.add(FIRST);
       h.hooks?.onMembershipChange([{ node: FIRST, alive: true, reason: 'heartbeat' }]);
-      await vi.waitFor(
-        () => {
-          expect(h.announces()).toBe(false);
-        },
-        { timeout: 10_000 },
-      );
+      await eventually(() => {
+        expect(h.announces()).toBe(false);
+      });
       expect(h.lastClaims()).toEqual(new Map());
       // stop() completes and still tries to clear the annotation.
       await h.speaker.stop();
@@ -592,12 +592,9 @@ describe('Speaker when API calls fail', { timeout: 30_000 }, () => {
     const writes = new FakeWrites('hang');
     const h = await started(FIRST, () => {}, { writes });
     expect(h.announces()).toBe(true);
-    await vi.waitFor(
-      () => {
-        expect(writes.annotations).toContain(IP_TEXT);
-      },
-      { timeout: 10_000 },
-    );
+    await eventually(() => {
+      expect(writes.annotations).toContain(IP_TEXT);
+    });
     await h.speaker.stop();
     harness = null;
     expect(writes.annotations.at(-1)).toBeNull();
@@ -631,12 +628,9 @@ describe('Speaker when API calls fail', { timeout: 30_000 }, () => {
       api.failWith = 503;
       api.breakWatches(500);
       const failedBefore = api.failed;
-      await vi.waitFor(
-        () => {
-          expect(api.failed).toBeGreaterThan(failedBefore);
-        },
-        { timeout: 10_000 },
-      );
+      await eventually(() => {
+        expect(api.failed).toBeGreaterThan(failedBefore);
+      });
       // Meanwhile the Service is deleted; the speaker cannot know and keeps announcing, also after a re-plan.
       api.replace(CLUSTER_PATHS.services, []);
       h.hooks?.onMembershipChange([{ node: THIRD, alive: true, reason: 'heartbeat' }]);

@@ -174,7 +174,7 @@ export class Speaker {
     this.claims.stop();
     this.options.logger.info({ handoverMs: this.options.handoverMs }, 'leaving: handing over announced IPs');
     await parts.membership.leave();
-    await new Promise((r) => setTimeout(r, this.options.handoverMs));
+    await this.handOver();
     parts.announcer.stop();
     await parts.reporter.stop({ clear: true });
     await parts.membership.stop();
@@ -183,6 +183,36 @@ export class Speaker {
     await parts.bgp?.stop();
     await parts.view.stop();
     await parts.recorder.stop();
+  }
+
+  /**
+   * Keeps answering for `handoverMs`, but stops answering for each IP as soon as an alive peer claims it: that
+   * peer announces it already (claims are published after its announcer applied them), and two nodes answering
+   * ARP during the handover let a client that re-resolved in between go back to us, then away again (lab: the
+   * client's answers went n1 → n3 → n1 → n3 around a restart).
+   */
+  private async handOver(): Promise<void> {
+    const { announcer, membership } = this.parts;
+    const end = performance.now() + this.options.handoverMs;
+    const step = Math.max(1, this.options.membership.intervalMs);
+    for (;;) {
+      const claimed = new Set<string>();
+      for (const peer of membership.peers().values())
+        for (const ip of peer.claims?.keys() ?? []) claimed.add(ip);
+      const desired = new Map<string, Set<string>>();
+      let dropped = false;
+      for (const [ip, interfaces] of announcer.announced()) {
+        if (claimed.has(this.claims.canonical(ip))) {
+          dropped = true;
+          continue;
+        }
+        for (const name of interfaces) desired.set(name, (desired.get(name) ?? new Set()).add(ip));
+      }
+      if (dropped) announcer.apply(desired);
+      const left = end - performance.now();
+      if (left <= 0 || desired.size === 0) return;
+      await new Promise((r) => setTimeout(r, Math.min(step, left)));
+    }
   }
 
   /** Current plans, announcers as decided by the claim election (for debugging and tests). */
