@@ -41,8 +41,9 @@ const PUBLISH_INTERVAL_MS = 1000;
  * Invariants: a membership change re-plans synchronously (failover does not wait for the API server or
  * a timer); a peer's claims or staleness changing re-plans within one event-loop turn, and so does the end
  * of a claim grace; the claims we publish are exactly the IPs the announcer holds after each plan; nothing
- * is announced before the caches have synced; on stop we first tell peers we leave, keep answering for
- * `handoverMs`, then stop.
+ * is announced before the caches have synced and peers were heard (warm-up); on stop we first tell peers we
+ * leave, keep answering each IP until an alive peer claims it (at most `handoverMs`), plan nothing more, then
+ * stop. IPs an alive peer claims are taken only once our view has settled (docs/election.md).
  */
 export class Speaker {
   private readonly parts: SpeakerParts;
