@@ -8,16 +8,15 @@ import { KnownClaims, type PeerClaims } from './known-claims.js';
  * Every speaker publishes the IPs it announces ("claims", IP → owner tag) and how fresh its view is. For
  * each IP in its own view, a speaker walks its ranking of eligible alive nodes (rendezvous order):
  *  1. the candidate is me → I claim, unless an alive peer claiming the IP (any tag) is strictly fresher
- *     than me, or as fresh and ranked before me: then I yield to it;
+ *     than me, or as fresh and ranked before me: then I yield to it. Settle exception: while my view is not
+ *     settled (`settledFromMs`: not yet fresh and confirmed for the settle time, since start or since it was
+ *     last stale) and I do not hold the IP, I do not take it from a candidate at least as fresh as me that
+ *     claims it with my tag, nor from one whose claim set I do not know yet: I defer to it (`settling`) and
+ *     decide again once settled. A failover (the claimer dies) or an IP nobody claims is taken at once;
  *  2. the candidate claims the IP with my owner tag → defer to it (even when its view is stale: an outage
  *     that hits everyone changes nothing), unless I claim it too and beat it (it yields to me by rule 1), or
  *     its view is stale, mine is fresher and I learned this IP+tag after I first saw it stale (then rule 3
  *     skips it: whether I defer must not depend on whether its claim or mine came first);
- *     While my view is not settled (`settledFromMs`: not yet fresh and confirmed for the settle time, since
- *     start or since it was last stale) and I do not hold the IP, I do not take it from a candidate at least
- *     as fresh as me that claims it with my tag, nor from one whose claim set I do not know yet: I defer to
- *     it (`settling`) and decide again once settled. A failover (the claimer dies) or an IP nobody claims
- *     is taken at once as before;
  *  3. otherwise (it claims another tag, or nothing): its view strictly fresher than mine → defer (it knows
  *     better whether the IP still exists); mine strictly fresher → skip it at once ("stale view"); equal →
  *     wait until `claimGraceMs` after I learned of this IP+tag, or after the candidate got its place in my
