@@ -23,7 +23,9 @@
  */
 import { parseArgs } from 'node:util';
 import { renderInitialNodeConfig } from '../test/lab/bgp/frr-config.js';
+import { labConfig } from '../test/lab/config.js';
 import { runInNetns } from '../test/lab/exec.js';
+import { registerLabUser, releaseLabUser } from '../test/lab/sharing.js';
 import {
   apply,
   createTestNamespace,
@@ -273,6 +275,8 @@ async function scalePhase(o: Phase): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // A registered user keeps other runs' teardown ("last user out") from taking the lab down under the bench.
+  registerLabUser(labConfig());
   const plan = await ensureBgpLab();
   const nodes = labNodes();
   const netns = plan.router.netns;
@@ -314,6 +318,7 @@ async function main(): Promise<void> {
     await deleteObjects('bgppeers.ironlb.io', [NAME]).catch(() => undefined);
     await deleteObjects('bgpadvertisements.ironlb.io', [NAME]).catch(() => undefined);
     await deleteObjects('ippools.ironlb.io', [NAME]).catch(() => undefined);
+    releaseLabUser(labConfig());
   }
 }
 
