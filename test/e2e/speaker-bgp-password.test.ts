@@ -186,8 +186,8 @@ describe('speaker BGP mode: BGPPeer passwordSecret', () => {
   it('a wrong password in the Secret takes the sessions down; the fixed Secret brings them back', async () => {
     await waitForSessions('ipv4', v4, 'Established');
     await putSecret({ [KEY]: WRONG });
-    // Only the sessions are checked: the router, a graceful-restart helper, keeps the nodes' routes as stale
-    // for the restart time (120 s) after a session is lost.
+    // Only the sessions are checked here: what the router does with a node's routes once its session is lost
+    // is graceful-restart.netns.test.ts's subject.
     await waitForSessions('ipv4', v4, 'down');
     // Past several connect attempts and a hold time: still down (the router drops the mismatched segments).
     await new Promise((r) => setTimeout(r, 12_000));
