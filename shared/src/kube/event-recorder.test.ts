@@ -171,4 +171,32 @@ describe('EventRecorder', () => {
     expect(warnings).toHaveLength(1);
     expect(JSON.stringify(warnings[0])).toContain('HTTP 403');
   });
+
+  it('stop() gives up on a hanging API server at the flush deadline, counting and logging what was left', async () => {
+    const warnings: unknown[] = [];
+    const r = recorder(fakeEvents({ hang: true }), {
+      burst: 100,
+      flushDeadlineMs: 2_000,
+      logger: {
+        warn: (o: unknown) => {
+          warnings.push(o);
+        },
+        debug: () => undefined,
+      },
+    });
+    r.start();
+    for (let i = 0; i < 4; i++) r.emit({ regarding: svc, type: 'Normal', reason: `R${i}`, note: 'n' });
+    let stopped = false;
+    const stopping = r.stop().then(() => {
+      stopped = true;
+    });
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(stopped).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await stopping;
+    expect(stopped).toBe(true);
+    // one write in flight + three queued
+    expect(r.dropped()).toBe(4);
+    expect(warnings).toEqual([{ abandoned: 4, deadlineMs: 2_000 }]);
+  });
 });

@@ -40,6 +40,8 @@ export interface EventRecorderOptions {
   readonly refillMs?: number;
   /** Pending writes kept at most; more are dropped and counted (default 1000). */
   readonly maxQueue?: number;
+  /** stop() waits at most this long for queued writes (default 5 s); what is left then is dropped and logged. */
+  readonly flushDeadlineMs?: number;
   readonly now?: () => number;
 }
 
@@ -94,12 +96,44 @@ export class EventRecorder {
     this.#kick();
   }
 
-  /** Flush what is queued, then stop accepting. */
+  /**
+   * Flush what is queued within `flushDeadlineMs`, then stop accepting. Invariant: stop() resolves by the
+   * deadline even when the API server hangs (a shutdown must not wait for it); the writes not done by then, the
+   * one in flight included, are counted as dropped and logged once.
+   */
   async stop(): Promise<void> {
     this.#kick();
-    // A finishing sender re-kicks itself when more arrived meanwhile: wait for the last one.
-    while (this.#sending !== undefined) await this.#sending;
-    this.#started = false;
+    const deadlineMs = this.#o.flushDeadlineMs ?? 5_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => {
+        resolve('expired');
+      }, deadlineMs);
+    });
+    try {
+      // A finishing sender re-kicks itself when more arrived meanwhile: wait for the last one.
+      while (this.#sending !== undefined) {
+        const sending = this.#sending.then(() => 'flushed' as const);
+        if ((await Promise.race([sending, expired])) === 'expired') {
+          this.#abandonQueue(deadlineMs);
+          break;
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      this.#started = false;
+    }
+  }
+
+  #abandonQueue(deadlineMs: number): void {
+    const abandoned = this.#queue.length + 1;
+    for (const entry of this.#queue) entry.queued = false;
+    this.#queue.length = 0;
+    this.#dropped += abandoned;
+    this.#o.logger?.warn(
+      { abandoned, deadlineMs },
+      'events not recorded: the API server did not take them before shutdown',
+    );
   }
 
   /** Events dropped so far (queue full or rate-limited). */
