@@ -22,7 +22,7 @@ class Harness {
   readonly reporter: AnnouncementReporter;
   private readonly t0 = Date.now();
 
-  constructor(self = 'n1') {
+  constructor(self = 'n1', random: () => number = () => 0) {
     const core = {
       patchNode: (args: { body: { metadata: { annotations: Record<string, string | null> } } }) => {
         this.writes.push({
@@ -38,6 +38,7 @@ class Harness {
     this.reporter = new AnnouncementReporter({
       self,
       core,
+      random,
       recorder: {
         emit: (e) => {
           this.events.push({ reason: e.reason, type: e.type, note: e.note, service: e.regarding.name ?? '' });
@@ -112,6 +113,15 @@ describe('AnnouncementReporter: the Node annotation', () => {
     const since = h.writeTimes().slice(before);
     expect(since.map((t) => t - (since[0] ?? 0))).toEqual([0, 2 * DEBOUNCE]);
     expect(h.writes.at(-1)?.value).toBe('192.0.2.2');
+  });
+
+  it('takes up to 20 % off each retry backoff at random, the cap included, so speakers do not retry in step', async () => {
+    const h = new Harness('n1', () => 0.999);
+    h.answers = [503, 503, 503, 503, 503, 'ok'];
+    h.reporter.setAnnounced(['192.0.2.1']);
+    await vi.advanceTimersByTimeAsync(20 * RETRY_MAX);
+    // The debounce (100) is not jittered; then 200, 400, 800, 1000, 1000 less 20 %: 160, 320, 640, 800, 800.
+    expect(h.writeTimes()).toEqual([100, 260, 580, 1220, 2020, 2820]);
   });
 
   it('a 404 (our Node is gone) is logged once and not retried at the debounce interval; a new value retries at once', async () => {

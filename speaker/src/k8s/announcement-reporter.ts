@@ -18,7 +18,15 @@ export interface AnnouncementReporterOptions {
   annotationDebounceMs: number;
   /** Longest wait before retrying a failed annotation write (default 30 s). */
   annotationRetryMaxMs?: number | undefined;
+  /**
+   * Random source in [0, 1) for the retry jitter (default Math.random): a failed write waits its backoff less
+   * up to 20 %, so the speakers of a cluster do not retry in step when the API server comes back.
+   */
+  random?: (() => number) | undefined;
 }
+
+/** Share of a retry backoff taken off at random (see `random`). */
+const RETRY_JITTER = 0.2;
 
 /**
  * Makes announcements visible with kubectl, without per-Service API writes on the hot path:
@@ -152,10 +160,12 @@ export class AnnouncementReporter {
       return;
     }
     this.failures += 1;
-    const delayMs = backoffDelay(
+    const backoffMs = backoffDelay(
       { baseMs: this.options.annotationDebounceMs, maxMs: this.options.annotationRetryMaxMs ?? 30_000 },
       this.failures,
     );
+    // Below the cap, not above it: at the cap every speaker would otherwise wait exactly the same time.
+    const delayMs = Math.round(backoffMs * (1 - RETRY_JITTER * (this.options.random ?? Math.random)()));
     if (failure.kind === 'not-found') {
       if (!this.nodeGone)
         this.options.logger.warn(
