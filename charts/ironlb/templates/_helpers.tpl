@@ -90,8 +90,9 @@ app.kubernetes.io/component: {{ .component }}
 {{/* NODE_OPTIONS for a component's container: V8 sized for its memory limit (old space 65 % of
      resources.limits.memory, the rest is left to node itself, code, the young generation and buffers;
      semi-space 1 MiB, so the young generation stays small instead of growing with garbage). Without a memory
-     limit only the semi-space cap. <component>.v8Flags (a string, optional) is appended to the derived flags.
-     A string in <component>.nodeOptions replaces all of it ("" sets nothing).
+     limit only the semi-space cap. A string in <component>.nodeOptions replaces it ("" sets nothing).
+     <component>.v8Flags are not part of it: Node refuses most V8 flags in NODE_OPTIONS (e.g.
+     "--optimize-for-size is not allowed in NODE_OPTIONS"), so they go on node's command line (ironlb.v8Args).
      Call with the component's values (.Values.speaker / .Values.controller). */}}
 {{- define "ironlb.nodeOptions" -}}
 {{- if kindIs "string" .nodeOptions }}
@@ -109,6 +110,13 @@ app.kubernetes.io/component: {{ .component }}
 {{- else }}
 {{- "--max-semi-space-size=1" }}
 {{- end }}
-{{- with .v8Flags }} {{ . }}{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* node's own flags before the program in a container's args (ENTRYPOINT is node): <component>.v8Flags, a
+     space-separated string (null or "": none). Renders list items at the args' indentation (12). */}}
+{{- define "ironlb.v8Args" -}}
+{{- range compact (splitList " " (toString (default "" .v8Flags))) }}
+- {{ . | quote }}
 {{- end }}
 {{- end }}
