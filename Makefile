@@ -7,5 +7,7 @@ demo:
 test:
 	@scripts/toolchain.sh pnpm test
 
+# The demo's lab (its own sandbox, see test/demo/demo.sh), then the stand-in lab of `pnpm lab up` and e2e runs.
 lab-down:
+	@scripts/toolchain.sh test/demo/demo.sh down
 	@scripts/toolchain.sh pnpm lab down

@@ -1,215 +1,211 @@
 /**
- * `pnpm demo` (README command 1): brings up the lab, installs ironlb the way the chart does (CRDs, a pool, an
- * L2Announcement), starts the controller and one speaker per node, deploys an echo workload behind a
- * LoadBalancer Service, reaches it from the client namespace, takes the announcing node off the LAN and shows
- * the measured failover. Leaves everything running for exploring; `pnpm lab down` removes it all.
+ * The demo (README command 1, `make demo`), run by test/demo/demo.sh inside the demo's sandbox on the real-node lab
+ * (IRONLB_LAB_MODE=real): brings the lab up, installs ironlb with the README's `helm install` (plus only the lab's
+ * locally built image), creates an IPPool and an L2Announcement, an echo Deployment (a pod per node) behind a
+ * LoadBalancer Service, fetches it from the client namespace (a real pod answers with its name and node), takes the
+ * announcing node off the LAN while the client probes, prints the measured failover and the Service's events.
+ * Everything stays up for exploring; `make lab-down` removes it. Every step is idempotent, so a second run reuses
+ * what the first left.
  *
- * Network safety: every packet stays inside the lab's namespaces; nothing is sent from the root namespace to a
- * lab address.
+ * Network safety: every packet stays inside the lab's namespaces (and the sandbox); nothing is sent from the root
+ * namespace to a lab address.
  */
-import { fileURLToPath } from 'node:url';
-import { labConfig, labPaths } from '../lab/config.js';
-import { labUp } from '../lab/lab.js';
-import { readLiveRecord, startDetached } from '../lab/processes.js';
+import { resolve } from 'node:path';
+import { labConfig, labPaths, type LabConfig } from '../lab/config.js';
+import { labEnv, labUp } from '../lab/lab.js';
+import { RELEASE_NAMESPACE, installIronlb } from '../lab/real/helm-install.js';
 import {
+  L2Capture,
   apply,
-  createReadyPod,
-  httpGetFromClient,
-  installCrds,
   kubeClients,
   kubectl,
-  labKubeconfigPath,
   labNode,
   labNodes,
   netnsExec,
-  recoveredAfter,
-  startClientProbe,
   waitFor,
 } from '../e2e/support/index.js';
+import {
+  announcer,
+  echoDeployment,
+  externalIp,
+  firstEchoAnswer,
+  lbService,
+  poolWithL2Announcement,
+  rolloutStatus,
+} from '../e2e-real/support.js';
+import { linkDownFailover } from '../e2e-real/link-failover.js';
+import { describeReport } from '../e2e-real/probe-report.js';
 import { detail, heading, success } from './ui.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NAMESPACE = 'demo';
-const DEMO_SECRET = 'ironlb-demo-membership-secret-0123456789';
+const SERVICE = 'echo';
+const POOL = 'demo';
+const ADDRESSES = ['198.51.100.1-198.51.100.14'];
 
-function ensureProcess(o: { name: string; argv: string[]; netns?: string; env?: NodeJS.ProcessEnv }): string {
-  const paths = labPaths(labConfig());
-  const live = readLiveRecord(paths.pids, o.name);
-  if (live) return `${o.name} already running (pid ${live.pid})`;
-  const argv = o.netns ? ['ip', 'netns', 'exec', o.netns, ...o.argv] : o.argv;
-  const record = startDetached({
-    name: o.name,
-    argv,
-    pidDir: paths.pids,
-    logDir: paths.logs,
-    cwd: ROOT,
-    env: o.env,
-  });
-  return `started ${o.name} (pid ${record.pid}, log ${record.log})`;
+async function bringUpLab(config: LabConfig): Promise<void> {
+  heading(
+    'Bringing up the lab: Kubernetes v1.36.3 control plane, 3 nodes with containerd, kubelet, kube-proxy',
+  );
+  const up = await labUp(config);
+  detail(
+    `lab up in ${(up.durationMs / 1000).toFixed(1)} s (started ${up.started.length} processes, reused ${up.alreadyRunning.length})`,
+  );
+  detail('$ kubectl get nodes');
+  detail(await kubectl(['get', 'nodes']));
 }
 
-async function installIronlb(): Promise<void> {
-  heading('Installing the ironlb CRDs, an IPPool and an L2Announcement');
-  await installCrds();
-  await apply(`apiVersion: ironlb.io/v1alpha1
-kind: IPPool
-metadata: {name: demo}
-spec:
-  addresses: ["198.51.100.0/28", "2001:db8:100::/124"]
-  avoidBuggyIPs: true
----
-apiVersion: ironlb.io/v1alpha1
-kind: L2Announcement
-metadata: {name: demo}
-spec:
-  ipPools: [demo]`);
-  await kubectl(['create', 'namespace', 'ironlb-system']).catch(() => '');
+async function helmInstall(config: LabConfig): Promise<void> {
+  heading('Installing ironlb with Helm (the README’s command, with the image built locally)');
+  const report = await installIronlb(config, {
+    helm: process.env.IRONLB_HELM ?? 'helm',
+    out: detail,
+    rolloutTimeoutSeconds: 600,
+  });
+  detail(`$ kubectl get pods -n ${RELEASE_NAMESPACE} -o wide`);
+  detail(await kubectl(['get', 'pods', '-n', RELEASE_NAMESPACE, '-o', 'wide']));
+  success(
+    `${report.installed ? 'installed' : 'already installed'} and rolled out in ${(report.durationMs / 1000).toFixed(1)} s`,
+  );
+}
+
+async function createPool(): Promise<void> {
+  heading('Creating an IPPool and an L2Announcement');
+  const yaml = poolWithL2Announcement({ pool: POOL, addresses: ADDRESSES });
+  detail(`$ kubectl apply -f - <<EOF\n${yaml}\nEOF`);
+  await apply(yaml);
+  detail('$ kubectl get ippools');
   detail(await kubectl(['get', 'ippools']));
 }
 
-function startIronlb(): void {
-  heading('Starting the controller and one speaker per node');
-  const env = { ...process.env, KUBECONFIG: labKubeconfigPath(), POD_NAMESPACE: 'ironlb-system' };
-  detail(
-    ensureProcess({
-      name: 'ironlb-controller',
-      argv: [process.execPath, 'controller/dist/main.js', '--leader-elect', '--metrics-host=127.0.0.1'],
-      env,
-    }),
-  );
-  for (const node of labNodes()) {
-    detail(
-      ensureProcess({
-        name: `ironlb-speaker-${node}`,
-        netns: node,
-        argv: [process.execPath, 'speaker/dist/main.js'],
-        env: { ...env, NODE_NAME: node, IRONLB_MEMBERSHIP_SECRET: DEMO_SECRET },
-      }),
-    );
-  }
-}
-
 async function deployEcho(): Promise<string> {
-  heading('Deploying an echo workload and a type: LoadBalancer Service');
+  heading('Deploying an echo Deployment (a pod per node) and a type: LoadBalancer Service');
   const { core } = kubeClients();
-  await kubectl(['create', 'namespace', NAMESPACE]).catch(() => '');
+  await apply(`apiVersion: v1\nkind: Namespace\nmetadata: {name: ${NAMESPACE}}`);
   await waitFor(
     () => core.readNamespacedServiceAccount({ name: 'default', namespace: NAMESPACE }).then(() => true),
-    {
-      what: 'default ServiceAccount',
-    },
+    { what: `the default ServiceAccount in ${NAMESPACE}`, timeoutMs: 30_000 },
   );
-  const nodes = labNodes();
-  for (const [i, node] of nodes.entries()) {
-    await createReadyPod({
-      namespace: NAMESPACE,
-      name: `echo-${i + 1}`,
-      node,
-      labels: { app: 'echo' },
-    }).catch(() => undefined);
-  }
-  detail('pods echo-1..3, one per node (the lab has no kubelet: stand-in pods are marked Ready via the API)');
-  await apply(`apiVersion: v1
-kind: Service
-metadata: {name: echo, namespace: ${NAMESPACE}}
-spec:
-  type: LoadBalancer
-  selector: {app: echo}
-  ports: [{name: http, port: 80, targetPort: 8080}]`);
-  const ip = await waitFor(
-    async () =>
-      (await core.readNamespacedService({ name: 'echo', namespace: NAMESPACE })).status?.loadBalancer
-        ?.ingress?.[0]?.ip,
-    { what: 'an EXTERNAL-IP for demo/echo', timeoutMs: 60_000 },
-  );
+  await apply(echoDeployment({ namespace: NAMESPACE, name: SERVICE, replicas: labNodes().length }));
+  await apply(lbService({ namespace: NAMESPACE, name: SERVICE, policy: 'Cluster' }));
+  await rolloutStatus({ namespace: NAMESPACE, workload: `deployment/${SERVICE}` });
+  const ip = await externalIp({ namespace: NAMESPACE, name: SERVICE });
+  detail(`$ kubectl get pods -n ${NAMESPACE} -o wide`);
+  detail(await kubectl(['get', 'pods', '-n', NAMESPACE, '-o', 'wide']));
   detail(`$ kubectl get svc -n ${NAMESPACE}`);
   detail(await kubectl(['get', 'svc', '-n', NAMESPACE]));
   success(`EXTERNAL-IP ${ip} (not <pending>)`);
   return ip;
 }
 
-async function reach(ip: string): Promise<string> {
-  heading(`Fetching http://${ip}/ from the client namespace`);
-  const node = await waitFor(
-    async () => {
-      const r = await httpGetFromClient({ ip, timeoutMs: 1000 });
-      return r.ok ? r.body.trim() : undefined;
-    },
-    { what: `an answer from ${ip}`, timeoutMs: 30_000 },
-  );
-  const neigh = await netnsExec('ilb-client', ['ip', 'neigh', 'show', ip]);
-  detail(`$ ip netns exec ilb-client curl http://${ip}/   →   ${node}`);
-  detail(`client neighbour entry: ${neigh.stdout.trim()}  (${node} has MAC ${labNode(node).mac})`);
-  // Speakers record what they announce on their Node (written within a second of a change).
-  await new Promise((r) => setTimeout(r, 1500));
-  const annotation = await kubectl([
-    'get',
-    'nodes',
-    '-o',
-    'custom-columns=NODE:.metadata.name,ANNOUNCING:.metadata.annotations.ironlb\\.io/announcing',
-  ]);
-  detail(annotation);
-  return node;
-}
-
-async function failover(ip: string, victim: string): Promise<void> {
-  heading(`Taking ${victim} off the LAN (its link goes down) while the client probes every 10 ms`);
-  const port = labNode(victim).bridgePort;
-  const probe = startClientProbe({ netns: 'ilb-client', ip, intervalMs: 10 });
-  await new Promise((r) => setTimeout(r, 500));
-  const downAt = Date.now();
-  await netnsExec('ilb-lan', ['ip', 'link', 'set', port, 'down']);
-  await waitFor(() => probe.samples.some((s) => s.t > downAt && s.node !== null && s.node !== victim), {
-    what: 'traffic to move to another node',
-    timeoutMs: 10_000,
-    intervalMs: 20,
-  });
-  await new Promise((r) => setTimeout(r, 300));
-  const samples = await probe.stop();
-  const took = recoveredAfter({ samples, since: downAt, accept: (n) => n !== victim });
-  const after = samples.filter((s) => s.t > downAt + (took ?? 0) && s.node !== null);
-  const newNode = after[0]?.node ?? '?';
-  const failed = samples.filter((s) => s.t >= downAt && s.node === null).length;
-  success(
-    `traffic moved from ${victim} to ${newNode} in ${took ?? '?'} ms (${failed} probes failed meanwhile)`,
-  );
-  detail(`${samples.length} probes sent, ${samples.filter((s) => s.node !== null).length} answered`);
-  await netnsExec('ilb-lan', ['ip', 'link', 'set', port, 'up']);
-  detail(`${victim} is back on the LAN; its speaker rejoins and takes back the IPs it ranks first for`);
-}
-
-async function main(): Promise<void> {
-  heading('Bringing up the lab (Kubernetes control plane + network namespaces)');
-  const up = await labUp();
+async function reach(ip: string, capture: L2Capture): Promise<string> {
+  const client = labConfig().client.netns;
+  heading(`Fetching http://${ip}/ from the client namespace (${client}, a host on the nodes’ LAN)`);
+  // The speaker may announce the IP a moment before that node's kube-proxy has programmed it.
+  await firstEchoAnswer(ip);
+  for (let i = 0; i < 3; i++) {
+    const { stdout } = await netnsExec(client, ['curl', '-sS', '-m', '3', `http://${ip}/`]);
+    detail(`$ ip netns exec ${client} curl http://${ip}/   →   ${stdout.trim()}   (pod, node)`);
+  }
+  const node = await announcer(capture, ip);
   detail(
-    `lab up in ${(up.durationMs / 1000).toFixed(1)} s (started ${up.started.length}, reused ${up.alreadyRunning.length})`,
+    `ARP who-has ${ip}: is-at ${labNode(node).mac}, ${node} (kube-proxy there forwards to any echo pod)`,
   );
-  await installIronlb();
-  startIronlb();
-  const ip = await deployEcho();
-  const node = await reach(ip);
-  await failover(ip, node);
-  heading('Events on the Service');
+  // Speakers record what they announce on their Node (written within a second of a change).
+  await waitFor(
+    async () =>
+      (await kubeClients().core.readNode({ name: node })).metadata?.annotations?.[
+        'ironlb.io/announcing'
+      ]?.includes(ip),
+    { what: `${node}'s ironlb.io/announcing annotation listing ${ip}`, timeoutMs: 10_000 },
+  ).catch(() => undefined);
   detail(
     await kubectl([
       'get',
-      'events',
-      '-n',
-      NAMESPACE,
-      '--field-selector',
-      'involvedObject.name=echo',
-      '--sort-by=.metadata.creationTimestamp',
+      'nodes',
+      '-o',
+      'custom-columns=NODE:.metadata.name,ANNOUNCING:.metadata.annotations.ironlb\\.io/announcing',
     ]),
   );
-  heading('The lab is still up: explore it');
-  detail(`eval "$(pnpm -s lab env)"
-kubectl get svc -A; kubectl describe svc -n ${NAMESPACE} echo; kubectl get ippools
-ip netns exec ilb-client curl http://${ip}/
-logs: ${labPaths(labConfig()).logs}
-tear everything down: make lab-down   (or: pnpm lab down)`);
+  return node;
+}
+
+async function failover(ip: string, victim: string, capture: L2Capture): Promise<string> {
+  heading(`Taking ${victim} off the LAN (its link goes down) while the client connects every 20 ms`);
+  const f = await linkDownFailover({ capture, ip, victim });
+  if (f.firstAnswerMs === null) throw new Error(`no answer from ${ip} after ${victim} went off the LAN`);
+  // The link went down while `ip link set down` ran: the true time lies between the two figures.
+  const upper = f.firstAnswerMs + f.downCommandMs;
+  success(`traffic moved from ${victim} to ${f.newOwner} in ${f.firstAnswerMs}–${upper} ms`);
+  detail(
+    `(first answer after \`ip link set down\` returned; the command took ${f.downCommandMs} ms on this machine)`,
+  );
+  detail(describeReport(f.report));
+  detail(
+    `failed attempts include those kube-proxy sent on to the echo pod on ${victim}, off the LAN as well`,
+  );
+  detail(`${victim} is back on the LAN; its speaker rejoins and takes back the IPs it ranks first for`);
+  return f.newOwner;
+}
+
+async function events(newOwner: string): Promise<void> {
+  heading('Events on the Service');
+  // The take-over's event is written by the new announcer's speaker a moment after it answers ARP.
+  await waitFor(async () => (await serviceEvents()).includes(`by node ${newOwner}`) || undefined, {
+    what: `an Announcing event naming ${newOwner}`,
+    timeoutMs: 10_000,
+  }).catch(() => undefined);
+  detail(`$ kubectl get events -n ${NAMESPACE} --field-selector involvedObject.name=${SERVICE}`);
+  detail(await serviceEvents());
+}
+
+function serviceEvents(): Promise<string> {
+  return kubectl([
+    'get',
+    'events',
+    '-n',
+    NAMESPACE,
+    '--field-selector',
+    `involvedObject.name=${SERVICE}`,
+    '--sort-by=.metadata.creationTimestamp',
+  ]);
+}
+
+function explore(config: LabConfig, ip: string): void {
+  heading('The cluster is still up: explore it');
+  const sandbox = process.env.IRONLB_DEMO_SANDBOX ?? 'demo';
+  const prefix = sandbox === 'demo' ? '' : `IRONLB_DEMO_SANDBOX=${sandbox} `;
+  const demo = `${prefix}test/demo/demo.sh`;
+  detail(`The lab runs in its own sandbox "${sandbox}" (network and mount namespaces), beside any other lab:
+$ ${demo} kubectl get pods -A -o wide
+$ ${demo} kubectl logs -n ${RELEASE_NAMESPACE} daemonset/ironlb-speaker
+$ ${demo} shell   # a shell in the sandbox: kubectl and helm, KUBECONFIG=${labEnv(config).KUBECONFIG}
+(ironlb demo) # ip netns exec ${config.client.netns} curl http://${ip}/
+lab logs: ${labPaths(config).logs}; pod logs: ${resolve(config.dir, 'real')}/<node>/pod-logs/
+tear everything down: make lab-down`);
+}
+
+async function main(): Promise<void> {
+  const config = labConfig();
+  if (config.mode !== 'real') throw new Error('run the demo with make demo (test/demo/demo.sh)');
+  await bringUpLab(config);
+  await helmInstall(config);
+  await createPool();
+  const ip = await deployEcho();
+  const { client } = config;
+  const capture = new L2Capture({ netns: client.netns, iface: 'eth0', ipv4: client.ipv4, ipv6: client.ipv6 });
+  await capture.start();
+  try {
+    const node = await reach(ip, capture);
+    await events(await failover(ip, node, capture));
+  } finally {
+    capture.stop();
+  }
+  explore(config, ip);
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -10,7 +10,14 @@ import {
   labNodes,
   type TestNamespace,
 } from '../e2e/support/index.js';
-import { echoDeployment, externalIp, firstEchoAnswer, lbService, rolloutStatus } from './support.js';
+import {
+  echoDeployment,
+  externalIp,
+  firstEchoAnswer,
+  lbService,
+  poolWithL2Announcement,
+  rolloutStatus,
+} from './support.js';
 
 export interface EchoService {
   readonly namespace: string;
@@ -25,12 +32,7 @@ export async function setUpEchoService(o: {
   range: string;
   name: string;
 }): Promise<EchoService> {
-  await apply(
-    [
-      `apiVersion: ironlb.io/v1alpha1\nkind: IPPool\nmetadata: {name: ${o.pool}}\nspec:\n  addresses: ["${o.range}"]`,
-      `apiVersion: ironlb.io/v1alpha1\nkind: L2Announcement\nmetadata: {name: ${o.pool}}\nspec:\n  ipPools: [${o.pool}]`,
-    ].join('\n---\n'),
-  );
+  await apply(poolWithL2Announcement({ pool: o.pool, addresses: [o.range] }));
   let ns: TestNamespace | undefined;
   const cleanup = async (): Promise<void> => {
     await ns?.cleanup();

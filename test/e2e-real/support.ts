@@ -80,6 +80,15 @@ spec:
 `;
 }
 
+/** An IPPool with these addresses and an L2Announcement of the same name covering it (as a user applies them). */
+export function poolWithL2Announcement(o: { pool: string; addresses: readonly string[] }): string {
+  const addresses = o.addresses.map((a) => `"${a}"`).join(', ');
+  return [
+    `apiVersion: ironlb.io/v1alpha1\nkind: IPPool\nmetadata: {name: ${o.pool}}\nspec:\n  addresses: [${addresses}]`,
+    `apiVersion: ironlb.io/v1alpha1\nkind: L2Announcement\nmetadata: {name: ${o.pool}}\nspec:\n  ipPools: [${o.pool}]`,
+  ].join('\n---\n');
+}
+
 /** `kubectl rollout status` with a 300 s bound (the e2e `kubectl` helper would stop it after 30 s). */
 export async function rolloutStatus(o: { namespace: string; workload: string }): Promise<void> {
   const bin = join(labConfig().k8sBinDir, 'kubectl');
