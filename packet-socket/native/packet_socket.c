@@ -36,6 +36,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "heartbeat_sender.h"
+
 #define BATCH 256
 #define FRAME_MAX 65536
 #define RCVBUF_DEFAULT (4 * 1024 * 1024)
@@ -412,6 +414,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"interfaceInfo", NULL, js_interface_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  heartbeat_sender_register(env, exports);
   return exports;
 }
 

@@ -13,3 +13,10 @@ export {
   type SendStatus,
 } from './packet-socket.js';
 export { ReopeningPacketSocket, type ReopeningPacketSocketOptions } from './reopening-packet-socket.js';
+export {
+  startHeartbeatThread,
+  type Destination,
+  type HeartbeatThread,
+  type HeartbeatThreadOptions,
+  type HeartbeatThreadStats,
+} from './heartbeat-thread.js';

@@ -19,6 +19,22 @@ export interface NativeReceiveBuffer {
   forced: boolean;
 }
 
+/** Opaque handle of a heartbeat sending thread (native/heartbeat_sender.c). */
+export type NativeHeartbeatHandle = object & { readonly __nativeHeartbeat?: never };
+
+/** [address, port]: a numeric IPv4 or IPv6 address. */
+export type NativeDestination = [string, number];
+
+export interface NativeHeartbeatStats {
+  heartbeats: number;
+  datagrams: number;
+  errors: number;
+  lastError?: string;
+  bindError?: string;
+  bindAddress?: string;
+  running: boolean;
+}
+
 export interface NativeAddon {
   open(
     ifindex: number,
@@ -33,6 +49,18 @@ export interface NativeAddon {
   dropMembership(handle: NativeHandle, mac: Uint8Array): string;
   close(handle: NativeHandle): void;
   interfaceInfo(name: string): NativeInterfaceInfo | string;
+  heartbeatOpen(startMs: number, intervalMs: number, capacity: number): NativeHeartbeatHandle | string;
+  heartbeatPeers(handle: NativeHeartbeatHandle, peers: NativeDestination[], source: string | undefined): void;
+  heartbeatSlots(
+    handle: NativeHeartbeatHandle,
+    slots: number[],
+    datagrams: Uint8Array[],
+    urgent: boolean,
+  ): void;
+  heartbeatSend(handle: NativeHeartbeatHandle, datagrams: Uint8Array[], to: NativeDestination[]): void;
+  heartbeatClear(handle: NativeHeartbeatHandle): void;
+  heartbeatStats(handle: NativeHeartbeatHandle): NativeHeartbeatStats;
+  heartbeatStop(handle: NativeHeartbeatHandle): void;
 }
 
 let cached: NativeAddon | undefined;

@@ -91,6 +91,11 @@ export class Membership {
       onBindFailed: (address, error) => {
         this.warnOnce(`cannot send heartbeats from the node address ${address} (${error}); the kernel picks`);
       },
+      onSendFailed: (count, code) => {
+        this.warnOnce(
+          `membership datagrams not sent: ${code} (${count} since the last report; warned once per code)`,
+        );
+      },
     });
   }
 
@@ -119,8 +124,12 @@ export class Membership {
     } catch {
       // Keep the default buffer: pulls repair what a full buffer drops.
     }
+    const started = this.sender.start(this.peerList, this.sourceAddress());
+    if (!started.ok) {
+      socket.close();
+      throw new Error(`cannot start the heartbeat sending thread: ${started.error}`);
+    }
     this.socket = socket;
-    this.sender.start(this.peerList, this.sourceAddress());
     this.scheduleSweep();
     signal?.addEventListener('abort', () => void this.stop(), { once: true });
   }
@@ -166,7 +175,7 @@ export class Membership {
   /** Sets what we tell peers about ourselves; cheap when nothing changed. */
   publish(state: LocalState): void {
     const changed = this.local.update(state, monotonicMs());
-    // Re-sign first: every heartbeat the worker sends after the chunks then carries the new digest.
+    // Re-sign first: every heartbeat the thread sends after the chunks then carries the new digest.
     if (changed.heartbeat) this.sender.resign();
     if (changed.claims) this.pushClaims(this.peerList);
   }
