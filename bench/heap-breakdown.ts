@@ -13,8 +13,8 @@
  * this script's Services; with --services N it first creates N IPv6 status-only Services and waits until all
  * have an IP). Both: settle 20 s, VmRSS/RssAnon/RssFile sampled 5 times 2 s apart (medians), heap and external
  * from the process' own prom-client default metrics, then SIGUSR2 → a main-isolate heap snapshot in
- * /tmp/ilb-heap, analysed below. The heartbeat worker's isolate is not in that snapshot: `modules` measures it
- * (and what each library costs on its own) in bare Node processes.
+ * /tmp/ilb-heap, analysed below. `modules` measures what each library (and the native heartbeat thread) costs
+ * on its own in bare Node processes.
  * The lab must be up and `pnpm build` done. Every process started here is stopped by PID.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -463,21 +463,20 @@ function probe(code: string): { rss: number; heap: number; ext: number } {
 }
 
 function modules(): void {
-  const worker = join(ROOT, 'speaker/dist/membership/heartbeat-worker.js');
-  if (!existsSync(worker)) throw new Error(`${worker} missing: pnpm build first`);
+  const addon = join(ROOT, 'packet-socket/dist/heartbeat-thread.js');
+  if (!existsSync(addon)) throw new Error(`${addon} missing: pnpm build first`);
+  // The speaker's heartbeat sender: a native thread of the packet-socket addon (kept referenced, running).
+  const heartbeat = `const { startHeartbeatThread } = await import('@ironlb/packet-socket'); globalThis.hb = startHeartbeatThread({ startMs: 0, intervalMs: 100, capacity: 22 });`;
   const cases: [string, string][] = [
     ['bare node', ''],
     ['+ @kubernetes/client-node', "await import('@kubernetes/client-node');"],
     ['+ pino', "await import('pino');"],
     ['+ prom-client (default metrics)', "const p = await import('prom-client'); p.collectDefaultMetrics();"],
     ['+ fastify', "await import('fastify');"],
-    [
-      '+ heartbeat worker (idle Worker)',
-      `const { Worker } = await import('node:worker_threads'); new Worker(${JSON.stringify(worker)}, { execArgv: [] }).unref();`,
-    ],
+    ['+ heartbeat thread (native, idle)', heartbeat],
     [
       '+ all of the above',
-      `await import('@kubernetes/client-node'); await import('pino'); (await import('prom-client')).collectDefaultMetrics(); await import('fastify'); const { Worker } = await import('node:worker_threads'); new Worker(${JSON.stringify(worker)}, { execArgv: [] }).unref();`,
+      `await import('@kubernetes/client-node'); await import('pino'); (await import('prom-client')).collectDefaultMetrics(); await import('fastify'); ${heartbeat}`,
     ],
   ];
   console.log(
