@@ -159,7 +159,7 @@ describe.skipIf(!canRun)(`native heartbeat thread with a blocked main thread${wh
     const gaps = during.slice(1).map((a, i) => a.atMs - during[i]!.atMs);
     expect(Math.max(...gaps)).toBeLessThan(5 * intervalMs);
     expect(r.arrivals.filter((a) => a.atMs > r.stopped)).toEqual([]);
-  });
+  }, 60_000);
 
   it('goes silent once the slots signed ahead are used up when JS stays blocked past the stall tolerance', async () => {
     const intervalMs = 50;
@@ -178,5 +178,5 @@ describe.skipIf(!canRun)(`native heartbeat thread with a blocked main thread${wh
     // Heartbeats resume once the main thread signs again, and stop with stop().
     expect(r.arrivals.filter((a) => a.atMs > r.blockEnd && a.atMs < r.stopped).length).toBeGreaterThan(0);
     expect(r.arrivals.filter((a) => a.atMs > r.stopped)).toEqual([]);
-  });
+  }, 60_000);
 });
