@@ -8,6 +8,7 @@ import type { LabConfig } from './config.js';
 import { apiserverUrl, labPaths } from './config.js';
 import type { ProcessRecord } from './processes.js';
 import { isAlive, readLiveRecord, startDetached, stopRecorded } from './processes.js';
+import { POD_CLUSTER_CIDRS, POD_NODE_MASK_SIZES } from './real/node-files.js';
 
 /**
  * etcd (plain HTTP on loopback only), kube-apiserver (TLS on [2001:db8::1] only, Node+RBAC) and
@@ -95,9 +96,20 @@ function controllerManagerArgv(config: LabConfig): string[] {
             'deployment-controller',
             'replicaset-controller',
             'daemonset-controller',
+            // Node CIDRs: each Node gets an IPv4 /28 and an IPv6 /64 in spec.podCIDRs; the kubelet passes them
+            // to containerd, which renders the node's CNI config (see real/node-files.ts).
+            'node-ipam-controller',
           ]
         : []),
     ].join(','),
+    ...(config.mode === 'real'
+      ? [
+          '--allocate-node-cidrs=true',
+          `--cluster-cidr=${POD_CLUSTER_CIDRS.ipv4},${POD_CLUSTER_CIDRS.ipv6}`,
+          `--node-cidr-mask-size-ipv4=${POD_NODE_MASK_SIZES.ipv4}`,
+          `--node-cidr-mask-size-ipv6=${POD_NODE_MASK_SIZES.ipv6}`,
+        ]
+      : []),
     '--use-service-account-credentials=true',
     `--service-account-private-key-file=${join(pki, 'sa.key')}`,
     `--root-ca-file=${join(pki, 'ca.crt')}`,

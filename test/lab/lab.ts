@@ -27,6 +27,7 @@ import {
   ensureRealNode,
   stopRealNodes,
 } from './real/real-node.js';
+import { syncPodRoutes } from './real/pod-routes.js';
 import { withLabLock } from './sharing.js';
 
 export interface LabUpReport {
@@ -175,6 +176,16 @@ async function up(config: LabConfig): Promise<LabUpReport> {
   const readyTimeoutMs = config.mode === 'real' ? 180_000 : 60_000;
   await waitUntil('all lab nodes Ready', () => allNodesReady(config, core), readyTimeoutMs);
   mark('nodes-ready');
+  if (config.mode === 'real') {
+    // Ready means the node's CNI config exists, which containerd renders only from the Node's pod CIDRs. Ready
+    // nodes without any are a lab brought up by an earlier version (static CNI config and routes): left alone.
+    const nodes = (await core.listNode()).items.map((n) => ({
+      name: n.metadata?.name ?? '',
+      podCidrs: n.spec?.podCIDRs ?? [],
+    }));
+    if (nodes.some((n) => n.podCidrs.length > 0)) await syncPodRoutes(config, nodes);
+    mark('pod-routes');
+  }
   if (config.mode !== 'real') {
     await waitUntil('kube-proxy stand-in responders', () => respondersUp(config), 60_000);
     mark('responders');

@@ -12,6 +12,13 @@ export interface RealNodeLayout {
   readonly containerdConfig: string;
   readonly containerdSocket: string;
   readonly cniConfDir: string;
+  /**
+   * containerd's `conf_template`: once the kubelet passes the Node's `spec.podCIDRs` (CRI UpdateRuntimeConfig),
+   * containerd renders it into `<cniConfDir>/10-containerd-net.conflist`. Outside cniConfDir, so it is never
+   * loaded as a configuration itself.
+   */
+  readonly cniTemplate: string;
+  readonly cniIpamDir: string;
   readonly kubeletConfig: string;
   readonly kubeletRoot: string;
   readonly kubeProxyConfig: string;
@@ -23,24 +30,24 @@ export interface RealNodeLayout {
   readonly cgroup: string;
   /** Where the node's own processes (anchor, containerd and its shims, kubelet, kube-proxy) live. */
   readonly systemCgroup: string;
-  /** IPv4 pod subnet (a /28 of 198.51.100.192/26, which no e2e pool uses). */
-  readonly podSubnet: string;
 }
 
-/** At most this many real nodes: one /28 each out of 198.51.100.192/26 minus 198.51.100.240/28 (tests use .250). */
+/**
+ * The cluster's pod ranges (kube-controller-manager --cluster-cidr, kube-proxy clusterCIDR). The node IPAM controller
+ * gives every Node one IPv4 /28 and one IPv6 /64 of them (`spec.podCIDRs`). No e2e pool uses 198.51.100.192/26 and
+ * nothing else in the repository uses 2001:db8:42::/56.
+ */
+export const POD_CLUSTER_CIDRS = { ipv4: '198.51.100.192/26', ipv6: '2001:db8:42::/56' } as const;
+export const POD_NODE_MASK_SIZES = { ipv4: 28, ipv6: 64 } as const;
+/**
+ * At most this many real nodes. The /26 holds four /28s and the allocator hands them out from the lowest free one,
+ * so three nodes get 198.51.100.192-239; the fourth /28 holds 198.51.100.250, which e2e suites announce.
+ */
 export const MAX_REAL_NODES = 3;
-/** What kube-proxy treats as the cluster's pod range (masquerading decisions). */
-export const POD_CLUSTER_CIDR = '198.51.100.192/26';
-
-export function podSubnet(index: number): string {
-  if (!Number.isInteger(index) || index < 0 || index >= MAX_REAL_NODES) {
-    throw new Error(`real lab nodes: index ${index} outside 0..${MAX_REAL_NODES - 1}`);
-  }
-  return `198.51.100.${192 + 16 * index}/28`;
-}
+/** Name of the file containerd renders from `conf_template` (fixed in containerd 1.6's CRI plugin). */
+export const CNI_RENDERED_CONFLIST = '10-containerd-net.conflist';
 
 export function realNodeLayout(config: LabConfig, node: LabMember): RealNodeLayout {
-  const index = config.nodes.findIndex((n) => n.netns === node.netns);
   const dir = join(config.dir, 'real', node.netns);
   // One cgroup subtree per lab directory, so a sandboxed lab never shares cgroups with another lab.
   const cgroup = `/${basename(config.dir)}/${node.netns}`;
@@ -50,6 +57,8 @@ export function realNodeLayout(config: LabConfig, node: LabMember): RealNodeLayo
     containerdConfig: join(dir, 'containerd', 'config.toml'),
     containerdSocket: join(dir, 'containerd', 'containerd.sock'),
     cniConfDir: join(dir, 'cni', 'net.d'),
+    cniTemplate: join(dir, 'cni', 'conflist.tmpl'),
+    cniIpamDir: join(dir, 'cni', 'ipam'),
     kubeletConfig: join(dir, 'kubelet.yaml'),
     kubeletRoot: join(dir, 'kubelet'),
     kubeProxyConfig: join(dir, 'kube-proxy.yaml'),
@@ -58,7 +67,6 @@ export function realNodeLayout(config: LabConfig, node: LabMember): RealNodeLayo
     resolvConf: join(dir, 'resolv.conf'),
     cgroup,
     systemCgroup: `${cgroup}/system`,
-    podSubnet: podSubnet(index),
   };
 }
 
@@ -94,35 +102,41 @@ export function containerdToml(layout: RealNodeLayout, sandboxImage: string): st
     `[${cri}.cni]`,
     '  bin_dir = "/usr/lib/cni"',
     `  conf_dir = "${layout.cniConfDir}"`,
+    `  conf_template = "${layout.cniTemplate}"`,
     '',
   ].join('\n');
 }
 
-/** CNI: a bridge `cni0` in the node namespace (the pods' gateway) and host-local addresses from the node's /28. */
-export function cniConflist(layout: RealNodeLayout): string {
-  return JSON.stringify(
-    {
-      cniVersion: '1.0.0',
-      name: 'ilb-pods',
-      plugins: [
-        {
-          type: 'bridge',
-          bridge: 'cni0',
-          isGateway: true,
-          ipMasq: false,
-          hairpinMode: true,
-          ipam: {
-            type: 'host-local',
-            ranges: [[{ subnet: layout.podSubnet }]],
-            routes: [{ dst: '0.0.0.0/0' }],
-            dataDir: join(layout.dir, 'cni', 'ipam'),
-          },
-        },
-      ],
-    },
-    null,
-    2,
-  );
+/**
+ * CNI template (Go text/template, rendered by containerd with the node's pod CIDRs in the Node's order, IPv4 first):
+ * a bridge `cni0` in the node namespace (the pods' gateway: the first address of each range) and host-local
+ * addresses from every range, so pods are dual-stack. `.Routes` are the default routes of the families present.
+ */
+export function cniConfTemplate(layout: RealNodeLayout): string {
+  const ranges = '[{{range $i, $r := .PodCIDRRanges}}{{if $i}}, {{end}}[{"subnet": "{{$r}}"}]{{end}}]';
+  const routes = '[{{range $i, $r := .Routes}}{{if $i}}, {{end}}{"dst": "{{$r}}"}{{end}}]';
+  return [
+    '{',
+    '  "cniVersion": "1.0.0",',
+    '  "name": "ilb-pods",',
+    '  "plugins": [',
+    '    {',
+    '      "type": "bridge",',
+    '      "bridge": "cni0",',
+    '      "isGateway": true,',
+    '      "ipMasq": false,',
+    '      "hairpinMode": true,',
+    '      "ipam": {',
+    '        "type": "host-local",',
+    `        "ranges": ${ranges},`,
+    `        "routes": ${routes},`,
+    `        "dataDir": ${JSON.stringify(layout.cniIpamDir)}`,
+    '      }',
+    '    }',
+    '  ]',
+    '}',
+    '',
+  ].join('\n');
 }
 
 /**
@@ -171,7 +185,7 @@ export function kubeProxyYaml(layout: RealNodeLayout, options: { kubeconfig: str
     'clientConnection:',
     `  kubeconfig: ${options.kubeconfig}`,
     `hostnameOverride: ${layout.node.netns}`,
-    `clusterCIDR: ${POD_CLUSTER_CIDR}`,
+    `clusterCIDR: ${POD_CLUSTER_CIDRS.ipv4},${POD_CLUSTER_CIDRS.ipv6}`,
     'healthzBindAddress: 0.0.0.0:10256',
     'metricsBindAddress: 127.0.0.1:10249',
     'conntrack:',

@@ -12,7 +12,8 @@ import { ensureCgroup, killCgroup, removeCgroup } from './cgroups.js';
 import type { RealNodeLayout } from './node-files.js';
 import {
   MAX_REAL_NODES,
-  cniConflist,
+  POD_CLUSTER_CIDRS,
+  cniConfTemplate,
   containerdToml,
   kubeProxyYaml,
   kubeletYaml,
@@ -57,7 +58,9 @@ function requireImage(images: Map<string, LabImage>, name: string): LabImage {
 /** Throws with a hint when the node binaries or Debian packages are missing. */
 export function checkRealNodePrerequisites(config: LabConfig): void {
   if (config.nodes.length > MAX_REAL_NODES) {
-    throw new Error(`lab: real mode supports at most ${MAX_REAL_NODES} nodes (one pod /28 each)`);
+    throw new Error(
+      `lab: real mode supports at most ${MAX_REAL_NODES} nodes (one pod /28 each out of ${POD_CLUSTER_CIDRS.ipv4})`,
+    );
   }
   const needed = [
     join(config.nodeBinDir, 'kubelet'),
@@ -91,21 +94,35 @@ function writeNodeFiles(config: LabConfig, layout: RealNodeLayout, pause: LabIma
   }
   mkdirSync(join(layout.dir, 'containerd'), { recursive: true });
   writeIfChanged(layout.containerdConfig, containerdToml(layout, pause.ref));
-  writeIfChanged(join(layout.cniConfDir, '10-ilb-pods.conflist'), cniConflist(layout));
+  // No conflist: containerd renders it from this template once the Node has its pod CIDRs (node IPAM controller).
+  writeIfChanged(layout.cniTemplate, cniConfTemplate(layout));
   writeIfChanged(layout.kubeletConfig, kubeletYaml(layout, { caFile: join(pki, 'ca.crt') }));
   writeIfChanged(layout.kubeProxyConfig, kubeProxyYaml(layout, { kubeconfig: kubeconfigFor('kube-proxy') }));
   // Pods get no name servers: nothing in the lab resolves names, and nothing may leave it.
   writeIfChanged(layout.resolvConf, '# ironlb lab: no DNS\n');
 }
 
-/** Forwarding for pod traffic, bridged pod traffic through nftables, and routes to the other nodes' pods. */
+/**
+ * Forwarding for pod traffic and bridged pod traffic through nftables. Routes to the other nodes' pods follow the
+ * Nodes' `spec.podCIDRs` once they have them (pod-routes.ts, after the nodes register).
+ */
 async function nodeNetwork(config: LabConfig, layout: RealNodeLayout): Promise<void> {
   await sysctls(layout.node.netns, {
     'net/ipv4/ip_forward': '1',
     'net/ipv6/conf/all/forwarding': '1',
     'net/bridge/bridge-nf-call-iptables': '1',
     'net/bridge/bridge-nf-call-ip6tables': '1',
+    // cni0 gets its IPv6 gateway address at once (no DAD), like every lab link.
+    'net/ipv6/conf/default/accept_dad': '0',
   });
+  // The root namespace holds the apiserver's 2001:db8::1 and has no route back to pod addresses: a pod's packet
+  // to it would be answered through the machine's own routes. Forwarded pod traffic to it is refused here (the
+  // node's own processes, the kubelet among them, use the node's address and are not matched).
+  const rule = ['from', POD_CLUSTER_CIDRS.ipv6, 'to', `${config.hostIpv6}/128`];
+  const rules = (await runInNetns(layout.node.netns, ['ip', '-6', 'rule', 'show', 'pref', '100'])).stdout;
+  if (!rules.includes(POD_CLUSTER_CIDRS.ipv6)) {
+    await runInNetns(layout.node.netns, ['ip', '-6', 'rule', 'add', 'pref', '100', ...rule, 'prohibit']);
+  }
   // Like a real node, a default gateway: the LAN namespace, which has no uplink and does not forward, so nothing
   // leaves the lab. Traffic for an address the node does not own (e.g. a LoadBalancer IP of a Service with
   // externalTrafficPolicy Local and no endpoint here) then reaches kube-proxy's forward hook, which drops it,
@@ -120,11 +137,6 @@ async function nodeNetwork(config: LabConfig, layout: RealNodeLayout): Promise<v
     'dev',
     'eth0',
   ]);
-  for (const other of config.nodes) {
-    if (other.netns === layout.node.netns) continue;
-    const subnet = realNodeLayout(config, other).podSubnet;
-    await runInNetns(layout.node.netns, ['ip', 'route', 'replace', subnet, 'via', other.ipv4, 'dev', 'eth0']);
-  }
 }
 
 function startNodeProcess(
@@ -270,7 +282,9 @@ export async function stopRealNode(config: LabConfig, node: LabMember): Promise<
   stopped.push(...live);
   removeCgroup(layout.cgroup, layout.cgroup.split('/')[1]);
   // The pods are gone with the lab's etcd: drop their state, keep containerd's images (import takes a while).
-  for (const dir of ['kubelet', 'pod-logs', 'container-logs', 'cni/ipam', 'containerd/state']) {
+  // The rendered CNI config goes too: the next Nodes may get other pod CIDRs (cni/net.d also held the static
+  // conflist of earlier versions of the lab).
+  for (const dir of ['kubelet', 'pod-logs', 'container-logs', 'cni/ipam', 'cni/net.d', 'containerd/state']) {
     rmSync(join(layout.dir, dir), { recursive: true, force: true });
   }
   return stopped;
@@ -290,21 +304,8 @@ export async function ensureApiRelay(config: LabConfig): Promise<StartResult> {
   for (const address of [`${config.apiserverAdvertiseIpv4}/24`, `${RELAY_IPV6}/64`]) {
     await runInNetns(config.lanNetns, ['ip', 'addr', 'replace', address, 'dev', config.bridge, 'nodad']);
   }
-  // Replies to pods (their source address is kept: kube-proxy does not masquerade pod traffic). After the
-  // addresses: the gateways must be on-link.
-  for (const node of config.nodes) {
-    const subnet = realNodeLayout(config, node).podSubnet;
-    await runInNetns(config.lanNetns, [
-      'ip',
-      'route',
-      'replace',
-      subnet,
-      'via',
-      node.ipv4,
-      'dev',
-      config.bridge,
-    ]);
-  }
+  // Replies to pods (their source address is kept: kube-proxy does not masquerade pod traffic) need routes to
+  // the pod CIDRs via the nodes: pod-routes.ts adds them once the Nodes have their CIDRs.
   const running = readLiveRecord(pids, name);
   if (running) return { name, pid: running.pid, started: false };
   const record = startDetached({

@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
 # Smoke test of the real-node lab (IRONLB_LAB_MODE=real), run in its own sandbox (sandbox.sh) so it never touches
-# the shared lab: brings the lab up, runs one echo pod per node, checks that every pod gets Ready with an address
-# from its node's pod subnet, that a NodePort Service answers from the client on every node with "<pod> <node>", and
-# that `kubectl logs` works, and that a pod placed by the scheduler reaches the apiserver through the
-# `kubernetes` Service; then brings everything down and checks that no process, cgroup or namespace is left.
+# the shared lab: brings the lab up (twice: the second `up` must start nothing), checks that every Node got an IPv4
+# and an IPv6 pod CIDR from the controller-manager, runs one echo pod per node, checks that every pod gets Ready with
+# an IPv4 and an IPv6 address inside its node's CIDRs, that pods reach each other across nodes over both families,
+# that a dual-stack NodePort Service answers from the client on every node's IPv4 and IPv6 address with
+# "<pod> <node>", that `kubectl logs` works, that a pod placed by the scheduler reaches the apiserver through the
+# `kubernetes` Service, and that the sandbox's root namespace has no route to a pod; then brings everything down
+# and checks that no process or cgroup is left.
 #
 # Usage (as root, from anywhere): test/lab/scripts/real-smoke.sh   Prerequisites: build-node-bins.sh, build-images.sh.
+# IRONLB_SMOKE_NAME (default real-smoke) names the sandbox and the lab directory /tmp/ironlb-lab-<name>.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-name=real-smoke
+name=${IRONLB_SMOKE_NAME:-real-smoke}
 export IRONLB_LAB_DIR=/tmp/ironlb-lab-$name
 cache_root="${IRONLB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ironlb}"
 kubectl_bin="${IRONLB_K8S_BIN_DIR:-$cache_root/k8s/v1.36.3}/kubectl"
 sandbox="$root/test/lab/scripts/sandbox.sh"
 say() { printf '\033[1m[real-smoke]\033[0m %s\n' "$*" >&2; }
 fail() { say "FAIL: $*"; exit 1; }
+# in_net ADDRESS PREFIX: whether ADDRESS lies inside PREFIX (IPv4 or IPv6).
+in_net() {
+  python3 -c 'import ipaddress, sys; sys.exit(ipaddress.ip_address(sys.argv[1]) not in ipaddress.ip_network(sys.argv[2]))' "$1" "$2"
+}
 in_sandbox() { (cd "$root" && "$sandbox" exec "$name" "$@"); }
 k() { in_sandbox env KUBECONFIG="$IRONLB_LAB_DIR/kubeconfig" "$kubectl_bin" "$@"; }
 lab() { in_sandbox env IRONLB_LAB_MODE=real scripts/toolchain.sh pnpm -s lab "$@"; }
@@ -36,6 +44,22 @@ trap finish EXIT
 start=$SECONDS
 lab up >&2
 say "lab up in $((SECONDS - start)) s"
+again=$(lab up 2>&1) || fail "second lab up failed: $again"
+if grep -q '^started ' <<<"$again"; then fail "second lab up started something: $(grep '^started ' <<<"$again")"; fi
+say "second lab up started nothing"
+
+# Node CIDRs come from the controller-manager's node IPAM controller (test/lab/real/node-files.ts POD_CLUSTER_CIDRS).
+declare -A cidr4 cidr6
+for node in $(k get nodes -o jsonpath='{.items[*].metadata.name}'); do
+  cidrs=$(k get node "$node" -o jsonpath='{.spec.podCIDRs[*]}')
+  read -r v4 v6 rest <<<"$cidrs"
+  [ -z "${rest:-}" ] && [[ "$v4" == */28 ]] && [[ "$v6" == */64 ]] && in_net "${v4%/*}" 198.51.100.192/26 &&
+    in_net "${v6%/*}" 2001:db8:42::/56 || fail "node $node has spec.podCIDRs '$cidrs'"
+  [ "$(k get node "$node" -o jsonpath='{.spec.podCIDR}')" = "$v4" ] || fail "node $node: spec.podCIDR is not $v4"
+  cidr4[$node]=$v4 cidr6[$node]=$v6
+  say "$node: spec.podCIDRs $v4 $v6"
+done
+[ "$(printf '%s\n' "${cidr4[@]}" | sort -u | wc -l)" = "${#cidr4[@]}" ] || fail "nodes share an IPv4 pod CIDR"
 
 echo_image=$(awk -F'\t' '$1 == "echo" { print $2 }' "$cache_root/images/images.tsv")
 nodes=$(k get nodes -o jsonpath='{.items[*].metadata.name}')
@@ -66,6 +90,7 @@ kind: Service
 metadata: {name: echo}
 spec:
   type: NodePort
+  ipFamilyPolicy: RequireDualStack
   selector: {app: echo}
   ports: [{port: 80, targetPort: 8080}]
 "
@@ -75,27 +100,57 @@ k wait --for=condition=Ready pod -l app=echo --timeout=180s >&2 || fail "echo po
 say "echo pods Ready in $((SECONDS - start)) s"
 k get pods -o wide >&2
 
+declare -A pod4 pod6
 for node in $nodes; do
-  # ilb-node-N has 198.51.100.(192 + 16 (N - 1))/28 (test/lab/real/node-files.ts).
-  base=$((192 + 16 * (${node##*-} - 1)))
-  ip=$(k get pod "echo-$node" -o jsonpath='{.status.podIP}')
-  last=${ip##*.}
-  [ "${ip%.*}" = 198.51.100 ] && [ "$last" -gt "$base" ] && [ "$last" -lt $((base + 15)) ] ||
-    fail "pod echo-$node has $ip, outside its node's subnet 198.51.100.$base/28"
+  # The kubelet lists the family of the node's first --node-ip (IPv6 in the lab) first.
+  ips=$(k get pod "echo-$node" -o jsonpath='{.status.podIPs[*].ip}')
+  v4=$(tr ' ' '\n' <<<"$ips" | grep -F . || true) v6=$(tr ' ' '\n' <<<"$ips" | grep -F : || true)
+  [ "$(wc -w <<<"$ips")" = 2 ] && [ -n "$v4" ] && [ -n "$v6" ] && in_net "$v4" "${cidr4[$node]}" && in_net "$v6" "${cidr6[$node]}" ||
+    fail "pod echo-$node has '$ips', not one address in each of ${cidr4[$node]} and ${cidr6[$node]}"
+  pod4[$node]=$v4 pod6[$node]=$v6
+  say "echo-$node: $v4 $v6"
 done
+
+# Pod to pod across nodes, both families: each echo pod fetches every other node's echo pod by IPv4 and by IPv6.
+fetch='(async () => { for (const u of process.argv.slice(1)) { const r = await fetch(u, { signal: AbortSignal.timeout(5000) });'
+fetch+=' console.log(u, (await r.text()).trim()); } })().catch((e) => { console.error(e); process.exit(1); })'
+for node in $nodes; do
+  urls=()
+  for other in $nodes; do
+    [ "$other" = "$node" ] || urls+=("http://${pod4[$other]}:8080/" "http://[${pod6[$other]}]:8080/")
+  done
+  out=$(k exec "echo-$node" -- node -e "$fetch" "${urls[@]}" 2>&1) || fail "echo-$node could not reach the other pods: $out"
+  for other in $nodes; do
+    [ "$other" = "$node" ] && continue
+    for url in "http://${pod4[$other]}:8080/" "http://[${pod6[$other]}]:8080/"; do
+      grep -qxF "$url echo-$other $other" <<<"$out" || fail "echo-$node fetching $url: $out"
+    done
+  done
+done
+say "every echo pod reached the other nodes' pods over IPv4 and IPv6"
+
+# The root namespace's 2001:db8::1 (the apiserver) has no route back to pods: nodes refuse to forward pod traffic to it.
+refuse='fetch("https://[2001:db8::1]:26443/version", { signal: AbortSignal.timeout(5000) })'
+refuse+='.then(() => process.exit(1), (e) => { console.log(e.cause?.code ?? e.name); })'
+code=$(k exec "echo-${nodes%% *}" -- node -e "$refuse" 2>&1) || fail "a pod reached 2001:db8::1: $code"
+[ "$code" = EACCES ] || fail "a pod's connection to 2001:db8::1 ended with '$code', not EACCES (administratively prohibited)"
+say "pods cannot send to the root namespace's 2001:db8::1 ($code)"
 
 port=$(k get svc echo -o jsonpath='{.spec.ports[0].nodePort}')
 answered=""
 for node in $nodes; do
-  node_ip=$(k get node "$node" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}' | tr ' ' '\n' | grep -F . | head -1)
-  for _ in 1 2 3 4 5 6; do
-    body=$(in_sandbox ip netns exec ilb-client curl -sS -m 3 "http://$node_ip:$port/") || fail "NodePort on $node ($node_ip:$port) did not answer"
-    [[ "$body" =~ ^echo-(ilb-node-[0-9]+)\ (ilb-node-[0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] ||
-      fail "unexpected answer from $node: $body"
-    answered+="${BASH_REMATCH[1]} "
+  for node_ip in $(k get node "$node" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}'); do
+    host=$node_ip
+    [[ "$node_ip" == *:* ]] && host="[$node_ip]"
+    for _ in 1 2 3 4 5 6; do
+      body=$(in_sandbox ip netns exec ilb-client curl -sS -m 3 "http://$host:$port/") || fail "NodePort on $node ($host:$port) did not answer"
+      [[ "$body" =~ ^echo-(ilb-node-[0-9]+)\ (ilb-node-[0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] ||
+        fail "unexpected answer from $node ($host): $body"
+      answered+="${BASH_REMATCH[1]} "
+    done
   done
 done
-say "NodePort $port answered on every node; pods that answered: $(tr ' ' '\n' <<<"$answered" | sort -u | tr '\n' ' ')"
+say "NodePort $port answered on every node's IPv4 and IPv6 address; pods that answered: $(tr ' ' '\n' <<<"$answered" | sort -u | tr '\n' ' ')"
 
 first=${nodes%% *}
 k logs "echo-$first" | grep -q "listening on 8080" || fail "kubectl logs echo-$first has no start line"
@@ -121,5 +176,11 @@ spec:
 EOF
 k wait --for=jsonpath='{.status.phase}'=Succeeded pod/api-check --timeout=120s >&2 ||
   fail "api-check pod did not succeed: $(k logs api-check 2>&1 | tail -3)"
-k logs api-check | grep -q '"gitVersion"' || fail "api-check got no /version"
+api_out=$(k logs api-check 2>&1) || fail "kubectl logs api-check: $api_out"
+grep -q '"gitVersion"' <<<"$api_out" || fail "api-check got no /version: $api_out"
 say "a scheduled pod reached the apiserver through the kubernetes Service ($(k get pod api-check -o jsonpath='{.spec.nodeName}'))"
+
+# Pod routes exist only inside the lab's namespaces: the sandbox's root namespace has none.
+leaked=$(in_sandbox sh -c 'ip -4 route show root 198.51.100.192/26; ip -6 route show root 2001:db8:42::/56')
+[ -z "$leaked" ] || fail "routes to pods in the (sandbox) root namespace: $leaked"
+say "no route to a pod outside the lab namespaces"
