@@ -19,7 +19,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labConfig, labPaths } from '../test/lab/config.js';
 import { registerLabUser, releaseLabUser } from '../test/lab/sharing.js';
@@ -283,6 +283,12 @@ function inCgroup(command: string, args: string[]): [string, string[]] {
   return ['sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', dir, command, ...args]];
 }
 
+/** `--speaker-main FILE`: another build of the speaker to measure (default the built speaker/dist/main.js). */
+function speakerMain(): string {
+  const i = process.argv.indexOf('--speaker-main');
+  return i >= 0 && process.argv[i + 1] ? resolve(process.argv[i + 1]!) : join(ROOT, 'speaker/dist/main.js');
+}
+
 async function speaker(): Promise<void> {
   const cwd = join(OUT, `speaker-${Date.now()}`);
   mkdirSync(cwd, { recursive: true });
@@ -295,7 +301,7 @@ async function speaker(): Promise<void> {
       process.execPath,
       '--heapsnapshot-signal=SIGUSR2',
       ...flags,
-      join(ROOT, 'speaker/dist/main.js'),
+      speakerMain(),
       `--metrics-port=${SPEAKER_METRICS}`,
       `--membership-port=${SPEAKER_MEMBERSHIP}`,
       `--load-balancer-class=${CLASS}`,
