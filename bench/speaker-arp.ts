@@ -23,23 +23,24 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   ClientAgent,
-  arpSocketStats,
   benchLab,
   createServices,
   loadavg,
   rssMiB,
+  statusMiB,
   runningSpeakers,
   setStatuses,
   sleep,
   speakerMetrics,
   DEFAULT_METRICS_PORT,
+  METRICS_PORT,
   type BenchLab,
 } from './speaker-lab.js';
+import { arpRates, bufferLine, type ArpRateSetup } from './arp-rate.js';
 import { netnsExec, waitFor } from '../test/e2e/support/index.js';
 import { NET_RAW_ONLY } from '../test/e2e/support/speakers.js';
 import { labConfig } from '../test/lab/config.js';
 import { registerLabUser, releaseLabUser } from '../test/lab/sharing.js';
-import type { LoadResult } from './arp-load-agent.js';
 
 const V4_COUNT = 128;
 const TOTAL = 1000;
@@ -47,19 +48,10 @@ const V6_PREFIX = '2001:db8:100::b:';
 const V4 = Array.from({ length: V4_COUNT }, (_, i) => `203.0.113.${128 + i}`);
 const V6 = Array.from({ length: TOTAL - V4_COUNT }, (_, i) => `${V6_PREFIX}${i.toString(16)}`);
 
-const RECEIVED = 'ironlb_speaker_requests_received_total{family="ipv4"}';
-const REPLIED = 'ironlb_speaker_replies_sent_total{family="ipv4"}';
-
 const HEAP_USED = 'ironlb_speaker_nodejs_heap_size_used_bytes';
 
 const HEAP_TOTAL = 'ironlb_speaker_nodejs_heap_size_total_bytes';
 const EXTERNAL = 'ironlb_speaker_nodejs_external_memory_bytes';
-
-/** One field (kB) of /proc/<pid>/status, in MiB. */
-function statusMiB(pid: number, field: string): number {
-  const re = new RegExp(`^${field}:\\s*(\\d+)`, 'm');
-  return Number(re.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024;
-}
 
 /**
  * VmRSS of each of our speakers, with its parts in brackets: RssAnon / RssFile (/proc), the main isolate's V8
@@ -102,21 +94,6 @@ async function snapshot(lab: BenchLab, dir: string | undefined, label: string): 
   console.log(`[heap] ${label}: ${node} (pid ${String(p.pid)}) ${join(dir, file ?? '?')}`);
 }
 
-/** rmem_max, each speaker's effective capabilities, and its ARP socket buffer (metric and `ss`). */
-async function bufferLine(lab: BenchLab): Promise<string> {
-  const parts: string[] = [];
-  for (const [node, p] of lab.speakers) {
-    const rmemMax = (await netnsExec(node, ['cat', '/proc/sys/net/core/rmem_max'])).stdout.trim();
-    const capEff = /^CapEff:\s*(\w+)$/m.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1];
-    const metric = (await speakerMetrics(node)).get('ironlb_speaker_socket_rcvbuf_bytes{interface="eth0"}');
-    const ss = await arpSocketStats(node, p.pid);
-    parts.push(
-      `${node}: rmem_max=${rmemMax} CapEff=${capEff ?? '?'} rcvbuf metric=${metric} ss=${ss.rcvbuf}`,
-    );
-  }
-  return `[buffer] ${parts.join('; ')}`;
-}
-
 async function announcedTotal(nodes: readonly string[]): Promise<number> {
   let sum = 0;
   for (const node of nodes) {
@@ -141,115 +118,12 @@ async function kubeProxiesSettled(nodes: readonly string[]): Promise<void> {
   }
 }
 
-interface Counters {
-  received: number;
-  replied: number;
-  /** Frames the kernel dropped at our speaker's ARP socket (receive buffer full). */
-  kernelDrops: number;
-  /** Replies sent by speakers that are not ours (another run's, on the default metrics port). */
-  othersReplied: number;
-}
-
-async function counters(lab: BenchLab): Promise<Map<string, Counters>> {
-  const out = new Map<string, Counters>();
-  for (const node of lab.nodes) {
-    const m = await speakerMetrics(node);
-    const others = await speakerMetrics(node, DEFAULT_METRICS_PORT).catch(() => new Map<string, number>());
-    const pid = lab.speakers.get(node)?.pid ?? 0;
-    out.set(node, {
-      received: m.get(RECEIVED) ?? 0,
-      replied: m.get(REPLIED) ?? 0,
-      kernelDrops: (await arpSocketStats(node, pid)).drops,
-      othersReplied: others.get(REPLIED) ?? 0,
-    });
-  }
-  return out;
-}
-
-interface RateRow {
-  rate: number;
-  result: LoadResult;
-  received: Record<string, number>;
-  kernelDrops: Record<string, number>;
-  replied: number;
-  othersReplied: number;
-  load: string;
-}
-
-/**
- * ARP requests each speaker counts with no load from us (other speakers' conflict probes and gratuitous
- * ARPs), per ms: subtracted from the counts under load.
- */
-async function baseline(o: { lab: BenchLab; durationMs: number }): Promise<Record<string, number>> {
-  const before = await counters(o.lab);
-  const start = performance.now();
-  await sleep(o.durationMs);
-  const after = await counters(o.lab);
-  const ms = performance.now() - start;
-  const perMs: Record<string, number> = {};
-  for (const node of o.lab.nodes)
-    perMs[node] = ((after.get(node)?.received ?? 0) - (before.get(node)?.received ?? 0)) / ms;
-  return perMs;
-}
-
-async function runRate(o: {
-  lab: BenchLab;
-  agent: ClientAgent;
-  rate: number;
-  durationMs: number;
-  /** Background ARP requests per ms per node (see baseline). */
-  background: Record<string, number>;
-}): Promise<RateRow> {
-  const before = await counters(o.lab);
-  const start = performance.now();
-  const result = await o.agent.load({ targets: V4, rate: o.rate, durationMs: o.durationMs, drainMs: 1000 });
-  const load = loadavg();
-  const after = await counters(o.lab);
-  const windowMs = performance.now() - start;
-  const received: Record<string, number> = {};
-  const kernelDrops: Record<string, number> = {};
-  let replied = 0;
-  let othersReplied = 0;
-  for (const node of o.lab.nodes) {
-    const d = delta(before.get(node), after.get(node));
-    received[node] = d.received - Math.round((o.background[node] ?? 0) * windowMs);
-    kernelDrops[node] = d.kernelDrops;
-    replied += d.replied;
-    othersReplied += d.othersReplied;
-  }
-  return { rate: o.rate, result, received, kernelDrops, replied, othersReplied, load };
-}
-
-function delta(before: Counters | undefined, after: Counters | undefined): Counters {
-  const zero: Counters = { received: 0, replied: 0, kernelDrops: 0, othersReplied: 0 };
-  const b = before ?? zero;
-  const a = after ?? zero;
+/** Our speakers as the ARP-rate measurement sees them; other runs' speakers answer on the default port. */
+function arpSetup(lab: BenchLab): ArpRateSetup {
   return {
-    received: a.received - b.received,
-    replied: a.replied - b.replied,
-    kernelDrops: a.kernelDrops - b.kernelDrops,
-    othersReplied: a.othersReplied - b.othersReplied,
+    speakers: [...lab.speakers].map(([node, p]) => ({ node, pid: p.pid, metricsPort: METRICS_PORT })),
+    othersPort: DEFAULT_METRICS_PORT,
   };
-}
-
-function printRow(row: RateRow): void {
-  const { result: r } = row;
-  const seconds = r.elapsedMs / 1000;
-  // Other runs' speakers answer too (same node MACs): only our share of the replies counts.
-  const ours = r.replies - row.othersReplied;
-  const loss = r.sent === 0 ? Number.NaN : (100 * (r.sent - ours)) / r.sent;
-  const minReceived = Math.min(...Object.values(row.received));
-  const inLoss = r.sent === 0 ? Number.NaN : (100 * (r.sent - minReceived)) / r.sent;
-  const allReplied = row.replied + row.othersReplied;
-  const backLoss = allReplied === 0 ? 0 : (100 * (allReplied - r.replies)) / allReplied;
-  console.log(
-    `[arp] offered=${row.rate}/s sent=${r.sent} (${(r.sent / seconds).toFixed(0)}/s, skipped=${r.skipped}, sendFailed=${r.sendFailed})` +
-      ` replies=${ours} (${(ours / seconds).toFixed(0)}/s) loss=${loss.toFixed(2)}%` +
-      ` | speakers received=${JSON.stringify(row.received)} (worst in-loss ${inLoss.toFixed(2)}%)` +
-      ` kernelDrops=${JSON.stringify(row.kernelDrops)} replied=${row.replied}` +
-      ` othersReplied=${row.othersReplied} (return-path loss ${backLoss.toFixed(2)}%)` +
-      ` byMac=${JSON.stringify(r.repliesByMac)} load=${row.load}`,
-  );
 }
 
 async function measure(o: {
@@ -278,18 +152,12 @@ async function measure(o: {
     console.log(await rssLine(lab, `${TOTAL} IPs announced, ${String(o.settleMs / 1000)} s later`));
   }
   await snapshot(lab, o.snapshotDir, `${TOTAL} IPs announced`);
-  console.log(await bufferLine(lab));
+  const setup = arpSetup(lab);
+  console.log(await bufferLine(setup));
   const agent = new ClientAgent();
   try {
     await agent.start();
-    const background = await baseline({ lab, durationMs: o.durationMs });
-    console.log(
-      `[arp] background ARP requests per s: ${JSON.stringify(background, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 1000) : v))}`,
-    );
-    for (const rate of o.rates) {
-      printRow(await runRate({ lab, agent, rate, durationMs: o.durationMs, background }));
-      await sleep(2000);
-    }
+    await arpRates({ setup, agent, targets: V4, rates: o.rates, durationMs: o.durationMs });
   } finally {
     agent.stop();
   }

@@ -65,6 +65,12 @@ export function rssMiB(pid: number): number {
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? Number.NaN) / 1024;
 }
 
+/** One field (kB) of /proc/<pid>/status, in MiB. */
+export function statusMiB(pid: number, field: string): number {
+  const re = new RegExp(`^${field}:\\s*(\\d+)`, 'm');
+  return Number(re.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024;
+}
+
 /** Runs `fn` over `items` with at most `limit` in flight. */
 export async function mapLimit<T>(o: {
   items: readonly T[];
@@ -185,14 +191,16 @@ async function waitReady(nodes: readonly string[]): Promise<void> {
 }
 
 /**
- * Creates `count` status-only IPv6 LoadBalancer Services `<prefix>-<i>` (default `svc`) of `loadBalancerClass`
- * (default this file's status-only class), bounded concurrency.
+ * Creates `count` LoadBalancer Services `<prefix>-<i>` (default `svc`) of `ipFamily` (SingleStack, default IPv6)
+ * and `loadBalancerClass` (default this file's status-only class; null: no class), without node ports, bounded
+ * concurrency.
  */
 export async function createServices(o: {
   namespace: string;
   count: number;
   prefix?: string;
-  loadBalancerClass?: string;
+  loadBalancerClass?: string | null;
+  ipFamily?: 'IPv4' | 'IPv6';
 }): Promise<string[]> {
   const { core } = kubeClients();
   const names = Array.from({ length: o.count }, (_, i) => `${o.prefix ?? 'svc'}-${i}`);
@@ -206,10 +214,10 @@ export async function createServices(o: {
           metadata: { name },
           spec: {
             type: 'LoadBalancer',
-            loadBalancerClass: o.loadBalancerClass ?? CLASS,
+            ...(o.loadBalancerClass === null ? {} : { loadBalancerClass: o.loadBalancerClass ?? CLASS }),
             allocateLoadBalancerNodePorts: false,
             ipFamilyPolicy: 'SingleStack',
-            ipFamilies: ['IPv6'],
+            ipFamilies: [o.ipFamily ?? 'IPv6'],
             selector: { app: name },
             ports: [{ port: 80, protocol: 'TCP' }],
           },
