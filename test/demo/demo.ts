@@ -129,7 +129,11 @@ async function reach(ip: string, capture: L2Capture): Promise<string> {
   return node;
 }
 
-async function failover(ip: string, victim: string, capture: L2Capture): Promise<string> {
+async function failover(
+  ip: string,
+  victim: string,
+  capture: L2Capture,
+): Promise<{ victim: string; newOwner: string }> {
   heading(`Taking ${victim} off the LAN (its link goes down) while the client connects every 20 ms`);
   const f = await linkDownFailover({ capture, ip, victim });
   if (f.firstAnswerMs === null) throw new Error(`no answer from ${ip} after ${victim} went off the LAN`);
@@ -144,30 +148,25 @@ async function failover(ip: string, victim: string, capture: L2Capture): Promise
     `failed attempts include those kube-proxy sent on to the echo pod on ${victim}, off the LAN as well`,
   );
   detail(`${victim} is back on the LAN; its speaker rejoins and takes back the IPs it ranks first for`);
-  return f.newOwner;
+  return f;
 }
 
-async function events(newOwner: string): Promise<void> {
+async function events(f: { victim: string; newOwner: string }): Promise<void> {
   heading('Events on the Service');
   // The take-over's event is written by the new announcer's speaker a moment after it answers ARP.
-  await waitFor(async () => (await serviceEvents()).includes(`by node ${newOwner}`) || undefined, {
-    what: `an Announcing event naming ${newOwner}`,
+  const takeover = (line: string): boolean =>
+    line.includes(`by node ${f.newOwner} `) && line.includes(`took over from ${f.victim}`);
+  await waitFor(async () => (await serviceEvents()).split('\n').some(takeover) || undefined, {
+    what: `an Announcing event of ${f.newOwner} taking over from ${f.victim}`,
     timeoutMs: 10_000,
   }).catch(() => undefined);
-  detail(`$ kubectl get events -n ${NAMESPACE} --field-selector involvedObject.name=${SERVICE}`);
+  detail(`$ kubectl events -n ${NAMESPACE} --for service/${SERVICE}`);
   detail(await serviceEvents());
 }
 
+/** The Service's events, oldest first by when they were last seen (a repeated event counts as one line). */
 function serviceEvents(): Promise<string> {
-  return kubectl([
-    'get',
-    'events',
-    '-n',
-    NAMESPACE,
-    '--field-selector',
-    `involvedObject.name=${SERVICE}`,
-    '--sort-by=.metadata.creationTimestamp',
-  ]);
+  return kubectl(['events', '-n', NAMESPACE, '--for', `service/${SERVICE}`]);
 }
 
 function explore(config: LabConfig, ip: string): void {
