@@ -95,6 +95,21 @@ describe('ServiceSync', () => {
     expect(api.calls).toEqual([]);
   });
 
+  it('keeps a record only while the cache lags it: once the cache has passed our writes it is dropped', async () => {
+    const { sync } = newSync();
+    await sync.sync(service('5'), { key: KEY, desired });
+    const db: V1Service = { metadata: { name: 'db', namespace: 'shop', resourceVersion: '5' } };
+    await sync.sync(db, { key: 'shop/db', desired });
+    expect(sync.lagging).toBe(2);
+    // Still stale for shop/web (rv 11 is the status write, superseded by our annotation write at 12).
+    expect(sync.current(service('11', { ips: ['192.0.2.10'] }), KEY)).toMatchObject({ pools: 'blue' });
+    expect(sync.lagging).toBe(2);
+    // The cache reached 12: the record goes, and the cache is the truth from now on.
+    const caughtUp = service('12', { ips: ['192.0.2.10'], pool: 'blue' });
+    expect(sync.current(caughtUp, KEY)).toEqual(desired);
+    expect(sync.lagging).toBe(1);
+  });
+
   it('while the cache lags its own writes, what it wrote is the truth: no duplicate write', async () => {
     const { sync, api } = newSync();
     const stale = service('5');

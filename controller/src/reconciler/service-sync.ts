@@ -32,6 +32,8 @@ export type SyncResult =
  * lags our own writes, so what we wrote is remembered per key together with the resourceVersions it
  * supersedes; until the cache moves past them our record is the truth. Status writes carry the
  * resourceVersion as a precondition (409 = someone changed the Service: retry from a fresh cache).
+ * Invariant (memory): a record is kept only while the cache lags it; the first look at a cached version it
+ * does not supersede drops it (the cache only moves forward, so it would never be read again).
  */
 export class ServiceSync {
   readonly #writer: ServiceWriterDeps;
@@ -43,9 +45,8 @@ export class ServiceSync {
 
   /** What the Service carries now, as far as we know (cache, or our newer write). */
   current(svc: V1Service, key: string): DesiredService {
-    const rv = svc.metadata?.resourceVersion ?? '';
-    const known = this.#written.get(key);
-    if (known?.staleRVs.has(rv) === true) return known;
+    const known = this.#lagging(key, svc.metadata?.resourceVersion ?? '');
+    if (known !== undefined) return known;
     return {
       ips: statusIPs(svc),
       pools: svc.metadata?.annotations?.[ALLOCATED_FROM_POOL_ANNOTATION] ?? null,
@@ -54,6 +55,20 @@ export class ServiceSync {
 
   forget(key: string): void {
     this.#written.delete(key);
+  }
+
+  /** Services whose cache still lags our writes to them (records held). */
+  get lagging(): number {
+    return this.#written.size;
+  }
+
+  /** Our record for `key` while the cache (at `cacheRV`) lags it; a record the cache has passed is dropped. */
+  #lagging(key: string, cacheRV: string): Written | undefined {
+    const known = this.#written.get(key);
+    if (known === undefined) return undefined;
+    if (known.staleRVs.has(cacheRV)) return known;
+    this.#written.delete(key);
+    return undefined;
   }
 
   async sync(svc: V1Service, opts: { key: string; desired: DesiredService }): Promise<SyncResult> {
@@ -90,8 +105,8 @@ export class ServiceSync {
     key: string,
   ): { current: DesiredService; staleRVs: Set<string>; rv: string; cacheRV: string; stale: boolean } {
     const cacheRV = svc.metadata?.resourceVersion ?? '';
-    const known = this.#written.get(key);
-    if (known?.staleRVs.has(cacheRV) === true) {
+    const known = this.#lagging(key, cacheRV);
+    if (known !== undefined) {
       return { current: known, staleRVs: new Set(known.staleRVs), rv: known.latestRV, cacheRV, stale: true };
     }
     return {
