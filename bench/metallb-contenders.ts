@@ -30,7 +30,8 @@ export interface Contender {
 export type Kubectl = (args: string[], input?: string) => string;
 
 const LABEL_KEY = 'ironlb.io/bench-side-by-side';
-const IRONLB_PORT = 17620;
+/** ironlb's /metrics, /healthz and /readyz in the benchmark. */
+export const IRONLB_METRICS_PORT = 17620;
 const METALLB_PORT = 17621;
 
 async function pollUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
@@ -73,7 +74,7 @@ export function ironlbContender(o: {
           ...o.nodeOptions,
           'controller/dist/main.js',
           '--metrics-host=127.0.0.1',
-          `--metrics-port=${IRONLB_PORT}`,
+          `--metrics-port=${IRONLB_METRICS_PORT}`,
           '--log-level=warn',
           `--service-label-selector=${LABEL_KEY}=ironlb`,
           '--load-balancer-class=ironlb.io/bench-side-by-side',
@@ -87,7 +88,7 @@ export function ironlbContender(o: {
     },
     ready(timeoutMs) {
       return pollUntil('ironlb controller', timeoutMs, async () => {
-        return (await get(`http://127.0.0.1:${IRONLB_PORT}/readyz`)).status === 200;
+        return (await get(`http://127.0.0.1:${IRONLB_METRICS_PORT}/readyz`)).status === 200;
       });
     },
     cleanup(ns) {

@@ -8,18 +8,30 @@
  *
  * Run: pnpm --filter @ironlb/bench bench:metallb-side-by-side [--counts 500,2000,10000]
  *        [--metallb-version v0.15.2] [--ironlb-node-options "--max-semi-space-size=1 ..."]
- *        [--ironlb-root DIR] [--only ironlb|metallb]
+ *        [--ironlb-root DIR] [--only ironlb|metallb] [--ironlb-heap-snapshot-dir DIR]
+ *
+ * --ironlb-heap-snapshot-dir: ironlb runs with --heapsnapshot-signal=SIGUSR2 and, after its "after" readings
+ * (so the snapshot changes none of the figures), writes a main-isolate heap snapshot into DIR before it is
+ * stopped (`bench:heap-breakdown analyse <file>` breaks it down); its V8 heap metrics are printed too.
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { labConfig, labPaths } from '../test/lab/config.js';
 import { registerLabUser, releaseLabUser } from '../test/lab/sharing.js';
 import { runBurst } from './metallb-burst.js';
-import { type Contender, buildMetallb, ironlbContender, metallbContender } from './metallb-contenders.js';
+import {
+  type Contender,
+  IRONLB_METRICS_PORT,
+  buildMetallb,
+  ironlbContender,
+  metallbContender,
+} from './metallb-contenders.js';
 import { type BurstResult, ratiosOf, ratiosTable, resultsTable } from './metallb-table.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -31,8 +43,11 @@ const { values: flags } = parseArgs({
     'ironlb-node-options': { type: 'string', default: '' },
     'ironlb-root': { type: 'string', default: ROOT },
     only: { type: 'string' },
+    'ironlb-heap-snapshot-dir': { type: 'string' },
   },
 });
+const snapshotDir =
+  flags['ironlb-heap-snapshot-dir'] === undefined ? undefined : resolve(flags['ironlb-heap-snapshot-dir']);
 const counts = flags.counts.split(',').map((s) => Number(s.trim()));
 if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 60_000)) {
   throw new Error(`--counts: comma-separated integers 1..60000, got ${JSON.stringify(flags.counts)}`);
@@ -82,6 +97,34 @@ function deleteNamespace(ns: string): void {
   live.namespaces.delete(ns);
 }
 
+/** SIGUSR2 → a heap snapshot in `dir`; resolves with its path once V8 has finished writing it. */
+async function heapSnapshot(pid: number, dir: string): Promise<string> {
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 600; i++) {
+    await sleep(500);
+    const file = readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    if (file === undefined) continue;
+    // Written in chunks: complete once the JSON object is closed (`"strings":[...]}` comes last).
+    while (!readFileSync(join(dir, file), 'utf8').trimEnd().endsWith(']}')) await sleep(1000);
+    return join(dir, file);
+  }
+  throw new Error(`no heap snapshot in ${dir} after 300 s`);
+}
+
+/** ironlb's own V8 heap metrics (used / committed / external), from its /metrics. */
+async function ironlbHeapLine(): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${IRONLB_METRICS_PORT}/metrics`)).text();
+  const mib = (name: string): string => {
+    const m = new RegExp(`^${name} (\\S+)`, 'm').exec(text);
+    return m?.[1] === undefined ? '?' : (Number(m[1]) / 1048576).toFixed(1);
+  };
+  return (
+    `heap used ${mib('ironlb_nodejs_heap_size_used_bytes')} / committed ${mib('ironlb_nodejs_heap_size_total_bytes')} MiB, ` +
+    `external ${mib('ironlb_nodejs_external_memory_bytes')} MiB`
+  );
+}
+
 async function runOne(c: Contender, services: number): Promise<BurstResult> {
   const ns = `bench-sbs-${runId}-${c.label.value}-${services}`;
   kubectl(['create', 'namespace', ns]);
@@ -125,6 +168,10 @@ async function runOne(c: Contender, services: number): Promise<BurstResult> {
       cpuSeconds: n.cpuSeconds,
     };
     console.log(resultsTable([r]).split('\n')[2]);
+    if (c.label.value === 'ironlb' && snapshotDir !== undefined && child.pid !== undefined) {
+      console.log(`ironlb after ${services}: ${await ironlbHeapLine()}`);
+      console.log(`ironlb heap snapshot: ${await heapSnapshot(child.pid, snapshotDir)}`);
+    }
     return r;
   } finally {
     live.child = undefined;
@@ -155,6 +202,10 @@ async function main(): Promise<void> {
     // The controller lists IPPools and L2Announcements (a missing CRD keeps an informer retrying).
     kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(ROOT, 'charts/ironlb/crds/')]);
     const nodeOptions = flags['ironlb-node-options'].split(/\s+/).filter((s) => s !== '');
+    if (snapshotDir !== undefined) {
+      mkdirSync(snapshotDir, { recursive: true });
+      nodeOptions.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`);
+    }
     const contenders = [
       ironlbContender({ kubectl, kubeconfig: KUBECONFIG, root: flags['ironlb-root'], nodeOptions }),
       metallbContender({
