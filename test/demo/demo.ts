@@ -145,7 +145,7 @@ async function failover(
   );
   detail(describeReport(f.report));
   detail(
-    `failed attempts include those kube-proxy sent on to the echo pod on ${victim}, off the LAN as well`,
+    `(failures after the take-over: probably connections kube-proxy sent on to the echo pod on ${victim})`,
   );
   detail(`${victim} is back on the LAN; its speaker rejoins and takes back the IPs it ranks first for`);
   return f;
