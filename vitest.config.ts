@@ -2,12 +2,12 @@ import { defineConfig } from 'vitest/config';
 import { DisruptiveLastSequencer } from './test/e2e/sequencer.js';
 
 /**
- * Three projects, all run by `pnpm test`:
+ * Four projects, all run by `pnpm test`:
  * - unit: pure and shell tests beside their code (`x.test.ts`), the lab's own helpers, the chart; no root needed.
  * - netns: tests that create network namespaces and links (`x.netns.test.ts`); need root and iproute2.
  * - e2e: end-to-end tests against the lab (global setup brings it up); need root.
- * - e2e-real (not in `pnpm test`): ironlb installed with Helm on the real-node lab; run by `pnpm test:e2e-real`
- *   (test/e2e-real/run.sh), which gives it its own sandboxed lab.
+ * - e2e-real: ironlb installed with Helm on the real-node lab; `pnpm test` runs it last through
+ *   `pnpm test:e2e-real` (test/e2e-real/run.sh), which gives it its own sandboxed lab.
  */
 export default defineConfig({
   resolve: { conditions: ['ironlb-source'] },
