@@ -18,11 +18,12 @@
  *   test/lab/scripts/sandbox.sh exec bench-pods env IRONLB_LAB_MODE=real scripts/toolchain.sh pnpm lab up
  *   test/lab/scripts/sandbox.sh exec bench-pods env IRONLB_LAB_MODE=real scripts/toolchain.sh \
  *     pnpm --filter @ironlb/bench bench:pods [--services 1000] [--ipv4 100] [--rates 5000,20000]
- *     [--duration-ms 5000] [--idle-ms 30000] [--settle-ms 30000]
+ *     [--duration-ms 5000] [--idle-ms 30000] [--settle-ms 30000] [--idle-only] (stop after the idle reading)
+ *     [--installed] (ironlb is installed already, e.g. by hand with another image: no `lab install`)
  *   test/lab/scripts/sandbox.sh exec bench-pods scripts/toolchain.sh pnpm lab down
  *   test/lab/scripts/sandbox.sh stop bench-pods
- * The lab must be up; the bench installs ironlb (`pnpm lab install`, idempotent) if needed. The namespace, pool and announcement are removed at
- * the end; the lab and the release stay.
+ * The lab must be up; the bench installs ironlb (`pnpm lab install`, idempotent) if needed. The namespace, pool and
+ * announcement are removed at the end; the lab and the release stay.
  */
 import { resolve } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -179,8 +180,20 @@ async function measure(config: LabConfig, o: Options): Promise<void> {
   await healthy();
   await sleep(o.idleMs);
   const idle = await report(config, 'idle (peak: since the container started)');
+  await problems('idle');
+  if (o.idleOnly) return;
   for (const c of idle) resetPeak(c);
   const ns = await createTestNamespace('bench-pods');
+  const cleanup = async (): Promise<void> => {
+    await deleteObjects('l2announcements.ironlb.io', [POOL]).catch(() => undefined);
+    await deleteObjects('ippools.ironlb.io', [POOL]).catch(() => undefined);
+    await ns.cleanup();
+  };
+  const onSignal = (): void => {
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     await apply(
       [
@@ -220,9 +233,7 @@ async function measure(config: LabConfig, o: Options): Promise<void> {
     await report(config, 'after the ARP load (peak: since the idle reading)');
     await problems('at the end');
   } finally {
-    await deleteObjects('l2announcements.ironlb.io', [POOL]).catch(() => undefined);
-    await deleteObjects('ippools.ironlb.io', [POOL]).catch(() => undefined);
-    await ns.cleanup();
+    await cleanup();
   }
 }
 
@@ -233,6 +244,7 @@ interface Options {
   durationMs: number;
   idleMs: number;
   settleMs: number;
+  idleOnly: boolean;
 }
 
 async function main(): Promise<void> {
@@ -244,6 +256,8 @@ async function main(): Promise<void> {
       'duration-ms': { type: 'string', default: '5000' },
       'idle-ms': { type: 'string', default: '30000' },
       'settle-ms': { type: 'string', default: '30000' },
+      'idle-only': { type: 'boolean', default: false },
+      installed: { type: 'boolean', default: false },
     },
   });
   const options: Options = {
@@ -253,6 +267,7 @@ async function main(): Promise<void> {
     durationMs: Number(values['duration-ms']),
     idleMs: Number(values['idle-ms']),
     settleMs: Number(values['settle-ms']),
+    idleOnly: values['idle-only'],
   };
   if (!(
     options.ipv4 > 0 &&
@@ -268,14 +283,16 @@ async function main(): Promise<void> {
   checkLab(config);
   // The lab must be up already (`pnpm lab up`): bringing it up is the lab's business, not the bench's.
   Object.assign(process.env, labEnv(config));
-  const install = await installIronlb(config, {
-    helm: process.env.IRONLB_HELM ?? 'helm',
-    out: (line) => {
-      console.log(`[install] ${line}`);
-    },
-    rolloutTimeoutSeconds: 600,
-  });
-  console.log(`[install] image ${install.image.repository}:${install.image.tag}`);
+  if (!values.installed) {
+    const install = await installIronlb(config, {
+      helm: process.env.IRONLB_HELM ?? 'helm',
+      out: (line) => {
+        console.log(`[install] ${line}`);
+      },
+      rolloutTimeoutSeconds: 600,
+    });
+    console.log(`[install] image ${install.image.repository}:${install.image.tag}`);
+  }
   console.log(`[bench] start: load ${loadavg()}`);
   await measure(config, options);
 }
