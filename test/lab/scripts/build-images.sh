@@ -42,6 +42,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 mkdir -p "$images/rootfs" "$images/oci" "$images/tmp"
+# One build at a time per cache: the exit cleanup below removes every working container and the storage's bind
+# mount, which would break a concurrent run's build (seen when two labs' set-ups overlapped). A second caller
+# waits here, then finds what the first built in the cache.
+exec 9>"$images/build.lock"
+if ! flock -n 9; then
+  say "another build-images.sh is running on $images: waiting for it"
+  flock 9
+fi
 # Buildah's own storage; the overlay driver mounts layers only while a container is mounted.
 bh() { nice -n 19 buildah --root "$images/storage" --runroot "$images/run" --storage-driver overlay "$@"; }
 # Also on failure: no working containers, and the overlay driver's bind mount of its storage directory goes.
