@@ -111,7 +111,7 @@ export async function createServices(core: CoreV1Api, target: BurstTarget, n: nu
   await Promise.all(
     Array.from({ length: n }, (_v, i) =>
       run(() =>
-        createRetrying(() =>
+        retrying(() =>
           core.createNamespacedService({
             namespace: target.namespace,
             body: {
@@ -135,13 +135,32 @@ export async function createServices(core: CoreV1Api, target: BurstTarget, n: nu
 }
 
 /**
- * A loaded API server answers 504 (or 429) to some creates; the object may have been stored anyway, so a
- * retry that meets 409 AlreadyExists counts as created.
+ * Deletes the burst's Services (32 at a time) ahead of their namespace: on the loaded lab the namespace
+ * controller alone took minutes for 2,000 and stalled for over 2,000 left by an aborted run.
  */
-async function createRetrying(create: () => Promise<unknown>): Promise<void> {
+export async function deleteServices(core: CoreV1Api, namespace: string, n: number): Promise<void> {
+  const run = limit(32);
+  await Promise.all(
+    Array.from({ length: n }, (_v, i) =>
+      run(async () => {
+        try {
+          await retrying(() => core.deleteNamespacedService({ namespace, name: `svc-${i}` }));
+        } catch (e) {
+          if ((e as { code?: unknown }).code !== 404) throw e;
+        }
+      }),
+    ),
+  );
+}
+
+/**
+ * A loaded API server answers 504 (or 429) to some creates and deletes; the object may have been stored (or
+ * deleted) anyway, so a retry that meets 409 AlreadyExists counts as created (a delete's 404 is the caller's).
+ */
+async function retrying(call: () => Promise<unknown>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await create();
+      await call();
       return;
     } catch (e) {
       const code = (e as { code?: unknown }).code;

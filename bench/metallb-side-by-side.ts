@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { labConfig, labPaths } from '../test/lab/config.js';
 import { registerLabUser, releaseLabUser } from '../test/lab/sharing.js';
-import { runBurst } from './metallb-burst.js';
+import { deleteServices, runBurst } from './metallb-burst.js';
 import {
   type Contender,
   IRONLB_METRICS_PORT,
@@ -177,6 +177,7 @@ async function runOne(c: Contender, services: number): Promise<BurstResult> {
     live.child = undefined;
     await stopChild(child);
     // The next run's controller must not find these Services in its cache (MetalLB caches all of them).
+    await deleteServices(core, ns, services);
     deleteNamespace(ns);
     cleanup();
     live.cleanups.delete(cleanup);
