@@ -86,6 +86,7 @@ describe('API server outage on real nodes', () => {
     const probe = startClientProbe({ netns: lab.client.netns, ip, intervalMs: 50, timeoutMs: 3000 });
     await sleep(1000);
     let stoppedAt: number;
+    let downFrom: number;
     let downAt: number;
     let upAt: number;
     let newOwner: string;
@@ -96,6 +97,8 @@ describe('API server outage on real nodes', () => {
       stoppedAt = Date.now();
       await sleep(LINK_DOWN_AT_MS);
       victimPort = port;
+      // The port goes down somewhere between downFrom and downAt (spawning `ip` takes a while on a loaded machine).
+      downFrom = Date.now();
       await netnsExec(lab.lanNetns, ['ip', 'link', 'set', port, 'down']);
       downAt = Date.now();
       newOwner = await waitFor(
@@ -134,7 +137,10 @@ describe('API server outage on real nodes', () => {
       { what: 'every ironlb pod Running and Ready with 0 restarts', timeoutMs: 120_000, intervalMs: 1000 },
     ).catch(async () => (await ironlbPods()).flatMap(podProblems));
 
-    const beforeDown = probeReport(samples, { from: stoppedAt, to: downAt });
+    // Until the port goes down. Attempts started in the last 500 ms before the down command are left out: they can
+    // still be in flight when the port goes down (two runs with the window ending at downAt each had exactly one
+    // attempt fail without a handshake there, with the client never more than 109 ms without an answer).
+    const beforeDown = probeReport(samples, { from: stoppedAt, to: downFrom - 500 });
     const afterDown = probeReport(samples, { from: downAt, to: endAt });
     const afterUp = probeReport(samples, { from: upAt, to: endAt });
     const firstAnswerMs = recoveredAfter({ samples, since: downAt, accept: () => true });
@@ -153,6 +159,10 @@ describe('API server outage on real nodes', () => {
     expect(newOwner).not.toBe(victim);
     expect(arpMs).toBeLessThan(5000);
     expect(firstAnswerMs ?? Infinity).toBeLessThan(5000);
+    // Not 0 failures after the port went down: the EndpointSlices cannot change while the API server is down, so the
+    // new announcer's kube-proxy keeps sending about a third of the new connections to the echo pod on the node that
+    // is off the LAN (ETP Cluster; seen: 86 of 1,075 attempts, none after the port came back up). The client still
+    // gets answers all along.
     expect(afterDown.longestGapMs).toBeLessThan(5000);
     expect(svc.status?.loadBalancer?.ingress?.map((i) => i.ip)).toEqual([ip]);
     expect(inRange(newIp)).toBe(true);
