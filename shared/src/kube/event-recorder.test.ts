@@ -134,6 +134,28 @@ describe('EventRecorder', () => {
     await r.stop();
     expect(api.calls.map((c) => c.op)).toEqual(['create', 'create']);
     expect(api.calls[1]!.wire.series).toMatchObject({ count: 2 });
+    // The written entry dropped its input; the repeat brought it back for the re-create.
+    expect(api.calls[1]!.wire).toMatchObject({ note: 'x', reason: 'R', regarding: svc, type: 'Normal' });
+  });
+
+  it('a repeat while the create is in flight keeps the input for its own write (re-create after 404)', async () => {
+    const api = fakeEvents();
+    const patch404 = async (): Promise<KubeEvent> => {
+      throw new KubeApiError(404, '{}', 'PATCH events');
+    };
+    api.patchNamespacedEvent = patch404;
+    const r = recorder(api);
+    r.start();
+    const ev = { regarding: svc, type: 'Warning', reason: 'NoPool', note: 'no pool matches' } as const;
+    r.emit(ev); // create goes in flight
+    r.emit(ev); // queued meanwhile: its series patch meets 404 and re-creates
+    await r.stop();
+    expect(api.calls.map((c) => c.op)).toEqual(['create', 'create']);
+    expect(api.calls[1]!.wire).toMatchObject({
+      note: 'no pool matches',
+      reason: 'NoPool',
+      series: { count: 2 },
+    });
   });
 
   it('rate-limits distinct events per object, not across objects', async () => {

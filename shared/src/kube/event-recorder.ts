@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { V1ObjectReference } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { apiStatusCode, describeApiError } from './api-error.js';
@@ -45,13 +46,18 @@ export interface EventRecorderOptions {
   readonly now?: () => number;
 }
 
+/**
+ * One deduplicated Event. Invariant (memory): `input` is held only while a write is queued or in flight, since a
+ * series update needs only name, namespace and counts; a repeat brings it back (it is the same input by key), so
+ * the re-create after a 404 has it.
+ */
 interface Entry {
-  readonly input: EventInput;
+  input: EventInput | undefined;
   readonly namespace: string;
   name: string | undefined;
   count: number;
   firstAt: number;
-  lastObserved: Date;
+  lastObservedMs: number;
   queued: boolean;
 }
 
@@ -59,6 +65,14 @@ const MAX_NOTE = 1024;
 
 function objectKeyOf(ref: V1ObjectReference): string {
   return [ref.kind, ref.namespace ?? '', ref.name ?? '', ref.uid ?? ''].join('/');
+}
+
+/** The dedup key: a digest of (regarding, type, reason, action, note), so an entry does not keep the note's text. */
+function dedupKey(input: EventInput): string {
+  const text = [objectKeyOf(input.regarding), input.type, input.reason, input.action ?? '', input.note].join(
+    '\u0000',
+  );
+  return createHash('sha256').update(text).digest('base64');
 }
 
 /**
@@ -127,7 +141,10 @@ export class EventRecorder {
 
   #abandonQueue(deadlineMs: number): void {
     const abandoned = this.#queue.length + 1;
-    for (const entry of this.#queue) entry.queued = false;
+    for (const entry of this.#queue) {
+      entry.queued = false;
+      entry.input = undefined;
+    }
     this.#queue.length = 0;
     this.#dropped += abandoned;
     this.#o.logger?.warn(
@@ -143,16 +160,12 @@ export class EventRecorder {
 
   emit(input: EventInput): void {
     const now = this.#now();
-    const key = [objectKeyOf(input.regarding), input.type, input.reason, input.action ?? '', input.note].join(
-      '\u0000',
-    );
+    const key = dedupKey(input);
     const existing = this.#entries.get(key);
-    if (
-      existing !== undefined &&
-      now - existing.lastObserved.getTime() <= (this.#o.dedupWindowMs ?? 600_000)
-    ) {
+    if (existing !== undefined && now - existing.lastObservedMs <= (this.#o.dedupWindowMs ?? 600_000)) {
       existing.count += 1;
-      existing.lastObserved = new Date(now);
+      existing.lastObservedMs = now;
+      existing.input = input;
       this.#enqueue(existing);
       return;
     }
@@ -166,7 +179,7 @@ export class EventRecorder {
       name: undefined,
       count: 1,
       firstAt: now,
-      lastObserved: new Date(now),
+      lastObservedMs: now,
       queued: false,
     };
     this.#entries.delete(key);
@@ -201,18 +214,24 @@ export class EventRecorder {
   async #drain(): Promise<void> {
     for (let entry = this.#queue.shift(); entry !== undefined; entry = this.#queue.shift()) {
       entry.queued = false;
+      const input = entry.input;
       try {
-        await this.#write(entry);
+        if (input === undefined) throw new Error('bug: an event was queued without its input');
+        await this.#write(entry, input);
       } catch (error) {
         this.#o.logger?.warn(
-          { reason: entry.input.reason, regarding: entry.input.regarding.name, err: describeApiError(error) },
+          { reason: input?.reason, regarding: input?.regarding.name, err: describeApiError(error) },
           'cannot record event',
         );
+      } finally {
+        // Queued again meanwhile (a repeat): that write may need it.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- emit() may set it during the await
+        if (!entry.queued) entry.input = undefined;
       }
     }
   }
 
-  async #write(entry: Entry): Promise<void> {
+  async #write(entry: Entry, input: EventInput): Promise<void> {
     if (entry.name !== undefined) {
       try {
         await this.#o.events.patchNamespacedEvent(
@@ -227,17 +246,16 @@ export class EventRecorder {
     }
     const created = await this.#o.events.createNamespacedEvent({
       namespace: entry.namespace,
-      body: this.#newEvent(entry),
+      body: this.#newEvent(entry, input),
     });
     entry.name = created.metadata?.name;
   }
 
   #series(entry: Entry): NonNullable<KubeEvent['series']> {
-    return { count: entry.count, lastObservedTime: microTime(entry.lastObserved) };
+    return { count: entry.count, lastObservedTime: microTime(entry.lastObservedMs) };
   }
 
-  #newEvent(entry: Entry): KubeEvent {
-    const { input } = entry;
+  #newEvent(entry: Entry, input: EventInput): KubeEvent {
     const regarding = input.regarding;
     return {
       apiVersion: 'events.k8s.io/v1',
