@@ -30,7 +30,12 @@ import {
   runCleanup,
   waitFor,
 } from './support/index.js';
-import { applyNodeFrrConfig, bgpLab, bgpSpeakerArgs, ensureBgpLab, vtysh } from './support/router.js';
+import {
+  applyNodeFrrConfig,
+  ensureBgpLab,
+  RouterNeighborSwitch,
+  startBgpSpeakers,
+} from './support/router.js';
 import { SpeakerSet } from './support/speakers.js';
 
 const NAME = 'e2e-bgp-events';
@@ -45,7 +50,7 @@ const CLASS = 'ironlb.io/e2e-bgp-events';
 let plan: BgpLabPlan;
 let speakers: SpeakerSet | undefined;
 let controller: ControllerProcess | undefined;
-let shutNeighbor: string | undefined;
+const neighbor = new RouterNeighborSwitch();
 const nodes = labNodes();
 const started = Date.now();
 
@@ -105,12 +110,6 @@ async function waitForEvent(o: {
       intervalMs: 1000,
     },
   );
-}
-
-async function setNeighborShutdown(address: string, shut: boolean): Promise<void> {
-  const line = `${shut ? '' : 'no '}neighbor ${address} shutdown`;
-  await vtysh(['configure terminal', `router bgp ${bgpLab().router.asn}`, line]);
-  shutNeighbor = shut ? address : undefined;
 }
 
 interface PeerYaml {
@@ -174,21 +173,17 @@ beforeAll(async () => {
     `apiVersion: ironlb.io/v1alpha1\nkind: BGPPeer\nmetadata: {name: ${name}}\nspec:\n  myASN: ${plan.nodeAsn}\n  peerASN: ${r.asn}\n  peerAddress: "${address}"`;
   await apply(peer(NAME, r.ipv4));
   await apply(peer(VOID, VOID_ADDRESS));
-  speakers = new SpeakerSet({
+  speakers = startBgpSpeakers({
     nodes,
-    args: ['--log-level', 'debug', '--bgp-session-poll', '500ms', `--load-balancer-class=${CLASS}`],
-    ports: PORTS,
     name: NAME,
+    ports: PORTS,
+    args: ['--log-level', 'debug', '--bgp-session-poll', '500ms', `--load-balancer-class=${CLASS}`],
   });
-  for (const node of nodes) speakers.start(node, bgpSpeakerArgs(node));
 }, 180_000);
 
 afterAll(async () => {
   await runCleanup([
-    [
-      'router neighbor',
-      () => (shutNeighbor === undefined ? undefined : setNeighborShutdown(shutNeighbor, false)),
-    ],
+    ['router neighbor', () => neighbor.restore()],
     ['controller', () => controller?.stop()],
     ['stop speakers', () => speakers?.stopAll()],
     ['Node', () => deleteObjects('nodes', [GHOST])],
@@ -207,7 +202,7 @@ describe('speaker BGP mode: session events on the BGPPeer', () => {
     const [victim = ''] = nodes;
     await waitAllEstablished();
     const t0 = Date.now();
-    await setNeighborShutdown(labNode(victim).ipv4, true);
+    await neighbor.set(labNode(victim).ipv4, true);
     const down = await waitForEvent({
       peer: NAME,
       reason: 'BGPSessionDown',
@@ -219,7 +214,7 @@ describe('speaker BGP mode: session events on the BGPPeer', () => {
     expect(down.involvedObject.kind).toBe('BGPPeer');
     expect(down.metadata.namespace).toBe('default');
     const t1 = Date.now();
-    await setNeighborShutdown(labNode(victim).ipv4, false);
+    await neighbor.set(labNode(victim).ipv4, false);
     await waitForEvent({
       peer: NAME,
       reason: 'BGPSessionEstablished',

@@ -38,9 +38,9 @@ import {
 } from './support/index.js';
 import {
   applyNodeFrrConfig,
-  bgpSpeakerArgs,
   ensureBgpLab,
   routerBfdPeers,
+  startBgpSpeakers,
   waitForBgpSessions,
   waitForRoute,
 } from './support/router.js';
@@ -105,13 +105,12 @@ beforeAll(async () => {
   const namespace = await createTestNamespace(NAME);
   ns = namespace;
   for (const node of nodes) pins.push(await pinAddress({ node, ip: IP }));
-  speakers = new SpeakerSet({
+  speakers = startBgpSpeakers({
     nodes,
-    args: ['--load-balancer-class', CLASS, '--bgp-session-poll', '500ms'],
-    ports: PORTS,
     name: NAME,
+    ports: PORTS,
+    args: ['--load-balancer-class', CLASS, '--bgp-session-poll', '500ms'],
   });
-  for (const node of nodes) speakers.start(node, bgpSpeakerArgs(node));
   await waitForBgpSessions({ nodes, metricsPort: PORTS.metrics, sessions: 1, timeoutMs: 90_000 });
   await createLbService({
     namespace: namespace.name,

@@ -34,14 +34,14 @@ import {
 } from './support/index.js';
 import {
   applyNodeFrrConfig,
+  type BgpPrefixPath,
   bgpPrefixPaths,
-  bgpSpeakerArgs,
   ensureBgpLab,
+  startBgpSpeakers,
   startIbgpPeer,
   stopIbgpPeer,
   waitForBgpSessions,
   waitForRoute,
-  type BgpPrefixPath,
 } from './support/router.js';
 import { SpeakerSet } from './support/speakers.js';
 
@@ -133,13 +133,12 @@ beforeAll(async () => {
     ].join('\n---\n'),
   );
   ns = await createTestNamespace(NAME);
-  speakers = new SpeakerSet({
+  speakers = startBgpSpeakers({
     nodes,
-    args: ['--load-balancer-class', CLASS, '--log-level', 'debug', '--bgp-session-poll', '500ms'],
-    ports: PORTS,
     name: NAME,
+    ports: PORTS,
+    args: ['--load-balancer-class', CLASS, '--log-level', 'debug', '--bgp-session-poll', '500ms'],
   });
-  for (const node of nodes) speakers.start(node, bgpSpeakerArgs(node));
   for (const [name, family, ip] of [
     ['ibgp4', 'IPv4', IP4],
     ['ibgp6', 'IPv6', IP6],

@@ -34,12 +34,12 @@ import {
 } from './support/index.js';
 import {
   applyNodeFrrConfig,
-  bgpSpeakerArgs,
+  type BgpFamily,
   ensureBgpLab,
   nodeFrr,
   routerBgpPeers,
   setRouterPeerPassword,
-  type BgpFamily,
+  startBgpSpeakers,
   waitForRoute,
 } from './support/router.js';
 import { SpeakerSet } from './support/speakers.js';
@@ -121,8 +121,10 @@ beforeAll(async () => {
       `apiVersion: ironlb.io/v1alpha1\nkind: BGPPeer\nmetadata: {name: ${NAME}-v6}\nspec:\n  myASN: ${plan.nodeAsn}\n  peerASN: ${r.asn}\n  peerAddress: "${r.ipv6}"`,
     ].join('\n---\n'),
   );
-  speakers = new SpeakerSet({
+  speakers = startBgpSpeakers({
     nodes,
+    name: NAME,
+    ports: PORTS,
     args: [
       '--load-balancer-class',
       CLASS,
@@ -133,10 +135,7 @@ beforeAll(async () => {
       '--bgp-secret-namespace',
       ns.name,
     ],
-    ports: PORTS,
-    name: NAME,
   });
-  for (const node of nodes) speakers.start(node, bgpSpeakerArgs(node));
   await createLbService({
     namespace: ns.name,
     name: 'pw4',

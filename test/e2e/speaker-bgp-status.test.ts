@@ -25,7 +25,12 @@ import {
   runCleanup,
   waitFor,
 } from './support/index.js';
-import { applyNodeFrrConfig, bgpLab, bgpSpeakerArgs, ensureBgpLab, vtysh } from './support/router.js';
+import {
+  applyNodeFrrConfig,
+  ensureBgpLab,
+  RouterNeighborSwitch,
+  startBgpSpeakers,
+} from './support/router.js';
 import { SpeakerSet } from './support/speakers.js';
 
 const NAME = 'e2e-speaker-bgp-status';
@@ -33,7 +38,7 @@ const PORTS = { metrics: 27987, membership: 28461 };
 
 let plan: BgpLabPlan;
 let speakers: SpeakerSet | undefined;
-let shutNeighbor: string | undefined;
+const neighbor = new RouterNeighborSwitch();
 const nodes = labNodes();
 
 interface Entry {
@@ -48,12 +53,6 @@ interface PeerYaml {
 
 async function peerYaml(): Promise<PeerYaml> {
   return parse(await kubectl(['get', 'bgppeer', NAME, '-o', 'yaml', '--show-managed-fields'])) as PeerYaml;
-}
-
-async function setNeighborShutdown(address: string, shut: boolean): Promise<void> {
-  const line = `${shut ? '' : 'no '}neighbor ${address} shutdown`;
-  await vtysh(['configure terminal', `router bgp ${bgpLab().router.asn}`, line]);
-  shutNeighbor = shut ? address : undefined;
 }
 
 /** Waits until the BGPPeer's status shows exactly `want` (node → state) and the summary matches; returns it. */
@@ -81,21 +80,17 @@ beforeAll(async () => {
   await apply(
     `apiVersion: ironlb.io/v1alpha1\nkind: BGPPeer\nmetadata: {name: ${NAME}}\nspec:\n  myASN: ${plan.nodeAsn}\n  peerASN: ${r.asn}\n  peerAddress: "${r.ipv4}"`,
   );
-  speakers = new SpeakerSet({
+  speakers = startBgpSpeakers({
     nodes,
-    args: ['--log-level', 'debug', '--bgp-session-poll', '500ms'],
-    ports: PORTS,
     name: NAME,
+    ports: PORTS,
+    args: ['--log-level', 'debug', '--bgp-session-poll', '500ms'],
   });
-  for (const node of nodes) speakers.start(node, bgpSpeakerArgs(node));
 }, 180_000);
 
 afterAll(async () => {
   await runCleanup([
-    [
-      'router neighbor',
-      () => (shutNeighbor === undefined ? undefined : setNeighborShutdown(shutNeighbor, false)),
-    ],
+    ['router neighbor', () => neighbor.restore()],
     ['stop speakers', () => speakers?.stopAll()],
     ['BGPPeer', () => deleteObjects('bgppeers.ironlb.io', [NAME])],
     [
@@ -134,7 +129,7 @@ describe('speaker BGP mode: BGPPeer status', () => {
   it("the router shuts one node's neighbor: only that node's entry changes; back up: Established again", async () => {
     const [victim = ''] = nodes;
     const before = await waitForStatus(all('Established'), `${nodes.length}/${nodes.length} Established`);
-    await setNeighborShutdown(labNode(victim).ipv4, true);
+    await neighbor.set(labNode(victim).ipv4, true);
     const down = await waitFor(
       async () => {
         const y = await peerYaml();
@@ -151,7 +146,7 @@ describe('speaker BGP mode: BGPPeer status', () => {
       expect(now).toEqual(was);
     }
     expect(entry?.lastChange).not.toBe(before.status?.sessions?.find((s) => s.node === victim)?.lastChange);
-    await setNeighborShutdown(labNode(victim).ipv4, false);
+    await neighbor.set(labNode(victim).ipv4, false);
     await waitForStatus(all('Established'), `${nodes.length}/${nodes.length} Established`);
   });
 });

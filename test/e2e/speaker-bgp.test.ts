@@ -38,6 +38,7 @@ import {
   ensureBgpLab,
   familyOf,
   routerNextHops,
+  startBgpSpeakers,
   vtysh,
   waitForBgpSessions,
   waitForRoute,
@@ -85,13 +86,12 @@ beforeAll(async () => {
     ].join('\n---\n'),
   );
   ns = await createTestNamespace(NAME);
-  speakers = new SpeakerSet({
+  speakers = startBgpSpeakers({
     nodes,
-    args: ['--load-balancer-class', CLASS, '--log-level', 'debug', '--bgp-session-poll', '500ms'],
-    ports: PORTS,
     name: NAME,
+    ports: PORTS,
+    args: ['--load-balancer-class', CLASS, '--log-level', 'debug', '--bgp-session-poll', '500ms'],
   });
-  for (const node of nodes) speakers.start(node, bgpSpeakerArgs(node));
   // Every speaker has its two sessions up before the first test.
   await waitForBgpSessions({ nodes, metricsPort: PORTS.metrics, sessions: 2, timeoutMs: 90_000 });
 }, 180_000);

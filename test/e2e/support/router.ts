@@ -8,6 +8,7 @@ import { run, runInNetns } from '../../lab/exec.js';
 import type { HttpGetResult } from '../../lab/http-get.js';
 import { urlFor } from '../../lab/http-get.js';
 import { speakerMetrics } from './metrics.js';
+import { SpeakerSet } from './speakers.js';
 import { waitFor } from './wait.js';
 import type { WaitOptions } from './wait.js';
 
@@ -308,6 +309,40 @@ export function nodeFrr(node: string): FrrInstance {
 export function bgpSpeakerArgs(node: string): string[] {
   const frr = nodeFrr(node);
   return ['--bgp-frr-config', frr.configDir, '--bgp-frr-instance', frr.name];
+}
+
+/**
+ * Built speakers in BGP mode on `nodes`, each driving its node's FRR instance; `args` are the suite's own flags
+ * (class, log level, session poll…), `name` and `ports` its isolation.
+ */
+export function startBgpSpeakers(o: {
+  nodes: readonly string[];
+  name: string;
+  ports: { metrics: number; membership: number };
+  args: readonly string[];
+}): SpeakerSet {
+  const speakers = new SpeakerSet({ nodes: o.nodes, args: o.args, ports: o.ports, name: o.name });
+  for (const node of o.nodes) speakers.start(node, bgpSpeakerArgs(node));
+  return speakers;
+}
+
+/**
+ * `neighbor <address> shutdown` on the lab router, remembered so a suite's afterAll can undo it with `restore()`
+ * (the router is shared by every BGP suite: a neighbor left shut breaks the next one).
+ */
+export class RouterNeighborSwitch {
+  #shut: string | undefined;
+
+  async set(address: string, shut: boolean): Promise<void> {
+    const line = `${shut ? '' : 'no '}neighbor ${address} shutdown`;
+    await vtysh(['configure terminal', `router bgp ${bgpLab().router.asn}`, line]);
+    this.#shut = shut ? address : undefined;
+  }
+
+  /** Re-enables the neighbor this switch shut, if any. */
+  async restore(): Promise<void> {
+    if (this.#shut !== undefined) await this.set(this.#shut, false);
+  }
 }
 
 /** Waits until every node's speaker (metrics on `metricsPort`) reports `sessions` BGP sessions Established. */
