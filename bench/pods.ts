@@ -72,7 +72,7 @@ async function heapText(c: Container): Promise<string> {
   const prefix = speaker ? 'ironlb_speaker_nodejs_' : 'ironlb_nodejs_';
   const url = speaker
     ? `http://127.0.0.1:${String(SPEAKER_PORT)}/metrics`
-    : `http://${c.podIp}:${String(CONTROLLER_PORT)}/metrics`;
+    : `http://${c.podIp.includes(':') ? `[${c.podIp}]` : c.podIp}:${String(CONTROLLER_PORT)}/metrics`;
   const m = await promSamples({ netns: c.node, url, prefix }).catch(() => new Map<string, number>());
   const mib = (name: string): string => ((m.get(`${prefix}${name}`) ?? Number.NaN) / MiB).toFixed(1);
   return `heap ${mib('heap_size_used_bytes')}/${mib('heap_size_total_bytes')} external ${mib('external_memory_bytes')}`;
