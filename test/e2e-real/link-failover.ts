@@ -2,7 +2,7 @@
  * Failover as a LAN client sees it when the node announcing a Service IP drops off the LAN (its bridge port goes
  * down): the client opens a new HTTP connection every `intervalMs` to the IP, and the result is the time from the
  * link being down to the first answer, the node answering ARP for the IP afterwards, and what the client saw
- * meanwhile. The same measurement as the link-down test of helm-install.test.ts, used by the demo.
+ * meanwhile. Used by the link-down test of helm-install.test.ts and by the demo.
  *
  * The port is brought back up before returning, also on failure. Only the client and the LAN namespace send
  * anything (never the root namespace).
