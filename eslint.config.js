@@ -123,7 +123,23 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     ignores: ['**/*.test.ts', '**/testing/**', 'test/**', 'bench/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [testOnly] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [testOnly] }],
+      // Orders that speakers and the controller must agree on cannot depend on a process' locale, and the
+      // first locale-aware call loads ICU data (~3 MiB of RSS in every speaker, docs/benchmarks.md).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(localeCompare|toLocaleString|toLocaleLowerCase|toLocaleUpperCase)$/]',
+          message: 'Compare code units (a < b), not the locale: orders must be the same in every process.',
+        },
+        {
+          selector: "MemberExpression[object.name='Intl']",
+          message: 'No Intl in product code (locale-dependent, loads ICU data).',
+        },
+      ],
+    },
   },
   ...layers.map((layer) => ({
     files: layer.files,

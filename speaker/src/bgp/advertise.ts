@@ -1,5 +1,6 @@
 import {
   compareIP,
+  comparePoolAge,
   familyOfValidIP,
   formatIP,
   hostMask,
@@ -39,9 +40,7 @@ export function planAdvertisements(input: AdvertiseInput): AdvertisePlan {
   const self = input.self;
   const sessions = self ? input.peers.filter((p) => selects(p.nodeSelector, self)) : [];
   const prefixes = new Map<string, FrrPrefix[]>(sessions.map((p) => [p.name, []]));
-  const pools = [...input.pools].sort(
-    (a, b) => a.creationTimestamp.localeCompare(b.creationTimestamp) || a.name.localeCompare(b.name),
-  );
+  const pools = [...input.pools].sort(comparePoolAge);
   const ips: IpAdvertisement[] = [];
   const grouped = [...groupByIp(input.services)].sort(([a], [b]) => compareIP(a, b));
   for (const [ip, services] of grouped) {

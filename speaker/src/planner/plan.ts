@@ -1,4 +1,5 @@
 import {
+  comparePoolAge,
   announcementCoversNode,
   announcementCoversPool,
   parseIP,
@@ -22,9 +23,7 @@ import type { InterfaceChoice, IpPlan, PlanInput, ServiceRef, ServiceView } from
 export function planAnnouncements(input: PlanInput, memo = new PlanMemo()): IpPlan[] {
   const byIp = groupByIp(input.services);
   // Oldest pool first, as the controller does when pools overlap (the newer one is not Ready).
-  const pools = [...input.pools].sort(
-    (a, b) => a.creationTimestamp.localeCompare(b.creationTimestamp) || a.name.localeCompare(b.name),
-  );
+  const pools = [...input.pools].sort(comparePoolAge);
   memo.prepare({ nodes: input.nodes.map((n) => n.name), pools });
   const coverage = new Map<string, PoolCoverage>();
   const plans: IpPlan[] = [];
