@@ -54,6 +54,8 @@ export function ironlbContender(o: {
   /** The directory holding controller/dist (the repository or a clean copy of one commit). */
   root: string;
   nodeOptions: readonly string[];
+  /** Extra environment of ironlb's process only (the chart's container env, e.g. MALLOC_ARENA_MAX). */
+  env?: Readonly<Record<string, string>>;
 }): Contender {
   const pool = (ns: string): string => `${ns}-pool`;
   return {
@@ -81,7 +83,7 @@ export function ironlbContender(o: {
         ],
         {
           cwd: o.root,
-          env: { ...process.env, KUBECONFIG: o.kubeconfig },
+          env: { ...process.env, ...o.env, KUBECONFIG: o.kubeconfig },
           stdio: ['ignore', 'inherit', 'inherit'],
         },
       );

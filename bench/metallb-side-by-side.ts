@@ -8,6 +8,7 @@
  *
  * Run: pnpm --filter @ironlb/bench bench:metallb-side-by-side [--counts 500,2000,10000]
  *        [--metallb-version v0.15.2] [--ironlb-node-options "--max-semi-space-size=1 ..."]
+ *        [--ironlb-env KEY=VALUE ...]   (ironlb's process only, e.g. the chart's MALLOC_ARENA_MAX=2)
  *        [--ironlb-root DIR] [--only ironlb|metallb] [--ironlb-heap-snapshot-dir DIR]
  *
  * --ironlb-heap-snapshot-dir: ironlb runs with --heapsnapshot-signal=SIGUSR2 and, after its "after" readings
@@ -41,6 +42,7 @@ const { values: flags } = parseArgs({
     counts: { type: 'string', default: '500,2000' },
     'metallb-version': { type: 'string', default: 'v0.15.2' },
     'ironlb-node-options': { type: 'string', default: '' },
+    'ironlb-env': { type: 'string', multiple: true, default: [] },
     'ironlb-root': { type: 'string', default: ROOT },
     only: { type: 'string' },
     'ironlb-heap-snapshot-dir': { type: 'string' },
@@ -48,6 +50,13 @@ const { values: flags } = parseArgs({
 });
 const snapshotDir =
   flags['ironlb-heap-snapshot-dir'] === undefined ? undefined : resolve(flags['ironlb-heap-snapshot-dir']);
+const ironlbEnv = Object.fromEntries(
+  flags['ironlb-env'].map((kv) => {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(kv);
+    if (!m) throw new Error(`--ironlb-env: KEY=VALUE, got ${JSON.stringify(kv)}`);
+    return [m[1], m[2]];
+  }),
+) as Record<string, string>;
 const counts = flags.counts.split(',').map((s) => Number(s.trim()));
 if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 60_000)) {
   throw new Error(`--counts: comma-separated integers 1..60000, got ${JSON.stringify(flags.counts)}`);
@@ -208,7 +217,13 @@ async function main(): Promise<void> {
       nodeOptions.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`);
     }
     const contenders = [
-      ironlbContender({ kubectl, kubeconfig: KUBECONFIG, root: flags['ironlb-root'], nodeOptions }),
+      ironlbContender({
+        kubectl,
+        kubeconfig: KUBECONFIG,
+        root: flags['ironlb-root'],
+        nodeOptions,
+        env: ironlbEnv,
+      }),
       metallbContender({
         kubectl,
         kubeconfig: KUBECONFIG,
@@ -221,7 +236,7 @@ async function main(): Promise<void> {
     }).trim();
     console.log(
       `node ${process.version}; ironlb ${commit} (${flags['ironlb-root']}), node options: ` +
-        `${nodeOptions.join(' ') || 'none'}; MetalLB ${flags['metallb-version']} (${metallbDir}); ` +
+        `${nodeOptions.join(' ') || 'none'}, env: ${flags['ironlb-env'].join(' ') || 'none'}; MetalLB ${flags['metallb-version']} (${metallbDir}); ` +
         `load average at start ${execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).trim()}`,
     );
     const results: BurstResult[] = [];
