@@ -172,16 +172,30 @@ async function retrying(call: () => Promise<unknown>): Promise<void> {
 }
 
 /** One reading of a live process; a process that is gone is a bug of the run (it must not die mid-burst). */
-function readProc(pid: number): { rssKiB: number; hwmKiB: number; ticks: CpuTicks } {
+function readProc(pid: number): {
+  rssKiB: number;
+  hwmKiB: number;
+  anonKiB: number;
+  fileKiB: number;
+  ticks: CpuTicks;
+} {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const rssKiB = statusKiB(status, 'VmRSS');
   const hwmKiB = statusKiB(status, 'VmHWM');
+  const anonKiB = statusKiB(status, 'RssAnon');
+  const fileKiB = statusKiB(status, 'RssFile');
   const ticks = statCpuTicks(stat);
-  if (rssKiB === undefined || hwmKiB === undefined || ticks === undefined) {
-    throw new Error(`/proc/${pid}: no VmRSS/VmHWM/CPU times (process exited?)`);
+  if (
+    rssKiB === undefined ||
+    hwmKiB === undefined ||
+    anonKiB === undefined ||
+    fileKiB === undefined ||
+    ticks === undefined
+  ) {
+    throw new Error(`/proc/${pid}: no VmRSS/VmHWM/RssAnon/RssFile/CPU times (process exited?)`);
   }
-  return { rssKiB, hwmKiB, ticks };
+  return { rssKiB, hwmKiB, anonKiB, fileKiB, ticks };
 }
 
 export interface ProcSample {
@@ -189,6 +203,9 @@ export interface ProcSample {
   readonly rssMiB: number;
   /** VmHWM at the last reading. */
   readonly peakMiB: number;
+  /** RssAnon and RssFile at the last reading (anonymous memory; file pages, mostly the binary's own). */
+  readonly anonMiB: number;
+  readonly fileMiB: number;
   /** CPU times at the last reading. */
   readonly ticks: CpuTicks;
 }
@@ -203,7 +220,13 @@ export async function sampleProc(pid: number, o: { count: number; intervalMs: nu
     last = readProc(pid);
     rss.push(last.rssKiB);
   }
-  return { rssMiB: (median(rss) ?? 0) / 1024, peakMiB: last.hwmKiB / 1024, ticks: last.ticks };
+  return {
+    rssMiB: (median(rss) ?? 0) / 1024,
+    peakMiB: last.hwmKiB / 1024,
+    anonMiB: last.anonKiB / 1024,
+    fileMiB: last.fileKiB / 1024,
+    ticks: last.ticks,
+  };
 }
 
 export interface BurstNumbers {
@@ -212,6 +235,8 @@ export interface BurstNumbers {
   readonly allAllocatedMs: number;
   readonly before: ProcSample;
   readonly after: ProcSample;
+  /** settleMs after `after`, with nothing asked of the controller in between. */
+  readonly settled: ProcSample;
   readonly cpuSeconds: number;
 }
 
@@ -224,6 +249,7 @@ export async function runBurst(o: {
   pid: number;
   ticksPerSecond: number;
   timeoutMs: number;
+  settleMs: number;
 }): Promise<BurstNumbers> {
   const tracker = new StatusTracker(o.kc, o.target.namespace);
   await tracker.start();
@@ -235,6 +261,8 @@ export async function runBurst(o: {
     // Let the controller finish what the last writes started (events, pool status) before "after".
     await sleep(1000);
     const after = await sampleProc(o.pid, { count: 5, intervalMs: 200 });
+    await sleep(o.settleMs);
+    const settled = await sampleProc(o.pid, { count: 5, intervalMs: 200 });
     const lat = tracker.latencies();
     if (tracker.restarts > 0) console.error(`  the Service watch was restarted ${tracker.restarts} times`);
     return {
@@ -243,6 +271,7 @@ export async function runBurst(o: {
       allAllocatedMs: last - t0,
       before,
       after,
+      settled,
       cpuSeconds: cpuSecondsBetween(before.ticks, after.ticks, o.ticksPerSecond),
     };
   } finally {

@@ -8,6 +8,7 @@
  *
  * Run: pnpm --filter @ironlb/bench bench:metallb-side-by-side [--counts 500,2000,10000]
  *        [--metallb-version v0.15.2] [--ironlb-node-options "--max-semi-space-size=1 ..."]
+ *        [--settle-ms 30000]   (the "RSS settled" reading: this long after the burst's last IP + 1 s)
  *        [--ironlb-env KEY=VALUE ...]   (ironlb's process only, e.g. the chart's MALLOC_ARENA_MAX=2)
  *        [--ironlb-root DIR] [--only ironlb|metallb] [--ironlb-heap-snapshot-dir DIR]
  *
@@ -43,6 +44,7 @@ const { values: flags } = parseArgs({
     'metallb-version': { type: 'string', default: 'v0.15.2' },
     'ironlb-node-options': { type: 'string', default: '' },
     'ironlb-env': { type: 'string', multiple: true, default: [] },
+    'settle-ms': { type: 'string', default: '30000' },
     'ironlb-root': { type: 'string', default: ROOT },
     only: { type: 'string' },
     'ironlb-heap-snapshot-dir': { type: 'string' },
@@ -57,6 +59,10 @@ const ironlbEnv = Object.fromEntries(
     return [m[1], m[2]];
   }),
 ) as Record<string, string>;
+const settleMs = Number(flags['settle-ms']);
+if (!Number.isInteger(settleMs) || settleMs < 0) {
+  throw new Error(`--settle-ms: a whole number of milliseconds, got ${JSON.stringify(flags['settle-ms'])}`);
+}
 const counts = flags.counts.split(',').map((s) => Number(s.trim()));
 if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 60_000)) {
   throw new Error(`--counts: comma-separated integers 1..60000, got ${JSON.stringify(flags.counts)}`);
@@ -163,6 +169,7 @@ async function runOne(c: Contender, services: number): Promise<BurstResult> {
       pid: child.pid ?? 0,
       ticksPerSecond: TICKS_PER_SECOND,
       timeoutMs: 30 * 60_000,
+      settleMs,
     });
     const r: BurstResult = {
       controller: c.name,
@@ -174,9 +181,17 @@ async function runOne(c: Contender, services: number): Promise<BurstResult> {
       rssBeforeMiB: n.before.rssMiB,
       rssAfterMiB: n.after.rssMiB,
       rssPeakMiB: n.after.peakMiB,
+      rssSettledMiB: n.settled.rssMiB,
+      settleMs,
       cpuSeconds: n.cpuSeconds,
     };
     console.log(resultsTable([r]).split('\n')[2]);
+    const split = (p: { anonMiB: number; fileMiB: number }): string =>
+      `${p.anonMiB.toFixed(1)} / ${p.fileMiB.toFixed(1)}`;
+    console.log(
+      `  ${c.name} RssAnon / RssFile (MiB): before ${split(n.before)}, after ${split(n.after)}, ` +
+        `settled ${split(n.settled)}`,
+    );
     if (c.label.value === 'ironlb' && snapshotDir !== undefined && child.pid !== undefined) {
       console.log(`ironlb after ${services}: ${await ironlbHeapLine()}`);
       console.log(`ironlb heap snapshot: ${await heapSnapshot(child.pid, snapshotDir)}`);

@@ -11,6 +11,8 @@ const ironlb: BurstResult = {
   rssBeforeMiB: 100,
   rssAfterMiB: 170,
   rssPeakMiB: 180.4,
+  rssSettledMiB: 150,
+  settleMs: 30_000,
   cpuSeconds: 20,
 };
 const metallb: BurstResult = {
@@ -23,6 +25,8 @@ const metallb: BurstResult = {
   rssBeforeMiB: 50,
   rssAfterMiB: 85,
   rssPeakMiB: 90,
+  rssSettledMiB: 60,
+  settleMs: 30_000,
   cpuSeconds: 16,
 };
 
@@ -30,6 +34,7 @@ describe('ratiosOf', () => {
   it('divides ironlb by MetalLB for memory and CPU and MetalLB by ironlb for latency', () => {
     const r = ratiosOf(ironlb, metallb);
     expect(r.rssAfter).toBe(2);
+    expect(r.rssSettled).toBe(2.5);
     expect(r.rssBefore).toBe(2);
     expect(r.cpu).toBe(1.25);
     expect(r.p50).toBe(80);
@@ -53,17 +58,20 @@ describe('resultsTable', () => {
     expect(lines).toHaveLength(4);
     expect(lines[1]).toMatch(/^\| --- \|/);
     expect(lines[2]).toBe(
-      '| 2,000 | ironlb | 300 ms / 900 ms | 14.3 s | 100 → 170 MiB (180 MiB) | 20.0 s | 12 |',
+      '| 2,000 | ironlb | 300 ms / 900 ms | 14.3 s | 100 → 170 MiB (180 MiB) | 150 MiB (30 s later) | 20.0 s | 12 |',
     );
     expect(lines[3]).toBe(
-      '| 2,000 | MetalLB v0.15.2 | 24,000 ms / 40,500 ms | 41.0 s | 50 → 85 MiB (90 MiB) | 16.0 s | 12 |',
+      '| 2,000 | MetalLB v0.15.2 | 24,000 ms / 40,500 ms | 41.0 s | 50 → 85 MiB (90 MiB) | 60 MiB (30 s later) | 16.0 s | 12 |',
     );
   });
 
   it('prints n/a for what was not measured', () => {
-    const line = resultsTable([{ ...ironlb, p99Ms: undefined, cpuSeconds: undefined }]).split('\n')[2];
+    const line = resultsTable([
+      { ...ironlb, p99Ms: undefined, cpuSeconds: undefined, rssSettledMiB: undefined },
+    ]).split('\n')[2];
     expect(line).toContain('300 ms / n/a');
     expect(line).toContain('| n/a |');
+    expect(line).toContain('| n/a (30 s later) |');
     expect(line).not.toContain('NaN');
   });
 });
@@ -72,7 +80,8 @@ describe('ratiosTable', () => {
   it('prints the ratios with their direction in the header', () => {
     const lines = ratiosTable([ratiosOf(ironlb, metallb)]).split('\n');
     expect(lines[0]).toContain('RSS after, ironlb / MetalLB');
+    expect(lines[0]).toContain('RSS settled, ironlb / MetalLB');
     expect(lines[0]).toContain('p50, MetalLB / ironlb');
-    expect(lines[2]).toBe('| 2,000 | 2.00× | 2.00× | 1.25× | 80.0× | 45.0× |');
+    expect(lines[2]).toBe('| 2,000 | 2.00× | 2.50× | 2.00× | 1.25× | 80.0× | 45.0× |');
   });
 });

@@ -17,6 +17,10 @@ export interface BurstResult {
   readonly rssBeforeMiB: number | undefined;
   readonly rssAfterMiB: number | undefined;
   readonly rssPeakMiB: number | undefined;
+  /** VmRSS once the burst is over and the process had time to settle (GC, scavenger): the steady cost. */
+  readonly rssSettledMiB: number | undefined;
+  /** How long after the "after" reading the settled one was taken. */
+  readonly settleMs: number;
   /** utime + stime of the controller from before the burst until after it. */
   readonly cpuSeconds: number | undefined;
 }
@@ -25,6 +29,7 @@ export interface BurstResult {
 export interface Ratios {
   readonly services: number;
   readonly rssAfter: number | undefined;
+  readonly rssSettled: number | undefined;
   readonly rssBefore: number | undefined;
   readonly cpu: number | undefined;
   readonly p50: number | undefined;
@@ -41,6 +46,7 @@ export function ratiosOf(ironlb: BurstResult, metallb: BurstResult): Ratios {
   return {
     services: ironlb.services,
     rssAfter: ratio(ironlb.rssAfterMiB, metallb.rssAfterMiB),
+    rssSettled: ratio(ironlb.rssSettledMiB, metallb.rssSettledMiB),
     rssBefore: ratio(ironlb.rssBeforeMiB, metallb.rssBeforeMiB),
     cpu: ratio(ironlb.cpuSeconds, metallb.cpuSeconds),
     p50: ratio(metallb.p50Ms, ironlb.p50Ms),
@@ -66,6 +72,7 @@ export function resultsTable(results: readonly BurstResult[]): string {
     'create→status p50 / p99',
     'all have an IP after',
     'RSS before → after (peak)',
+    'RSS settled',
     'CPU for the burst',
     'other Services in the cluster',
   ];
@@ -78,6 +85,7 @@ export function resultsTable(results: readonly BurstResult[]): string {
         `${fmt(r.p50Ms, ' ms')} / ${fmt(r.p99Ms, ' ms')}`,
         fmt(r.allAllocatedMs === undefined ? undefined : r.allAllocatedMs / 1000, ' s', 1),
         `${fmt(r.rssBeforeMiB, '')} → ${fmt(r.rssAfterMiB, ' MiB')} (${fmt(r.rssPeakMiB, ' MiB')})`,
+        `${fmt(r.rssSettledMiB, ' MiB')} (${fmt(r.settleMs / 1000, ' s')} later)`,
         fmt(r.cpuSeconds, ' s', 1),
         grouped(r.otherServices),
       ]),
@@ -90,6 +98,7 @@ export function ratiosTable(ratios: readonly Ratios[]): string {
   const head = [
     'N Services',
     'RSS after, ironlb / MetalLB',
+    'RSS settled, ironlb / MetalLB',
     'RSS before, ironlb / MetalLB',
     'CPU, ironlb / MetalLB',
     'p50, MetalLB / ironlb',
@@ -101,6 +110,7 @@ export function ratiosTable(ratios: readonly Ratios[]): string {
       row([
         grouped(r.services),
         fmt(r.rssAfter, '×', 2),
+        fmt(r.rssSettled, '×', 2),
         fmt(r.rssBefore, '×', 2),
         fmt(r.cpu, '×', 2),
         fmt(r.p50, '×', 1),
