@@ -108,7 +108,7 @@ describe.skipIf(HELM === undefined)('charts/ironlb', () => {
     expect(get(deployment, 'spec.replicas')).toBe(2);
     const c = container(deployment);
     expect(get(c, 'image')).toBe('ironlb:0.1.0');
-    expect(args(c)[0]).toBe('controller/dist/main.js');
+    expect(args(c).slice(0, 2)).toEqual(['--lite-mode', 'controller/dist/main.js']);
     expect(args(c)).toContain('--leader-elect');
     expect(args(c).some((a) => a.startsWith('--load-balancer-class'))).toBe(false);
     expect(get(c, 'securityContext')).toEqual({

@@ -84,7 +84,7 @@ describe.skipIf(HELM === undefined)('charts/ironlb: V8 flags from the memory lim
     expect(await argsOf([])).toEqual(
       new Map([
         ['speaker', ['--optimize-for-size', 'speaker/dist/main.js']],
-        ['controller', ['controller/dist/main.js']],
+        ['controller', ['--lite-mode', 'controller/dist/main.js']],
       ]),
     );
     const set = ['--set', 'speaker.v8Flags=null', '--set', 'controller.v8Flags=--no-opt --stack-size=500'];
