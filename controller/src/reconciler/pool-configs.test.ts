@@ -74,10 +74,25 @@ describe('PoolConfigs.announcements', () => {
       metadata: { name: 'l2', uid: 'l2-uid' },
       spec,
     });
-    expect(configs.announcements([l2({ ipPools: ['p'] })]).map((a) => a.ipPools)).toEqual([['p']]);
-    expect(
-      configs.announcements([l2({ ipPools: ['p'], interfaces: ['a/b'] })]).map((a) => a.ipPools),
-    ).toEqual([['p']]);
-    expect(configs.announcements([])).toEqual([]);
+    expect(configs.announcements([l2({ ipPools: ['p'] })]).announcements.map((a) => a.ipPools)).toEqual([
+      ['p'],
+    ]);
+    const invalid = configs.announcements([l2({ ipPools: ['p'], interfaces: ['a/b'] })]);
+    expect(invalid.announcements.map((a) => a.ipPools)).toEqual([['p']]);
+    expect(invalid.changed).toBe(false);
+    expect(configs.announcements([])).toEqual({ announcements: [], changed: true });
+  });
+
+  it('says changed only when the announcements in use differ from the last call', () => {
+    const configs = new PoolConfigs();
+    const l2 = (resourceVersion: string, ipPools: string[]): L2Object => ({
+      apiVersion: 'ironlb.io/v1alpha1',
+      kind: 'L2Announcement',
+      metadata: { name: 'l2', uid: 'l2-uid', resourceVersion },
+      spec: { ipPools },
+    });
+    expect(configs.announcements([l2('1', ['p'])]).changed).toBe(true);
+    expect(configs.announcements([l2('2', ['p'])]).changed).toBe(false);
+    expect(configs.announcements([l2('3', ['p', 'q'])]).changed).toBe(true);
   });
 });

@@ -20,6 +20,7 @@ export class PoolConfigs {
   readonly #pools = poolConfigCache();
   readonly #l2 = l2ConfigCache();
   #fingerprint = '';
+  #l2Fingerprint = '';
 
   /** Entries for the current pools; `changed` says whether the config set differs from last time. */
   update(objects: readonly PoolObject[]): {
@@ -37,8 +38,15 @@ export class PoolConfigs {
     return { entries, configs, changed };
   }
 
-  /** The announcements in use (an invalid one keeps its last valid version, like the speaker). */
-  announcements(objects: readonly L2Object[]): L2AnnouncementConfig[] {
-    return configsInUse(this.#l2.update(objects));
+  /**
+   * The announcements in use (an invalid one keeps its last valid version, like the speaker); `changed` says
+   * whether they differ from last time.
+   */
+  announcements(objects: readonly L2Object[]): { announcements: L2AnnouncementConfig[]; changed: boolean } {
+    const announcements = configsInUse(this.#l2.update(objects));
+    const fingerprint = JSON.stringify(announcements);
+    const changed = fingerprint !== this.#l2Fingerprint;
+    this.#l2Fingerprint = fingerprint;
+    return { announcements, changed };
   }
 }

@@ -24,11 +24,18 @@ async function fakeCluster(o: {
   services: object[];
   failList?: (path: string) => number | undefined;
   failPatch?: (path: string) => number | undefined;
-}): Promise<{ server: FakeApiServer; patches: Patch[]; lists: string[] }> {
+}): Promise<{
+  server: FakeApiServer;
+  patches: Patch[];
+  lists: string[];
+  /** Sends one watch event to every open watch of `path` (a collection path below). */
+  push: (path: string, event: { type: 'MODIFIED'; object: object }) => void;
+}> {
   const patches: Patch[] = [];
   const lists: string[] = [];
   let rv = 1000;
   const watches: FastifyReply[] = [];
+  const watchesOf = new Map<string, FastifyReply[]>();
   const collections: Record<string, object[]> = {
     '/api/v1/services': o.services,
     '/api/v1/namespaces': [{ metadata: { name: 'shop', resourceVersion: '1' } }],
@@ -59,6 +66,7 @@ async function fakeCluster(o: {
           reply.raw.writeHead(200, { 'content-type': 'application/json' });
           reply.raw.flushHeaders(); // like kube-apiserver: the watch is established before any event
           watches.push(reply);
+          watchesOf.set(path, [...(watchesOf.get(path) ?? []), reply]);
           return reply;
         }
         lists.push(path);
@@ -82,7 +90,10 @@ async function fakeCluster(o: {
       for (const w of watches) w.raw.end();
     });
   });
-  return { server, patches, lists };
+  const push = (path: string, event: { type: 'MODIFIED'; object: object }): void => {
+    for (const w of watchesOf.get(path) ?? []) w.raw.write(`${JSON.stringify(event)}\n`);
+  };
+  return { server, patches, lists, push };
 }
 
 function svc(name: string, ips: string[] = []): object {
@@ -111,7 +122,10 @@ afterEach(async () => {
   await server?.close();
 });
 
-async function runSession(cluster: Awaited<ReturnType<typeof fakeCluster>>): Promise<Session> {
+async function runSession(
+  cluster: Awaited<ReturnType<typeof fakeCluster>>,
+  metrics = createControllerMetrics(),
+): Promise<Session> {
   server = cluster.server;
   const made = await createKubeClients({ kubeconfigYaml: server.kubeconfig });
   if (!made.ok) throw new Error(made.error);
@@ -119,7 +133,7 @@ async function runSession(cluster: Awaited<ReturnType<typeof fakeCluster>>): Pro
   const session = new Session({
     clients,
     logger: createLogger({ name: 'test', level: 'silent' }),
-    metrics: createControllerMetrics(),
+    metrics,
     loadBalancerClass: undefined,
     identity: 'test',
     workers: 2,
@@ -200,6 +214,62 @@ describe('Session (fake API server)', { timeout: 30_000 }, () => {
     expect(cluster.patches).toEqual([]);
     await expect.poll(() => statusOf(cluster.patches, 'web'), { timeout: 10_000 }).toHaveLength(1);
     expect(cluster.lists.filter((l) => l === '/api/v1/services')).toHaveLength(2);
+  });
+
+  it('re-reconciles every Service when a pool spec changes, not when only its status does', async () => {
+    const cluster = await fakeCluster({ services: [svc('web'), svc('api')] });
+    const metrics = createControllerMetrics();
+    await runSession(cluster, metrics);
+    await expect.poll(() => statusOf(cluster.patches, 'web'), { timeout: 10_000 }).toHaveLength(1);
+    await expect.poll(() => statusOf(cluster.patches, 'api'), { timeout: 10_000 }).toHaveLength(1);
+    const reconciles = async (kind: string): Promise<number> => {
+      const histogram = (await metrics.registry.getMetricsAsJSON()).find(
+        (m) => m.name === 'ironlb_reconcile_duration_seconds',
+      );
+      // A histogram's JSON values carry metricName (…_bucket / _sum / _count), which MetricValue does not type.
+      const values = (histogram?.values ?? []) as {
+        metricName?: string;
+        labels: { kind?: unknown };
+        value: number;
+      }[];
+      const count = values.find(
+        (v) => v.metricName === 'ironlb_reconcile_duration_seconds_count' && v.labels.kind === kind,
+      );
+      return count?.value ?? 0;
+    };
+    const pool = (resourceVersion: string, addresses: string[], status: object): object => ({
+      apiVersion: 'ironlb.io/v1alpha1',
+      kind: 'IPPool',
+      metadata: {
+        name: 'blue',
+        uid: 'u-blue',
+        generation: addresses.length,
+        resourceVersion,
+        creationTimestamp: '2026-01-01T00:00:00Z',
+      },
+      spec: { addresses },
+      status,
+    });
+    await expect.poll(() => reconciles('config'), { timeout: 10_000 }).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 500));
+    const servicesBefore = await reconciles('service');
+    const configsBefore = await reconciles('config');
+    // What this controller writes after allocations: the counts in status, same spec.
+    cluster.push('/apis/ironlb.io/v1alpha1/ippools', {
+      type: 'MODIFIED',
+      object: pool('2001', ['192.0.2.8/30'], { ipv4: { assigned: 2 } }),
+    });
+    await expect.poll(() => reconciles('config'), { timeout: 10_000 }).toBe(configsBefore + 1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await reconciles('service')).toBe(servicesBefore);
+    // A spec change: both Services are reconciled against the new pool.
+    cluster.push('/apis/ironlb.io/v1alpha1/ippools', {
+      type: 'MODIFIED',
+      object: pool('2002', ['192.0.2.8/30', '192.0.2.16/30'], { ipv4: { assigned: 2 } }),
+    });
+    await expect
+      .poll(() => reconciles('service'), { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(servicesBefore + 2);
   });
 
   it('after the signal aborts, run() returns and nothing more is written', async () => {
