@@ -19,8 +19,8 @@ export type { PoolEntry } from '@ironlb/shared';
 export class PoolConfigs {
   readonly #pools = poolConfigCache();
   readonly #l2 = l2ConfigCache();
-  #fingerprint = '';
-  #l2Fingerprint = '';
+  readonly #poolsSeen = new LastSeen();
+  readonly #l2Seen = new LastSeen();
 
   /** Entries for the current pools; `changed` says whether the config set differs from last time. */
   update(objects: readonly PoolObject[]): {
@@ -30,12 +30,7 @@ export class PoolConfigs {
   } {
     const entries = this.#pools.update(objects);
     const configs = configsInUse(entries);
-    const fingerprint = JSON.stringify(configs, (_k, v: unknown) =>
-      typeof v === 'bigint' ? v.toString() : v,
-    );
-    const changed = fingerprint !== this.#fingerprint;
-    this.#fingerprint = fingerprint;
-    return { entries, configs, changed };
+    return { entries, configs, changed: this.#poolsSeen.changed(configs) };
   }
 
   /**
@@ -44,9 +39,18 @@ export class PoolConfigs {
    */
   announcements(objects: readonly L2Object[]): { announcements: L2AnnouncementConfig[]; changed: boolean } {
     const announcements = configsInUse(this.#l2.update(objects));
-    const fingerprint = JSON.stringify(announcements);
-    const changed = fingerprint !== this.#l2Fingerprint;
-    this.#l2Fingerprint = fingerprint;
-    return { announcements, changed };
+    return { announcements, changed: this.#l2Seen.changed(announcements) };
+  }
+}
+
+/** Remembers the JSON of the last value it was given (bigints as text); says whether a new one differs. */
+class LastSeen {
+  #json = '';
+
+  changed(value: unknown): boolean {
+    const json = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    const changed = json !== this.#json;
+    this.#json = json;
+    return changed;
   }
 }

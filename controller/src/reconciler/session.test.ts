@@ -34,7 +34,6 @@ async function fakeCluster(o: {
   const patches: Patch[] = [];
   const lists: string[] = [];
   let rv = 1000;
-  const watches: FastifyReply[] = [];
   const watchesOf = new Map<string, FastifyReply[]>();
   const collections: Record<string, object[]> = {
     '/api/v1/services': o.services,
@@ -65,7 +64,6 @@ async function fakeCluster(o: {
         if ((req.query as Record<string, string>).watch === 'true') {
           reply.raw.writeHead(200, { 'content-type': 'application/json' });
           reply.raw.flushHeaders(); // like kube-apiserver: the watch is established before any event
-          watches.push(reply);
           watchesOf.set(path, [...(watchesOf.get(path) ?? []), reply]);
           return reply;
         }
@@ -87,7 +85,7 @@ async function fakeCluster(o: {
       reply.code(201).send(req.body),
     );
     app.addHook('preClose', async () => {
-      for (const w of watches) w.raw.end();
+      for (const w of [...watchesOf.values()].flat()) w.raw.end();
     });
   });
   const push = (path: string, event: { type: 'MODIFIED'; object: object }): void => {
