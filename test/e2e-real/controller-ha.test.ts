@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELEASE_NAMESPACE } from '../lab/real/helm-install.js';
 import { apply, kubeClients, kubectl, waitFor } from '../e2e/support/index.js';
 import { setUpEchoService, type EchoService } from './echo-service.js';
-import { externalIp, ironlbPods, lbService, podProblems, rolloutStatus } from './support.js';
+import { externalIp, ironlbPods, lbService, podProblems, replacedPods } from './support.js';
 
 const inRange = (ip: string): boolean => /^198\.51\.100\.(16\d|17[0-5])$/.test(ip);
 /** Lease duration 15 s + retry period 2 s (the chart's defaults), plus time for the new leader to list and write. */
@@ -61,9 +61,13 @@ describe('controller HA on real nodes', () => {
     expect(tookMs).toBeLessThan(NEW_IP_BOUND_MS);
     const svc = await kubeClients().core.readNamespacedService({ namespace, name: 'echo' });
     expect(svc.status?.loadBalancer?.ingress?.map((i) => i.ip)).toEqual([ip]);
-    await rolloutStatus({ namespace: RELEASE_NAMESPACE, workload: 'deployment/ironlb-controller' });
+    const controllersNow = await replacedPods({
+      component: 'controller',
+      gone: leader,
+      count: controllers.length,
+    });
+    expect(controllersNow.map((p) => p.metadata?.name)).not.toContain(leader);
     const pods = await ironlbPods();
-    expect(pods.map((p) => p.metadata?.name)).not.toContain(leader);
     expect(pods.flatMap(podProblems)).toEqual([]);
   }, 600_000);
 });

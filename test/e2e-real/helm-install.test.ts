@@ -38,6 +38,7 @@ import {
   lbService,
   podNodes,
   podProblems,
+  replacedPods,
   rolloutStatus,
   speakersHearEachOther,
 } from './support.js';
@@ -213,10 +214,8 @@ describe('ironlb installed with Helm on real nodes', () => {
         )} ms)`,
     );
     expect(newOwner).not.toBe(victim);
-    await rolloutStatus({ namespace: RELEASE_NAMESPACE, workload: 'daemonset/ironlb-speaker' });
-    const replaced = (await ironlbPods()).find(
-      (p) => p.spec?.nodeName === victim && p.metadata?.labels?.['app.kubernetes.io/component'] === 'speaker',
-    );
+    const speakersNow = await replacedPods({ component: 'speaker', gone: name, count: labNodes().length });
+    const replaced = speakersNow.find((p) => p.spec?.nodeName === victim);
     expect(replaced?.metadata?.name).toBeDefined();
     expect(replaced?.metadata?.name).not.toBe(name);
     await speakersHearEachOther();

@@ -195,6 +195,35 @@ export async function ironlbPods(): Promise<V1Pod[]> {
   return (await kubeClients().core.listNamespacedPod({ namespace: RELEASE_NAMESPACE })).items;
 }
 
+/**
+ * The component's pods once `gone` is no longer listed and `count` of them are Running and Ready with no restarts.
+ * After a force-delete, `kubectl rollout status` can pass on the workload status written before its controller saw
+ * the deletion (the replacement pod may not exist yet), so tests that replace a pod wait here instead.
+ */
+export async function replacedPods(o: {
+  component: 'controller' | 'speaker';
+  gone: string;
+  count: number;
+}): Promise<V1Pod[]> {
+  const ofComponent = async (): Promise<V1Pod[]> =>
+    (await ironlbPods()).filter((p) => p.metadata?.labels?.['app.kubernetes.io/component'] === o.component);
+  return waitFor(
+    async () => {
+      const pods = await ofComponent();
+      const healthy = pods.length === o.count && pods.flatMap(podProblems).length === 0;
+      return healthy && !pods.some((p) => p.metadata?.name === o.gone) ? pods : undefined;
+    },
+    {
+      what: `${o.count} ${o.component} pods Running and Ready without ${o.gone}`,
+      timeoutMs: 180_000,
+      intervalMs: 500,
+    },
+  ).catch(async (error: unknown) => {
+    const pods = await kubectl(['get', 'pods', '-n', RELEASE_NAMESPACE, '-o', 'wide']).catch(() => '');
+    throw new Error(`${String(error)}\n${pods}`);
+  });
+}
+
 function containerProblems(pod: string, c: V1ContainerStatus): string[] {
   const problems: string[] = [];
   if (c.restartCount !== 0) problems.push(`${pod}/${c.name}: ${c.restartCount} restarts`);
