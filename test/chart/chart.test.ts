@@ -177,7 +177,7 @@ describe.skipIf(HELM === undefined)('charts/ironlb', () => {
     });
     const c = container(ds);
     // node's own flags (speaker.v8Flags) first, then the program.
-    expect(args(c).slice(0, 2)).toEqual(['--optimize-for-size', 'speaker/dist/main.js']);
+    expect(args(c).slice(0, 3)).toEqual(['--optimize-for-size', '--no-turbofan', 'speaker/dist/main.js']);
     expect(args(c)).toContain('--membership-port=7946');
     expect(get(c, 'securityContext')).toEqual({
       runAsUser: 0,

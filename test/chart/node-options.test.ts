@@ -83,7 +83,7 @@ describe.skipIf(HELM === undefined)('charts/ironlb: V8 flags from the memory lim
   it("v8Flags go on node's command line before the program (Node refuses them in NODE_OPTIONS), per component", async () => {
     expect(await argsOf([])).toEqual(
       new Map([
-        ['speaker', ['--optimize-for-size', 'speaker/dist/main.js']],
+        ['speaker', ['--optimize-for-size', '--no-turbofan', 'speaker/dist/main.js']],
         ['controller', ['--lite-mode', 'controller/dist/main.js']],
       ]),
     );
