@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELEASE_NAMESPACE } from '../lab/real/helm-install.js';
 import { apply, kubeClients, kubectl, waitFor } from '../e2e/support/index.js';
 import { setUpEchoService, type EchoService } from './echo-service.js';
-import { externalIp, ironlbPods, lbService, podProblems, replacedPods } from './support.js';
+import { component, externalIp, ironlbPods, lbService, podProblems, replacedPods } from './support.js';
 
 const inRange = (ip: string): boolean => /^198\.51\.100\.(16\d|17[0-5])$/.test(ip);
 /** Lease duration 15 s + retry period 2 s (the chart's defaults), plus time for the new leader to list and write. */
@@ -37,9 +37,7 @@ describe('controller HA on real nodes', () => {
     const { namespace, ip } = echo ?? { namespace: '', ip: '' };
     expect(inRange(ip)).toBe(true);
     const leader = await waitFor(leaseHolder, { what: 'the controller Lease holder', timeoutMs: 60_000 });
-    const controllers = (await ironlbPods()).filter(
-      (p) => p.metadata?.labels?.['app.kubernetes.io/component'] === 'controller',
-    );
+    const controllers = (await ironlbPods()).filter((p) => component(p) === 'controller');
     expect(controllers.map((p) => p.metadata?.name)).toContain(leader);
     const deletedAt = Date.now();
     await kubectl(['delete', 'pod', '-n', RELEASE_NAMESPACE, leader, '--force', '--grace-period=0']);

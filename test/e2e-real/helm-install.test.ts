@@ -29,6 +29,7 @@ import {
 } from '../e2e/support/index.js';
 import {
   announcer,
+  component,
   deleteClientNeighbour,
   echoDeployment,
   echoFromClient,
@@ -180,9 +181,7 @@ describe('ironlb installed with Helm on real nodes', () => {
   it('takes over when the announcing node’s speaker pod is force-deleted; the DaemonSet replaces it', async () => {
     const victim = await announcer(l2, clusterIp);
     const speakers = await ironlbPods();
-    const pod = speakers.find(
-      (p) => p.spec?.nodeName === victim && p.metadata?.labels?.['app.kubernetes.io/component'] === 'speaker',
-    );
+    const pod = speakers.find((p) => p.spec?.nodeName === victim && component(p) === 'speaker');
     const name = pod?.metadata?.name ?? '';
     expect(name).not.toBe('');
     const probe = startClientProbe({
@@ -226,8 +225,7 @@ describe('ironlb installed with Helm on real nodes', () => {
       `[e2e-real] kubectl get pods -n ${RELEASE_NAMESPACE}\n${await kubectl(['get', 'pods', '-n', RELEASE_NAMESPACE, '-o', 'wide'])}`,
     );
     const pods = await ironlbPods();
-    const byComponent = (c: string): number =>
-      pods.filter((p) => p.metadata?.labels?.['app.kubernetes.io/component'] === c).length;
+    const byComponent = (c: string): number => pods.filter((p) => component(p) === c).length;
     expect([byComponent('controller'), byComponent('speaker')]).toEqual([2, labNodes().length]);
     expect(pods.flatMap(podProblems)).toEqual([]);
   });

@@ -11,13 +11,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { RELEASE_NAMESPACE } from '../lab/real/helm-install.js';
 import { kubeClients, kubectl, labNodes } from '../e2e/support/index.js';
-import { podProblems } from './support.js';
+import { component, podProblems } from './support.js';
 
 const CONTROLLER_REPLICAS = 2;
-
-function component(pod: V1Pod): string | undefined {
-  return pod.metadata?.labels?.['app.kubernetes.io/component'];
-}
 
 function oomKilled(pod: V1Pod): string[] {
   const name = `${pod.metadata?.namespace}/${pod.metadata?.name}`;

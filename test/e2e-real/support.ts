@@ -93,10 +93,15 @@ export function poolWithL2Announcement(o: { pool: string; addresses: readonly st
 export async function rolloutStatus(o: { namespace: string; workload: string }): Promise<void> {
   const bin = join(labConfig().k8sBinDir, 'kubectl');
   const args = ['--kubeconfig', labKubeconfigPath(), 'rollout', 'status', o.workload, '-n', o.namespace];
-  await run(bin, [...args, '--timeout=300s'], { timeoutMs: 310_000 }).catch(async (error: unknown) => {
-    const pods = await kubectl(['get', 'pods', '-n', o.namespace, '-o', 'wide']).catch(() => '');
-    throw new Error(`${o.workload} did not roll out: ${String(error)}\n${pods}`);
-  });
+  await run(bin, [...args, '--timeout=300s'], { timeoutMs: 310_000 }).catch((error: unknown) =>
+    failWithPods(o.namespace, `${o.workload} did not roll out: ${String(error)}`),
+  );
+}
+
+/** Throws `message` with `kubectl get pods -o wide` of the namespace appended, for a wait on pods that failed. */
+async function failWithPods(namespace: string, message: string): Promise<never> {
+  const pods = await kubectl(['get', 'pods', '-n', namespace, '-o', 'wide']).catch(() => '');
+  throw new Error(`${message}\n${pods}`);
 }
 
 /** The Service's first ingress IP once the controller wrote it. */
@@ -191,6 +196,11 @@ export async function speakersHearEachOther(timeoutMs = 120_000): Promise<void> 
   );
 }
 
+/** The chart's `app.kubernetes.io/component` label of a release pod: 'controller' or 'speaker'. */
+export function component(pod: V1Pod): string | undefined {
+  return pod.metadata?.labels?.['app.kubernetes.io/component'];
+}
+
 export async function ironlbPods(): Promise<V1Pod[]> {
   return (await kubeClients().core.listNamespacedPod({ namespace: RELEASE_NAMESPACE })).items;
 }
@@ -205,11 +215,9 @@ export async function replacedPods(o: {
   gone: string;
   count: number;
 }): Promise<V1Pod[]> {
-  const ofComponent = async (): Promise<V1Pod[]> =>
-    (await ironlbPods()).filter((p) => p.metadata?.labels?.['app.kubernetes.io/component'] === o.component);
   return waitFor(
     async () => {
-      const pods = await ofComponent();
+      const pods = (await ironlbPods()).filter((p) => component(p) === o.component);
       const healthy = pods.length === o.count && pods.flatMap(podProblems).length === 0;
       return healthy && !pods.some((p) => p.metadata?.name === o.gone) ? pods : undefined;
     },
@@ -218,10 +226,7 @@ export async function replacedPods(o: {
       timeoutMs: 180_000,
       intervalMs: 500,
     },
-  ).catch(async (error: unknown) => {
-    const pods = await kubectl(['get', 'pods', '-n', RELEASE_NAMESPACE, '-o', 'wide']).catch(() => '');
-    throw new Error(`${String(error)}\n${pods}`);
-  });
+  ).catch((error: unknown) => failWithPods(RELEASE_NAMESPACE, String(error)));
 }
 
 function containerProblems(pod: string, c: V1ContainerStatus): string[] {
