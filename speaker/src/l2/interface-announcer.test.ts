@@ -15,7 +15,7 @@ import {
   solicitedNodeMac,
 } from '../packet/index.js';
 import type { Conflict } from './responder.js';
-import { GRATUITOUS_SCHEDULE_MS, InterfaceAnnouncer } from './interface-announcer.js';
+import { GRATUITOUS_SCHEDULE_MS, IPS_PER_LOG_LINE, InterfaceAnnouncer } from './interface-announcer.js';
 
 const OUR_MAC = bytesOf(parseMac('02:00:00:00:00:01'));
 const CLIENT_MAC = bytesOf(parseMac('02:00:00:00:00:99'));
@@ -338,5 +338,54 @@ describe('InterfaceAnnouncer', () => {
     expect(io.sockets.map((s) => s.sent.length)).toEqual(counts);
     expect(io.sockets.every((s) => s.closed)).toBe(true);
     expect(announcer.ips()).toEqual(new Set());
+  });
+
+  it('logs announced, reasserted and withdrawn IPs at most IPS_PER_LOG_LINE to a line, every IP once', () => {
+    vi.useFakeTimers();
+    const io = fakeSockets();
+    const lines: { msg: string; level: number; ips: string[]; of: number; interface: string }[] = [];
+    const announcer = new InterfaceAnnouncer({
+      interface: 'eth0',
+      metrics: createSpeakerMetrics(new Registry()),
+      logger: createLogger({
+        name: 'test',
+        destination: { write: (l: string) => lines.push(JSON.parse(l) as (typeof lines)[number]) },
+      }),
+      peerMacs: () => new Set(),
+      onConflict: () => undefined,
+      conflictProbeIntervalMs: 0,
+      reannounceDelayMs: 0,
+      openSocket: io.open,
+    });
+    announcer.start(new AbortController().signal);
+    const ips = Array.from({ length: 150 }, (_, i) => `198.51.100.${i + 1}`);
+    const logged = (msg: string): (typeof lines)[number][] => lines.filter((l) => l.msg === msg);
+
+    announcer.setIps(new Set([...ips, 'not-an-ip']));
+    const announcing = logged('announcing');
+    expect(IPS_PER_LOG_LINE).toBe(64);
+    expect(announcing.map((l) => [l.ips.length, l.of, l.interface])).toEqual([
+      [64, 150, 'eth0'],
+      [64, 150, 'eth0'],
+      [22, 150, 'eth0'],
+    ]);
+    expect(announcing.flatMap((l) => l.ips)).toEqual(ips);
+
+    announcer.reassert(new Set(['198.51.100.7', '203.0.113.9']));
+    expect(logged('reasserting after a co-claimer withdrew').map((l) => l.ips)).toEqual([['198.51.100.7']]);
+
+    announcer.setIps(new Set(ips.slice(0, 10)));
+    expect(logged('withdrawn').map((l) => [l.ips.length, l.of])).toEqual([
+      [64, 140],
+      [64, 140],
+      [12, 140],
+    ]);
+    expect(logged('withdrawn').flatMap((l) => l.ips)).toEqual(ips.slice(10));
+
+    const before = lines.length;
+    announcer.setIps(new Set(ips.slice(0, 10)));
+    expect(lines.slice(before)).toEqual([]);
+    announcer.stop();
+    expect(lines.slice(before).map((l) => [l.msg, l.ips])).toEqual([['withdrawn', ips.slice(0, 10)]]);
   });
 });

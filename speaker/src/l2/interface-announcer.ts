@@ -25,6 +25,12 @@ import {
 /** When takeover frames go out after we start announcing an IP (ms after takeover). */
 export const GRATUITOUS_SCHEDULE_MS: readonly number[] = [0, 100, 500, 2000];
 
+/**
+ * Most IPs one "announcing" / "withdrawn" / "reasserting" log line lists: a speaker that (re)starts with 1,000
+ * IPs writes 16 lines, not 1,000, and every IP still appears in some line.
+ */
+export const IPS_PER_LOG_LINE = 64;
+
 export interface InterfaceAnnouncerOptions {
   interface: string;
   metrics: SpeakerMetrics;
@@ -116,7 +122,9 @@ export class InterfaceAnnouncer {
   }
 
   stop(): void {
-    for (const ip of [...this.announced]) this.withdraw(ip);
+    const all = [...this.announced];
+    for (const ip of all) this.withdraw(ip);
+    this.logIps('withdrawn', all);
     this.bursts.stop();
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.probeTimer = null;
@@ -132,17 +140,22 @@ export class InterfaceAnnouncer {
 
   /** Makes the announced set equal to `ips`: new IPs are taken over, missing ones withdrawn. */
   setIps(ips: ReadonlySet<string>): void {
-    for (const ip of [...this.announced]) if (!ips.has(ip)) this.withdraw(ip);
-    for (const ip of ips) if (!this.announced.has(ip)) this.takeOver(ip);
+    const gone = [...this.announced].filter((ip) => !ips.has(ip));
+    for (const ip of gone) this.withdraw(ip);
+    this.logIps('withdrawn', gone);
+    const added: string[] = [];
+    for (const ip of ips) if (!this.announced.has(ip) && this.takeOver(ip)) added.push(ip);
+    this.logIps('announcing', added);
   }
 
-  private takeOver(ip: string): void {
+  /** Starts announcing `ip`; false when it is not an IP (nothing changed). */
+  private takeOver(ip: string): boolean {
     const bytes = ipTextToBytes(ip);
-    if (!bytes) return;
+    if (!bytes) return false;
     this.announced.add(ip);
     if (bytes.length === 16) this.ndp.addMembership(solicitedNodeMac(bytes));
     this.burst(ip);
-    this.options.logger.info({ ip, interface: this.name }, 'announcing');
+    return true;
   }
 
   /**
@@ -150,10 +163,16 @@ export class InterfaceAnnouncer {
    * answered for an IP withdraws, clients may still hold its MAC.
    */
   reassert(ips: ReadonlySet<string>): void {
-    for (const ip of ips) {
-      if (!this.announced.has(ip)) continue;
-      this.burst(ip);
-      this.options.logger.info({ ip, interface: this.name }, 'reasserting after a co-claimer withdrew');
+    const held = [...ips].filter((ip) => this.announced.has(ip));
+    for (const ip of held) this.burst(ip);
+    this.logIps('reasserting after a co-claimer withdrew', held);
+  }
+
+  /** Logs `ips` at info, at most IPS_PER_LOG_LINE per line, with how many the whole change had. */
+  private logIps(msg: string, ips: readonly string[]): void {
+    for (let i = 0; i < ips.length; i += IPS_PER_LOG_LINE) {
+      const part = ips.slice(i, i + IPS_PER_LOG_LINE);
+      this.options.logger.info({ interface: this.name, ips: part, of: ips.length }, msg);
     }
   }
 
@@ -161,12 +180,12 @@ export class InterfaceAnnouncer {
     this.bursts.start(ip);
   }
 
+  /** Stops announcing `ip`, which is announced. */
   private withdraw(ip: string): void {
     if (!this.announced.delete(ip)) return;
     this.bursts.cancel(ip);
     const bytes = ipTextToBytes(ip);
     if (bytes?.length === 16) this.ndp.dropMembership(solicitedNodeMac(bytes));
-    this.options.logger.info({ ip, interface: this.name }, 'withdrawn');
   }
 
   /**
