@@ -133,6 +133,37 @@ function arpSent(s: FakeSocket | undefined): string[] {
   });
 }
 
+/** A log line as JSON; `ips` / `of` are in the lines listing IPs. */
+interface LogLine {
+  readonly [field: string]: unknown;
+  readonly msg: string;
+  readonly ips: string[];
+  readonly of: number;
+}
+
+/** Started on eth0 with no peers, no probes and no re-announce delay; every log line lands in `lines`. */
+function loggingAnnouncer(
+  io: ReturnType<typeof fakeSockets>,
+  metrics: SpeakerMetrics,
+): { announcer: InterfaceAnnouncer; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const announcer = new InterfaceAnnouncer({
+    interface: 'eth0',
+    metrics,
+    logger: createLogger({
+      name: 'test',
+      destination: { write: (l: string) => lines.push(JSON.parse(l) as LogLine) },
+    }),
+    peerMacs: () => new Set(),
+    onConflict: () => undefined,
+    conflictProbeIntervalMs: 0,
+    reannounceDelayMs: 0,
+    openSocket: io.open,
+  });
+  announcer.start(new AbortController().signal);
+  return { announcer, lines };
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -292,21 +323,7 @@ describe('InterfaceAnnouncer', () => {
       const io = fakeSockets();
       io.state.receiveBufferBytes = granted;
       const metrics = createSpeakerMetrics(new Registry());
-      const lines: Record<string, unknown>[] = [];
-      const announcer = new InterfaceAnnouncer({
-        interface: 'eth0',
-        metrics,
-        logger: createLogger({
-          name: 'test',
-          destination: { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) },
-        }),
-        peerMacs: () => new Set(),
-        onConflict: () => undefined,
-        conflictProbeIntervalMs: 0,
-        reannounceDelayMs: 0,
-        openSocket: io.open,
-      });
-      announcer.start(new AbortController().signal);
+      const { announcer, lines } = loggingAnnouncer(io, metrics);
       expect(io.sockets.map((s) => s.options.receiveBufferBytes)).toEqual([4_194_304, 4_194_304]);
       const gauge = async (): Promise<number[]> =>
         (await metrics.socketRcvbufBytes.get()).values
@@ -342,24 +359,9 @@ describe('InterfaceAnnouncer', () => {
 
   it('logs announced, reasserted and withdrawn IPs at most IPS_PER_LOG_LINE to a line, every IP once', () => {
     vi.useFakeTimers();
-    const io = fakeSockets();
-    const lines: { msg: string; level: number; ips: string[]; of: number; interface: string }[] = [];
-    const announcer = new InterfaceAnnouncer({
-      interface: 'eth0',
-      metrics: createSpeakerMetrics(new Registry()),
-      logger: createLogger({
-        name: 'test',
-        destination: { write: (l: string) => lines.push(JSON.parse(l) as (typeof lines)[number]) },
-      }),
-      peerMacs: () => new Set(),
-      onConflict: () => undefined,
-      conflictProbeIntervalMs: 0,
-      reannounceDelayMs: 0,
-      openSocket: io.open,
-    });
-    announcer.start(new AbortController().signal);
+    const { announcer, lines } = loggingAnnouncer(fakeSockets(), createSpeakerMetrics(new Registry()));
     const ips = Array.from({ length: 150 }, (_, i) => `198.51.100.${i + 1}`);
-    const logged = (msg: string): (typeof lines)[number][] => lines.filter((l) => l.msg === msg);
+    const logged = (msg: string): LogLine[] => lines.filter((l) => l.msg === msg);
 
     announcer.setIps(new Set([...ips, 'not-an-ip']));
     const announcing = logged('announcing');
