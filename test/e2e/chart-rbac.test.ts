@@ -59,6 +59,7 @@ import { L2Capture } from './support/l2-capture.js';
 import { httpGetFromClient } from './support/http.js';
 import { netnsExec, startInNetns, type NetnsProcess } from './support/netns.js';
 import { labNode, labNodes } from './support/nodes.js';
+import { firstLoggedFor } from './support/speaker-log.js';
 import { waitFor } from './support/wait.js';
 
 /** This suite drives the API with client-node, whose patches default to JSON patch. */
@@ -453,13 +454,10 @@ describe('charts/ironlb installed on the lab API server', () => {
     expect(get.ok && get.body.trim()).toBe(node);
     // One of THIS test's speakers announces it (its own log), not only a speaker another run left running.
     const mine = speakers.find((p) => p.name.endsWith(node));
-    await waitFor(
-      () =>
-        readFileSync(mine?.log ?? '', 'utf8')
-          .split('\n')
-          .some((l) => l.includes(`"ip":"${ip}"`) && l.includes('"msg":"announcing"')),
-      { what: `the test's speaker on ${node} announcing ${ip}`, timeoutMs: 15_000 },
-    );
+    await waitFor(() => firstLoggedFor(readFileSync(mine?.log ?? '', 'utf8'), 'announcing', ip) !== null, {
+      what: `the test's speaker on ${node} announcing ${ip}`,
+      timeoutMs: 15_000,
+    });
     await waitFor(
       async () =>
         (await core.readNode({ name: node })).metadata?.annotations?.['ironlb.io/announcing']

@@ -19,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLbService, setIngress, startClientProbe, waitFor, type ProbeSample } from './support/index.js';
 import { speakerEnvironment, type SpeakerEnvironment } from './support/speaker-env.js';
+import { firstLoggedFor } from './support/speaker-log.js';
 
 const POOL = 'e2e-speaker-rs';
 const CLASS = 'ironlb.io/e2e-speaker-rs';
@@ -93,12 +94,8 @@ function count(text: string, needle: string): number {
 
 /** Epoch ms of the first pino line of `log` with this message for the IP, or null. */
 function firstLogged(log: string, msg: string): number | null {
-  for (const line of log.split('\n')) {
-    if (!line.includes(`"msg":"${msg}"`) || !line.includes(`"ip":"${IP}"`)) continue;
-    const time = /"time":"([^"]+)"/.exec(line)?.[1];
-    if (time !== undefined) return Date.parse(time);
-  }
-  return null;
+  const time = firstLoggedFor(log, msg, IP)?.time;
+  return time === undefined ? null : Date.parse(time);
 }
 
 /** Start of the first answered attempt by `node` after the first one by another node, or null. */
