@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CoreV1Api, type KubeConfig, type V1Service, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Service, Watch } from '@kubernetes/client-node';
 import { limit } from '@ironlb/shared/kube';
 import { type CpuTicks, cpuSecondsBetween, statCpuTicks, statusKiB } from './metallb-proc.js';
 import { median, percentile } from './metallb-stats.js';
@@ -30,29 +30,32 @@ export class StatusTracker {
     private readonly namespace: string,
   ) {}
 
-  /** Watch restarts (the API server ended the watch: its timeout, a "too slow" watcher, an ERROR event). */
+  /** Watch restarts (the API server ended the watch: its 30 s inactivity timeout, a "too slow" watcher, an ERROR). */
   restarts = 0;
-  /** Restarts that had to list again (410 Gone: the resourceVersion was compacted away) instead of resuming. */
+  /** Lists after the first: a restart whose resourceVersion was gone (410) lists again instead of resuming. */
   relists = 0;
-  /** Services whose first event already carried an IP: created and allocated while no watch ran (counted as 0 ms). */
+  /** Services whose first sighting already carried an IP: created and allocated unseen (counted as 0 ms). */
   firstSeenWithIp = 0;
   #stopped = false;
-  /** Of the last event (bookmarks included): a restarted watch resumes from it, so no event is missed. */
+  #listed = false;
+  /**
+   * Of the list or the last event (bookmarks included): a restarted watch resumes from it, so no event is missed.
+   * Undefined before the first list and after a 410. (A watch without one cannot ask for bookmarks: the lab's
+   * API server refuses that, its etcd lacking RequestWatchProgress.)
+   */
   #resourceVersion: string | undefined;
 
   async start(): Promise<void> {
-    const query: Record<string, string | boolean> = { allowWatchBookmarks: true };
-    if (this.#resourceVersion !== undefined) query.resourceVersion = this.#resourceVersion;
+    if (this.#resourceVersion === undefined) await this.#list();
     this.#abort = await new Watch(this.kc).watch(
       `/api/v1/namespaces/${this.namespace}/services`,
-      query,
+      { allowWatchBookmarks: true, resourceVersion: this.#resourceVersion },
       (type: string, obj: V1Service & { code?: number }) => {
         this.#onEvent(type, obj);
       },
       (e: unknown) => {
         if (this.#stopped) return;
         this.restarts += 1;
-        if (this.#resourceVersion === undefined) this.relists += 1;
         if (this.restarts > 100) {
           this.#failure = e ?? new Error('Service watch ended more than 100 times');
           return;
@@ -66,6 +69,14 @@ export class StatusTracker {
     );
   }
 
+  async #list(): Promise<void> {
+    if (this.#listed) this.relists += 1;
+    this.#listed = true;
+    const list = await this.kc.makeApiClient(CoreV1Api).listNamespacedService({ namespace: this.namespace });
+    for (const svc of list.items) this.#record(svc);
+    this.#resourceVersion = list.metadata?.resourceVersion;
+  }
+
   #onEvent(type: string, obj: V1Service & { code?: number }): void {
     // An ERROR event carries a Status, not a Service; the watch ends after it and is restarted, from the same
     // resourceVersion unless it is gone (410), when the restarted watch lists everything again.
@@ -74,11 +85,12 @@ export class StatusTracker {
       return;
     }
     this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
-    if (type === 'BOOKMARK') return;
-    this.#record(obj.metadata?.name ?? '', obj.status?.loadBalancer?.ingress?.[0]?.ip !== undefined);
+    if (type !== 'BOOKMARK') this.#record(obj);
   }
 
-  #record(name: string, hasIp: boolean): void {
+  #record(svc: V1Service): void {
+    const name = svc.metadata?.name ?? '';
+    const hasIp = svc.status?.loadBalancer?.ingress?.[0]?.ip !== undefined;
     const now = performance.now();
     if (!this.#seen.has(name)) {
       this.#seen.set(name, now);
