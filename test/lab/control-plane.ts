@@ -176,6 +176,23 @@ function portFree(host: string, port: number): Promise<boolean> {
   });
 }
 
+/**
+ * How long a port may stay bound after this lab's own process on it was stopped. A multi-threaded process whose
+ * main thread has exited reads as a zombie (stopRecorded then sees it gone) while its other threads can still hold
+ * its sockets for a moment: once in CI, restartControllerManager found kube-controller-manager's port still bound.
+ */
+const PORT_RELEASE_MS = 5_000;
+
+/** Resolves to whether host:port became free within `timeoutMs` (polled every 100 ms). */
+async function portFreeWithin(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await portFree(host, port)) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(100);
+  }
+}
+
 async function ensureComponent(
   config: LabConfig,
   component: { name: ComponentName; argv: string[]; healthUrl: string; ports: readonly [string, number][] },
@@ -184,7 +201,7 @@ async function ensureComponent(
   const running = readLiveRecord(pids, component.name);
   if (running) return { name: component.name, pid: running.pid, started: false };
   for (const [host, port] of component.ports) {
-    if (!(await portFree(host, port))) {
+    if (!(await portFreeWithin(host, port, PORT_RELEASE_MS))) {
       throw new Error(
         `${component.name}: ${host}:${port} is already in use by a process that is not this lab's`,
       );
