@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, type KubeConfig, type V1Service, Watch } from '@kubernetes/client-node';
+import { type CoreV1Api, type KubeConfig, type V1Service, Watch } from '@kubernetes/client-node';
 import { limit } from '@ironlb/shared/kube';
 import { type CpuTicks, cpuSecondsBetween, statCpuTicks, statusKiB } from './metallb-proc.js';
 import { median, percentile } from './metallb-stats.js';
@@ -27,17 +27,17 @@ export class StatusTracker {
 
   constructor(
     private readonly kc: KubeConfig,
+    private readonly core: CoreV1Api,
     private readonly namespace: string,
   ) {}
 
   /** Watch restarts (the API server ended the watch: its 30 s inactivity timeout, a "too slow" watcher, an ERROR). */
   restarts = 0;
-  /** Lists after the first: a restart whose resourceVersion was gone (410) lists again instead of resuming. */
-  relists = 0;
+  /** Lists made: the first, then one per restart whose resourceVersion was gone (410) instead of resuming. */
+  lists = 0;
   /** Services whose first sighting already carried an IP: created and allocated unseen (counted as 0 ms). */
   firstSeenWithIp = 0;
   #stopped = false;
-  #listed = false;
   /**
    * Of the list or the last event (bookmarks included): a restarted watch resumes from it, so no event is missed.
    * Undefined before the first list and after a 410. (A watch without one cannot ask for bookmarks: the lab's
@@ -70,9 +70,8 @@ export class StatusTracker {
   }
 
   async #list(): Promise<void> {
-    if (this.#listed) this.relists += 1;
-    this.#listed = true;
-    const list = await this.kc.makeApiClient(CoreV1Api).listNamespacedService({ namespace: this.namespace });
+    this.lists += 1;
+    const list = await this.core.listNamespacedService({ namespace: this.namespace });
     for (const svc of list.items) this.#record(svc);
     this.#resourceVersion = list.metadata?.resourceVersion;
   }
@@ -284,7 +283,7 @@ export async function runBurst(o: {
   timeoutMs: number;
   settleMs: number;
 }): Promise<BurstNumbers> {
-  const tracker = new StatusTracker(o.kc, o.target.namespace);
+  const tracker = new StatusTracker(o.kc, o.core, o.target.namespace);
   await tracker.start();
   try {
     const before = await sampleProc(o.pid, { count: 5, intervalMs: 200 });
@@ -299,7 +298,7 @@ export async function runBurst(o: {
     const lat = tracker.latencies();
     if (tracker.restarts > 0) {
       console.error(
-        `  the Service watch was restarted ${tracker.restarts} times (${tracker.relists} of them listing again); ` +
+        `  the Service watch was restarted ${tracker.restarts} times (${tracker.lists - 1} of them listing again); ` +
           `${tracker.firstSeenWithIp} Services were first seen with an IP already (counted as 0 ms)`,
       );
     }
